@@ -1,0 +1,1 @@
+"""deskbot's running program: CLI, configuration, platform adapters and rendering."""

@@ -1,0 +1,71 @@
+"""The `deskbot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.config import ConfigError, Settings, read
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="deskbot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("console", help="chat with the bot in this terminal")
+
+    check = commands.add_parser("check-config", help="validate a team configuration")
+    check.add_argument("file", nargs="?", help="YAML file (default: $DESKBOT_CONFIG or the sample)")
+    check.add_argument("--strict", action="store_true", help="warnings fail too")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    try:
+        if args.command == "check-config":
+            return check_config(args.file or settings.config_file, args.strict)
+        if args.command == "db":
+            return db_upgrade(settings)
+        if args.command == "console":
+            return console(settings)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 2
+
+
+def check_config(path: str | None, strict: bool) -> int:
+    source, config, problems = read(path)
+    for problem in problems:
+        print(problem)
+    errors = [p for p in problems if p.severity == "error"]
+    failing = errors or (strict and problems)
+    counts = f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)"
+    print(f"{source}: {counts}" + ("" if failing else "; usable"))
+    return 1 if failing or config is None else 0
+
+
+def db_upgrade(settings: Settings) -> int:
+    from storage.db import make_engine, upgrade
+
+    upgrade(make_engine(settings.database_url))
+    print("database is up to date")
+    return 0
+
+
+def console(settings: Settings) -> int:
+    from bot import console as console_adapter
+    from bot.app import build_desk
+
+    clock = console_adapter.ConsoleClock()
+    desk = build_desk(settings, clock)
+    console_adapter.main(desk, clock)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,327 @@
+"""`deskbot console`: the whole ticket flow in a terminal, no workspace needed.
+
+Reads commands from the terminal or piped standard input; prints the bot's replies and every
+message it posts (where to, mentioning whom). Meta-commands start with a colon.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from typing import TextIO
+
+from bot import markdown
+from bot.delivery import Delivery, Outcome, Sent, deliver_due
+from handlers import router
+from handlers.chat import (
+    Actions,
+    Actor,
+    Button,
+    Context,
+    Divider,
+    Fields,
+    Form,
+    Header,
+    Items,
+    Message,
+    Place,
+    Ref,
+    Reply,
+    Target,
+    Text,
+)
+from handlers.desk import Desk
+from handlers.team import Person, TeamConfig
+
+log = logging.getLogger(__name__)
+PLATFORM = "console"
+WORKSPACE = "local"
+
+# Renderers for `:json PLATFORM`, registered by the platform adapters that are installed.
+JSON_RENDERERS: dict[str, Callable[[TeamConfig, Message], object]] = {}
+
+
+class ConsoleClock:
+    """System time until `:time` sets it; from then on it moves only when told."""
+
+    def __init__(self) -> None:
+        self._fixed: dt.datetime | None = None
+
+    def now(self) -> dt.datetime:
+        return self._fixed or dt.datetime.now(dt.UTC)
+
+    def set(self, when: dt.datetime) -> None:
+        self._fixed = when
+
+
+def plain(config: TeamConfig, text: str) -> str:
+    """Markdown as terminal text: styles dropped, mentions as @Name, links as label <url>."""
+
+    def span(s: markdown.Span) -> str:
+        if s.kind == "mention":
+            person = config.person(s.text)
+            return f"@{person.name if person else s.text}"
+        if s.kind == "link":
+            return s.text if s.text == s.url else f"{s.text} <{s.url}>"
+        return s.text
+
+    return markdown.convert(text, span)
+
+
+class Console:
+    def __init__(self, desk: Desk, out: TextIO, clock: ConsoleClock | None = None) -> None:
+        self.desk = desk
+        self.out = out
+        self.clock = clock
+        config = desk.config
+        default = next((p for p in config.holders("l1")), config.people[0])
+        self.person: Person = default
+        self.channel = config.channels.queue.name
+        self.buttons: list[Button] = []
+        # Called with (old, new) when `:time` moves the clock; the scheduler hooks in here.
+        self.on_time: list[Callable[[dt.datetime, dt.datetime], None]] = []
+        self.last_message: Message | None = None
+
+    # -- who and where -------------------------------------------------------------------
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(Ref(PLATFORM, WORKSPACE, self.person.id), self.person)
+
+    @property
+    def place(self) -> Place:
+        return Place(Ref(PLATFORM, WORKSPACE, self.channel))
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def run(self, lines: Iterable[str], echo: bool) -> None:
+        for raw in lines:
+            line = raw.strip()
+            if not line:
+                continue
+            if echo:
+                self.say(f"> {line}")
+            if line in (":quit", ":q", ":exit"):
+                break
+            self.handle(line)
+
+    def handle(self, line: str) -> None:
+        try:
+            if line.startswith(":"):
+                self.meta(line)
+            else:
+                self.show_reply(router.handle_text(self.desk, self.actor, self.place, line))
+            self.flush()
+        except Exception as exc:  # one bad line must not end the session
+            log.exception("console: %s failed", line)
+            self.say(f"! internal error: {type(exc).__name__}: {exc}")
+
+    def meta(self, line: str) -> None:
+        command, _, arg = line[1:].partition(" ")
+        arg = arg.strip()
+        handler = {
+            "as": self.meta_as,
+            "in": self.meta_in,
+            "click": self.meta_click,
+            "time": self.meta_time,
+            "json": self.meta_json,
+        }.get(command)
+        if handler is None:
+            self.say(f"? unknown meta-command :{command} (:as :in :click :time :json :quit)")
+            return
+        handler(arg)
+
+    def meta_as(self, arg: str) -> None:
+        wanted = arg.casefold().removeprefix("@")
+        config = self.desk.config
+        match = config.person(wanted) or next(
+            (p for p in config.people if p.name.casefold().startswith(wanted)), None
+        )
+        if not wanted or match is None:
+            known = ", ".join(p.id for p in config.people)
+            self.say(f"? no person {arg!r}; people: {known}")
+            return
+        self.person = match
+        self.say(f"(you are now {match.name}: {', '.join(match.roles) or 'no role'})")
+
+    def meta_in(self, arg: str) -> None:
+        if not arg:
+            self.say("? usage: :in CHANNEL")
+            return
+        self.channel = arg.removeprefix("#")
+        self.say(f"(you are now in #{self.channel})")
+
+    def meta_click(self, arg: str) -> None:
+        if not arg.isdigit() or not 1 <= int(arg) <= len(self.buttons):
+            self.say(
+                f"? usage: :click N, with N from 1 to {len(self.buttons)} (the last buttons shown)"
+            )
+            return
+        button = self.buttons[int(arg) - 1]
+        self.say(f"(pressed {button.label} on {button.value})")
+        reply = router.handle_action(
+            self.desk, self.actor, self.place, button.action_id, button.value
+        )
+        self.show_reply(reply)
+
+    def meta_time(self, arg: str) -> None:
+        if self.clock is None:
+            self.say("? this console's clock cannot be set")
+            return
+        try:
+            when = dt.datetime.fromisoformat(arg)
+        except ValueError:
+            self.say(
+                "? usage: :time 2026-11-23T09:00 (team's local time unless an offset is given)"
+            )
+            return
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=self.desk.config.team.zone)
+        old = self.clock.now()
+        self.clock.set(when.astimezone(dt.UTC))
+        local = when.astimezone(self.desk.config.team.zone)
+        self.say(
+            f"(time is now {local.isoformat(timespec='minutes')} {self.desk.config.team.timezone})"
+        )
+        if when > old:
+            for hook in self.on_time:
+                hook(old, when.astimezone(dt.UTC))
+
+    def meta_json(self, arg: str) -> None:
+        if self.last_message is None:
+            self.say("? no message yet")
+            return
+        if arg == "neutral":
+            self.say(json.dumps(self.last_message.to_dict(), ensure_ascii=False, indent=2))
+            return
+        renderer = JSON_RENDERERS.get(arg)
+        if renderer is None:
+            options = ", ".join(["neutral", *JSON_RENDERERS])
+            self.say(f"? no {arg or 'platform'} renderer here; try: {options}")
+            return
+        payload = renderer(self.desk.config, self.last_message)
+        self.say(json.dumps(payload, ensure_ascii=False, indent=2))
+
+    # -- output ----------------------------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def show_reply(self, reply: Reply) -> None:
+        prefix = "deskbot (only you)" if reply.ephemeral else "deskbot"
+        if reply.message is not None:
+            self.show_message(prefix, reply.message)
+        if reply.form is not None:
+            self.show_form(reply.form, reply.form_errors)
+
+    def show_form(self, form: Form, errors: dict[str, str]) -> None:
+        config = self.desk.config
+        self.say(f"deskbot (only you): [form] {plain(config, form.title)}")
+        for f in form.fields:
+            mark = " *" if f.required else ""
+            error = f"  ← {plain(config, errors[f.name])}" if f.name in errors else ""
+            self.say(f"  {plain(config, f.label)}{mark}{error}")
+        if form.hint:
+            self.say(f"  {plain(config, form.hint)}")
+
+    def show_message(self, heading: str, message: Message) -> None:
+        self.last_message = message
+        self.say(f"{heading}:")
+        for line in self.lines(message):
+            self.say(f"  {line}")
+
+    def lines(self, message: Message) -> list[str]:
+        config = self.desk.config
+        out: list[str] = []
+        buttons: list[Button] = []
+        for block in message.blocks:
+            match block:
+                case Header(text=text):
+                    out.append(plain(config, text))
+                case Text(text=text) | Context(text=text):
+                    out.extend(plain(config, text).splitlines())
+                case Fields(items=items):
+                    out.append(
+                        " | ".join(f"{plain(config, k)}: {plain(config, v)}" for k, v in items)
+                    )
+                case Items(items=items):
+                    out.extend(f"- {plain(config, i)}" for i in items)
+                case Divider():
+                    out.append("---")
+                case Actions(buttons=group):
+                    start = len(buttons)
+                    buttons.extend(group)
+                    out.append(
+                        "  ".join(
+                            f"[{start + i}] {plain(config, b.label)}"
+                            for i, b in enumerate(group, 1)
+                        )
+                    )
+        if buttons:
+            self.buttons = buttons  # `:click N` presses the last buttons shown
+        return out
+
+    def flush(self) -> None:
+        deliver_due(self.desk.engine, PLATFORM, _Printer(self), self.desk.now())
+
+
+class _Printer:
+    """The console's outbox sender: a post is delivered by printing it."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def send(self, delivery: Delivery) -> Outcome:
+        c = self.console
+        config = c.desk.config
+        where = destination(config, delivery.target)
+        mentioned = [config.person(p) for p in delivery.message.mentions]
+        who = ", ".join(f"@{p.name}" for p in mentioned if p) or "nobody"
+        if delivery.target.replace:
+            c.say(f"[edit] {where}: {plain(config, delivery.message.fallback)}")
+        else:
+            thread = " (in thread)" if delivery.target.thread else ""
+            c.show_message(f"[post → {where}{thread} · mentions: {who}]", delivery.message)
+        return Sent({"printed": True})
+
+
+def destination(config: TeamConfig, target: Target) -> str:
+    if target.kind == "person":
+        person = config.person(target.name)
+        return f"DM @{person.name if person else target.name}"
+    if target.kind == "channel":
+        if target.name.startswith("l2:"):
+            channel = config.channels.l2.get(target.name[3:])
+            return f"#{channel.name if channel else target.name}"
+        channel = getattr(config.channels, target.name, None)
+        return f"#{channel.name if channel else target.name}"
+    return target.name
+
+
+def main(
+    desk: Desk, clock: ConsoleClock, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
+) -> None:
+    console = Console(desk, out, clock)
+    interactive = stdin.isatty()
+    if interactive:
+        console.say(
+            f"deskbot console · {desk.config.team.name} · you are {console.person.name} "
+            f"in #{console.channel}. /help for commands; :as NAME, :in CHANNEL, :click N, "
+            ":time ISO, :json slack|teams, :quit"
+        )
+        console.run(_prompted(stdin, out), echo=False)
+    else:
+        console.run(stdin, echo=True)
+
+
+def _prompted(stdin: TextIO, out: TextIO) -> Iterable[str]:
+    while True:
+        out.write("> ")
+        out.flush()
+        line = stdin.readline()
+        if not line:
+            return
+        yield line

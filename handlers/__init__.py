@@ -1,0 +1,1 @@
+"""Platform-neutral use cases and the neutral chat model."""

@@ -1,0 +1,63 @@
+"""What every use case runs against: the team's configuration, the database and a clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from handlers.chat import Post
+from handlers.team import TeamConfig
+from storage import outbox
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime: ...
+
+
+class SystemClock:
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+class ManualClock:
+    """A clock that moves only when told: tests and the console's `:time`."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ManualClock needs an aware datetime")
+        self._now = start
+
+    def now(self) -> dt.datetime:
+        return self._now
+
+    def set(self, when: dt.datetime) -> None:
+        self._now = when
+
+    def advance(self, delta: dt.timedelta) -> None:
+        self._now += delta
+
+
+@dataclass
+class Desk:
+    config: TeamConfig
+    engine: Engine
+    clock: Clock
+
+    def now(self) -> dt.datetime:
+        return self.clock.now()
+
+    def post(self, session: Session, platform: str, scope: str, post: Post) -> None:
+        """Queue a post in the outbox, inside the caller's transaction."""
+        outbox.enqueue(
+            session,
+            platform=platform,
+            scope=scope,
+            target=post.target.to_dict(),
+            message=post.message.to_dict(),
+            now=self.now(),
+            dedupe_key=post.dedupe_key,
+        )

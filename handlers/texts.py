@@ -1,0 +1,124 @@
+"""Every user-visible sentence comes from here: Jinja2 templates in a small Markdown subset.
+
+Values a template prints are escaped as Markdown (a summary with `*` or `[x](y)` stays literal
+text); what the template functions return (`mention`, `name`, `link`) is already Markdown
+and passes through. HTML autoescape is off: each platform does its own escaping when it
+renders (Slack `& < >`, Teams and console their own).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+from jinja2 import DictLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from handlers.chat import clean_input, mention_token
+from handlers.team import Person
+
+_MD_SPECIAL = re.compile(r"([\\*_\[\]`~|])")
+
+
+class Md(str):
+    """A string that is already Markdown: printed as is."""
+
+    __slots__ = ()
+
+
+def escape_md(value: str) -> Md:
+    return Md(_MD_SPECIAL.sub(r"\\\1", clean_input(value)))
+
+
+def _finalize(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, Md):
+        return value
+    if isinstance(value, str):
+        return escape_md(value)
+    return value
+
+
+def mention(person: Person | str | None) -> Md:
+    """A real mention (a ping). Only through here: never paste platform syntax."""
+    if person is None:
+        return Md("")
+    return Md(mention_token(person if isinstance(person, str) else person.id))
+
+
+def name(person: Person | None) -> Md:
+    """A person's name without pinging them (the C and I of a RACI, for example)."""
+    return escape_md(person.name) if person else Md("")
+
+
+def mentions(people: Iterable[Person], ping: bool = True) -> Md:
+    render = mention if ping else name
+    return Md(", ".join(render(p) for p in people))
+
+
+def link(label: str, url: str) -> Md:
+    return Md(f"[{escape_md(label)}]({url.replace(')', '%29')})")
+
+
+def md(value: str) -> Md:
+    """Mark text that another template produced as Markdown."""
+    return Md(value)
+
+
+def minutes(delta: dt.timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+def duration(delta: dt.timedelta) -> str:
+    total = minutes(delta)
+    if total < 60:
+        return f"{total} min"
+    hours, mins = divmod(total, 60)
+    if hours < 48:
+        return f"{hours} h {mins:02d} min" if mins else f"{hours} h"
+    return f"{hours // 24} d {hours % 24} h"
+
+
+@cache
+def _environment() -> Environment:
+    phrases = yaml.safe_load((files("handlers") / "templates" / "phrases.yaml").read_text("utf-8"))
+    env = Environment(
+        loader=_Loaders(DictLoader({f"phrase:{k}": v for k, v in phrases.items()})),
+        autoescape=select_autoescape(enabled_extensions=(), default=False),
+        undefined=StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.globals.update(mention=mention, name=name, mentions=mentions, link=link, md=md)
+    env.filters.update(duration=duration, minutes=minutes)
+    return env
+
+
+class _Loaders(DictLoader):
+    """Phrases from phrases.yaml, whole templates from handlers/templates/*.md."""
+
+    def __init__(self, phrases: DictLoader) -> None:
+        super().__init__(phrases.mapping)
+        self._package = PackageLoader("handlers", "templates")
+
+    def get_source(self, environment: Environment, template: str):  # type: ignore[no-untyped-def]
+        if template.startswith("phrase:"):
+            return super().get_source(environment, template)
+        return self._package.get_source(environment, template)
+
+
+def render(template: str, /, **context: Any) -> Md:
+    """A whole template file, e.g. render("queue.md", tickets=...)."""
+    return Md(_environment().get_template(template).render(**context).strip())
+
+
+def phrase(key: str, /, **context: Any) -> Md:
+    """A short phrase from phrases.yaml, e.g. phrase("button.take")."""
+    return Md(_environment().get_template(f"phrase:{key}").render(**context).strip())

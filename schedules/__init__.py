@@ -1,0 +1,1 @@
+"""Scheduled jobs: agendas, queue reminders, response clocks, digests."""

@@ -1,0 +1,1 @@
+"""Tables, engine, sessions, queries and migrations: the only SQL in deskbot."""

@@ -1,0 +1,133 @@
+"""sqlmodel tables. Times are stored in UTC and always come back timezone-aware."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """SQLite forgets time zones; this keeps every stored time in UTC, aware on the way out."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware UTC time")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _when(nullable: bool = True, **kw: Any) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, **kw)
+
+
+class TicketCounter(SQLModel, table=True):
+    """The last ticket number per scope, so numbers are per team and never reused."""
+
+    __tablename__ = "ticket_counter"
+    scope: str = Field(primary_key=True, max_length=200)
+    last: int = 0
+
+
+class Ticket(SQLModel, table=True):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        UniqueConstraint("scope", "number", name="uq_ticket_scope_number"),
+        # the queue: unassigned open tickets of a scope, oldest first
+        Index("ix_ticket_queue", "scope", "status", "assignee", "created_at"),
+        # KPI windows read tickets by creation and resolution time
+        Index("ix_ticket_scope_created", "scope", "created_at"),
+        Index("ix_ticket_scope_resolved", "scope", "resolved_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=200)  # platform + workspace, e.g. "slack:T0123"
+    number: int
+    summary: str = Field(max_length=300)
+    description: str = ""
+    reporter: str = Field(default="", max_length=200)  # person id, or a name for outsiders
+    logged_by: str = Field(max_length=200)  # actor key
+    intake: str = Field(default="chat", max_length=20)
+    category: str | None = Field(default=None, max_length=64)
+    priority: str = Field(default="p3", max_length=2)
+    environment: str = ""
+    links: list[str] = Field(default_factory=list, sa_type=JSON)
+    tried: str = ""
+    status: str = Field(default="new", max_length=20)
+    assignee: str | None = Field(default=None, max_length=200)
+    root_cause: str = ""
+    resolution: str = ""
+    created_at: dt.datetime = _when(nullable=False)
+    first_response_at: dt.datetime | None = _when()
+    updated_at: dt.datetime = _when(nullable=False)
+    dispatched_at: dt.datetime | None = _when()
+    root_cause_at: dt.datetime | None = _when()
+    resolved_at: dt.datetime | None = _when()
+    closed_at: dt.datetime | None = _when()
+
+    @property
+    def key(self) -> str:
+        return f"T-{self.number}"
+
+
+class TicketEvent(SQLModel, table=True):
+    """The audit trail: every change to a ticket, who made it and when."""
+
+    __tablename__ = "ticket_event"
+    __table_args__ = (Index("ix_ticket_event_ticket", "ticket_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    at: dt.datetime = _when(nullable=False)
+    actor: str = Field(max_length=200)
+    kind: str = Field(max_length=40)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class InboundEvent(SQLModel, table=True):
+    """Ids of platform deliveries already handled; the unique key makes redelivery a no-op."""
+
+    __tablename__ = "inbound_event"
+    __table_args__ = (UniqueConstraint("source", "event_id", name="uq_inbound_source_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=40)
+    event_id: str = Field(max_length=200)
+    received_at: dt.datetime = _when(nullable=False)
+    payload: dict[str, Any] | None = Field(default=None, sa_type=JSON)  # work to finish
+    done_at: dt.datetime | None = _when()
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to post, persisted with the change that caused it and delivered later."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_outbox_dedupe"),
+        Index("ix_outbox_due", "platform", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)  # who delivers it: console, slack, teams
+    scope: str = Field(max_length=200)
+    target: dict[str, Any] = Field(sa_type=JSON)  # neutral destination (see handlers.chat)
+    message: dict[str, Any] = Field(sa_type=JSON)  # neutral message tree
+    dedupe_key: str | None = Field(default=None, max_length=300)
+    status: str = Field(default="pending", max_length=20)  # pending, sending, sent, failed
+    attempts: int = 0
+    created_at: dt.datetime = _when(nullable=False)
+    next_attempt_at: dt.datetime = _when(nullable=False)
+    sent_at: dt.datetime | None = _when()
+    platform_ref: dict[str, Any] | None = Field(default=None, sa_type=JSON)  # e.g. Slack ts
+    last_error: str = ""

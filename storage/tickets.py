@@ -1,0 +1,89 @@
+"""Ticket queries: numbering, look-ups, the queue, the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.models import Ticket, TicketCounter, TicketEvent
+
+OPEN = ("new", "in_progress", "dispatched")
+
+
+def _insert(session: Session, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+def next_number(session: Session, scope: str) -> int:
+    """The next ticket number of a scope, race-free: one atomic upsert on the counter row."""
+    stmt = _insert(session, TicketCounter).values(scope=scope, last=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["scope"], set_={"last": TicketCounter.last + 1}
+    ).returning(TicketCounter.last)
+    return int(session.execute(stmt).scalar_one())
+
+
+def get(session: Session, scope: str, number: int, lock: bool = False) -> Ticket | None:
+    query = select(Ticket).where(Ticket.scope == scope, Ticket.number == number)
+    if lock:
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
+def record(
+    session: Session, ticket: Ticket, actor: str, kind: str, at: dt.datetime, **detail: Any
+) -> TicketEvent:
+    assert ticket.id is not None
+    event = TicketEvent(ticket_id=ticket.id, at=at, actor=actor, kind=kind, detail=detail)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def events(session: Session, ticket_id: int) -> list[TicketEvent]:
+    query = (
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(col(TicketEvent.id))
+    )
+    return list(session.exec(query))
+
+
+def queue(
+    session: Session,
+    scope: str,
+    *,
+    unassigned_only: bool = True,
+    assignee: str | None = None,
+    category: str | None = None,
+    limit: int = 50,
+) -> list[Ticket]:
+    """Open tickets, oldest first: by default the unassigned pool."""
+    query = select(Ticket).where(Ticket.scope == scope, col(Ticket.status).in_(OPEN))
+    if unassigned_only:
+        query = query.where(col(Ticket.assignee).is_(None))
+    if assignee is not None:
+        query = query.where(Ticket.assignee == assignee)
+    if category is not None:
+        query = query.where(Ticket.category == category)
+    return list(session.exec(query.order_by(col(Ticket.created_at), col(Ticket.id)).limit(limit)))
+
+
+def count_open(session: Session, scope: str, unassigned_only: bool = True) -> int:
+    from sqlalchemy import func
+
+    query = (
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.scope == scope, col(Ticket.status).in_(OPEN))
+    )
+    if unassigned_only:
+        query = query.where(col(Ticket.assignee).is_(None))
+    return int(session.exec(query).one())
+
+
+def touch(session: Session, ticket_id: int, at: dt.datetime) -> None:
+    session.execute(update(Ticket).where(col(Ticket.id) == ticket_id).values(updated_at=at))

@@ -15,6 +15,12 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("console", help="chat with the bot in this terminal")
 
+    serve_cmd = commands.add_parser(
+        "serve", help="HTTP server for Slack and Teams, with the scheduler"
+    )
+    serve_cmd.add_argument("--host", default="0.0.0.0")
+    serve_cmd.add_argument("--port", type=int, default=3000)
+
     check = commands.add_parser("check-config", help="validate a team configuration")
     check.add_argument("file", nargs="?", help="YAML file (default: $DESKBOT_CONFIG or the sample)")
     check.add_argument("--strict", action="store_true", help="warnings fail too")
@@ -32,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
             return db_upgrade(settings)
         if args.command == "console":
             return console(settings)
+        if args.command == "serve":
+            return serve(settings, args.host, args.port)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -64,6 +72,18 @@ def console(settings: Settings) -> int:
     clock = console_adapter.ConsoleClock()
     desk = build_desk(settings, clock)
     console_adapter.main(desk, clock)
+    return 0
+
+
+def serve(settings: Settings, host: str, port: int) -> int:
+    from aiohttp import web
+
+    from bot.app import build_desk
+    from bot.server import build_app, platforms_from
+
+    desk = build_desk(settings)
+    app = build_app(desk, platforms_from(settings, desk))
+    web.run_app(app, host=host, port=port)
     return 0
 
 

@@ -6,7 +6,9 @@ message it posts (where to, mentioning whom). Meta-commands start with a colon.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import importlib
 import json
 import logging
 import sys
@@ -40,8 +42,9 @@ log = logging.getLogger(__name__)
 PLATFORM = "console"
 WORKSPACE = "local"
 
-# Renderers for `:json PLATFORM`, registered by the platform adapters that are installed.
-JSON_RENDERERS: dict[str, Callable[[TeamConfig, Message], object]] = {}
+# `:json PLATFORM` shows what `bot/<platform>/render.py`'s `payload(config, message)` makes;
+# imported only when asked, so the console starts without any platform SDK.
+JSON_PLATFORMS = ("slack", "teams")
 
 
 class ConsoleClock:
@@ -197,12 +200,15 @@ class Console:
         if arg == "neutral":
             self.say(json.dumps(self.last_message.to_dict(), ensure_ascii=False, indent=2))
             return
-        renderer = JSON_RENDERERS.get(arg)
-        if renderer is None:
-            options = ", ".join(["neutral", *JSON_RENDERERS])
-            self.say(f"? no {arg or 'platform'} renderer here; try: {options}")
+        if arg not in JSON_PLATFORMS:
+            self.say(f"? usage: :json {'|'.join(('neutral', *JSON_PLATFORMS))}")
             return
-        payload = renderer(self.desk.config, self.last_message)
+        try:
+            render = importlib.import_module(f"bot.{arg}.render")
+        except ModuleNotFoundError:
+            self.say(f"? no {arg} renderer in this build")
+            return
+        payload = render.payload(self.desk.config, self.last_message)
         self.say(json.dumps(payload, ensure_ascii=False, indent=2))
 
     # -- output ----------------------------------------------------------------------------
@@ -265,7 +271,7 @@ class Console:
         return out
 
     def flush(self) -> None:
-        deliver_due(self.desk.engine, PLATFORM, _Printer(self), self.desk.now())
+        asyncio.run(deliver_due(self.desk.engine, PLATFORM, _Printer(self), self.desk.now()))
 
 
 class _Printer:
@@ -274,7 +280,7 @@ class _Printer:
     def __init__(self, console: Console) -> None:
         self.console = console
 
-    def send(self, delivery: Delivery) -> Outcome:
+    async def send(self, delivery: Delivery) -> Outcome:
         c = self.console
         config = c.desk.config
         where = destination(config, delivery.target)

@@ -6,6 +6,7 @@ every platform: exponential backoff with jitter, or the platform's own `Retry-Af
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import random
@@ -56,7 +57,7 @@ class Delivery:
 
 
 class Sender(Protocol):
-    def send(self, delivery: Delivery) -> Outcome: ...
+    async def send(self, delivery: Delivery) -> Outcome: ...
 
 
 def backoff(attempts: int, base: float = 1.0, cap: float = 300.0) -> float:
@@ -84,16 +85,19 @@ def record(engine: Engine, delivery: Delivery, outcome: Outcome, now: dt.datetim
                 log.error("outbox %s: failed: %s", delivery.row_id, error)
 
 
-def deliver_due(engine: Engine, platform: str, sender: Sender, now: dt.datetime) -> int:
-    """Deliver what is due now, in order; returns how many were handled."""
-    deliveries = claim(engine, platform, now)
+async def deliver_due(engine: Engine, platform: str, sender: Sender, now: dt.datetime) -> int:
+    """Deliver what is due now, in order; returns how many were handled.
+
+    Database work runs in a thread so a server's event loop keeps answering requests.
+    """
+    deliveries = await asyncio.to_thread(claim, engine, platform, now)
     for delivery in deliveries:
         try:
-            outcome = sender.send(delivery)
+            outcome = await sender.send(delivery)
         except Exception as exc:  # a sender bug must not lose the row
             log.exception("outbox %s: sender raised", delivery.row_id)
             outcome = Retry(f"{type(exc).__name__}: {exc}")
-        record(engine, delivery, outcome, now)
+        await asyncio.to_thread(record, engine, delivery, outcome, now)
     return len(deliveries)
 
 

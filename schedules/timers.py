@@ -1,0 +1,30 @@
+"""Deadline-driven work (response clocks, huddle timers): the protocol the scheduler drives.
+
+A timer knows, from the database, when its next thing falls due and fires everything due up
+to a given time, exactly once (each firing claimed by a unique row), in due order. The
+scheduler asks `next_due` to know when to wake, and calls `fire_due` then; the console's
+`:time` walks through every due time on the way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+from handlers.desk import Desk
+
+
+class Timer(Protocol):
+    name: str
+
+    def next_due(self, desk: Desk, after: dt.datetime) -> dt.datetime | None:
+        """The earliest moment after `after` at which something falls due, if any."""
+        ...
+
+    def fire_due(self, desk: Desk, now: dt.datetime) -> int:
+        """Post everything due at or before `now` not yet posted; returns how many fired."""
+        ...
+
+
+# Timers register here (response clocks, huddles); the scheduler drives all of them.
+TIMERS: list[Timer] = []

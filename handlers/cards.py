@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from handlers.chat import Actions, Button, Context, Fields, Header, Message, Text
-from handlers.team import TeamConfig
+from handlers.team import Person, TeamConfig
 from handlers.texts import phrase, render
 from handlers.ticket_fields import missing_key_fields
 from storage.models import Ticket, TicketEvent
@@ -36,8 +37,11 @@ def _fields(config: TeamConfig, ticket: Ticket) -> Fields:
     return Fields(tuple((phrase(f"field.{k}"), v) for k, v in values.items()))
 
 
-def card(config: TeamConfig, ticket: Ticket) -> Message:
-    """The ticket as posted in the queue channel, with its action buttons."""
+def card(config: TeamConfig, ticket: Ticket, notify: Sequence[Person] = ()) -> Message:
+    """The ticket as posted in the queue channel, with its action buttons.
+
+    `notify`: people to ping with the first post (edits of the card do not ping again).
+    """
     blocks: list = [
         Header(phrase("card.header", t=ticket)),
         _fields(config, ticket),
@@ -49,6 +53,8 @@ def card(config: TeamConfig, ticket: Ticket) -> Message:
         blocks.append(
             Context(phrase("card.missing", fields=[phrase(f"field.{m}") for m in missing]))
         )
+    if notify:
+        blocks.append(Context(phrase("card.notify", people=notify)))
     buttons = tuple(
         Button(
             phrase(f"button.{verb}"),

@@ -33,8 +33,9 @@ def tag(
     return out
 
 
-def doers(config: TeamConfig, activity: Activity, category: str | None = None) -> list[Person]:
-    """The R and A people; with no R (a seed row that lacks one), the A does it."""
-    tags = {t.letter: t for t in tag(config, activity, category)}
-    people = {p.id: p for p in (*tags["R"].people, *tags["A"].people)}
-    return list(people.values())
+def responsible(
+    config: TeamConfig, activity: Activity, category: str | None = None, exclude: str = ""
+) -> list[Person]:
+    """Who does the work: the R people, or the A when a row has no R (see team_rules)."""
+    tags = {t.letter: t for t in tag(config, activity, category, exclude)}
+    return list(tags["R"].people if tags["R"].role_ids else tags["A"].people)

@@ -104,6 +104,7 @@ class Permissions(Strict):
 class Purposes(Strict):
     """Which RACI activity the bot consults for each thing it does."""
 
+    intake: Id = "user_report_intake"
     dispatch: Id = "complex_problem_handling"
     huddle: Id = "cross_team_coordination"
     incident: Id = "incident_response"

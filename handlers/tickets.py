@@ -16,7 +16,8 @@ from handlers.chat import Actor, Message, Place, Post, Reply, Target, Text
 from handlers.desk import Desk
 from handlers.grammar import TicketVerb
 from handlers.lifecycle import Refused
-from handlers.tagging import tag
+from handlers.tagging import responsible, tag
+from handlers.team import Person
 from handlers.texts import phrase, render
 from handlers.ticket_fields import NewTicket
 from storage import tickets as repo
@@ -70,12 +71,24 @@ def log(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Reply:
             session,
             actor.ref.platform,
             scope,
-            Post(Target("channel", "queue"), cards.card(desk.config, ticket), card_key(ticket)),
+            Post(
+                Target("channel", "queue"),
+                cards.card(desk.config, ticket, notify=_intake_people(desk, actor, ticket)),
+                card_key(ticket),
+            ),
         )
     return Reply(
         _text(phrase("done.new", t=ticket, channel=desk.config.channels.queue.name)),
         ephemeral=False,
     )
+
+
+def _intake_people(desk: Desk, actor: Actor, ticket: Ticket) -> list[Person]:
+    """Who a new ticket pings: the R of the intake activity (on-duty L1), not the logger."""
+    activity = desk.config.activity(desk.config.purposes.intake)
+    if activity is None:
+        return []
+    return responsible(desk.config, activity, ticket.category, exclude=actor.key)
 
 
 def show(desk: Desk, place: Place, number: int) -> Reply:
@@ -90,10 +103,11 @@ def act(desk: Desk, actor: Actor, place: Place, request: TicketVerb) -> Reply:
     now = desk.now()
     with session_scope(desk.engine) as session:
         ticket = _get(session, place.channel.scope, request.number, lock=True)
-        permissions.check(desk.config, actor, request.verb, ticket)
         status = lifecycle.move(
             request.verb, ticket.key, ticket.status, ticket.assignee is not None
         )
+        # state first: a move nobody may make now is better explained by the state
+        permissions.check(desk.config, actor, request.verb, ticket)
         apply = _EFFECTS[request.verb]
         posts, detail, answer = apply(desk, actor, ticket, request, now)
         ticket.status = status
@@ -209,6 +223,7 @@ def _close(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime)
 def _reopen(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:
     t.resolved_at = None
     t.closed_at = None
+    t.resolution = ""  # it did not hold; the audit trail keeps it
     post = Post(
         Target("channel", "queue", thread=card_key(t)),
         _text(phrase("post.reopened", t=t, actor=actor.name, reason=r.text)),

@@ -1,0 +1,63 @@
+"""Test helpers that read the database the way a person would check it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlmodel import Session, col, select
+
+from handlers.chat import Message
+from storage.models import OutboxMessage, Ticket, TicketEvent
+
+
+def snapshot(engine: Engine) -> dict[str, Any]:
+    """Everything a use case could have written, to compare before and after."""
+    with Session(engine) as session:
+        tickets = [t.model_dump() for t in session.exec(select(Ticket).order_by(col(Ticket.id)))]
+        events = session.exec(select(TicketEvent)).all()
+        outbox = session.exec(select(OutboxMessage)).all()
+        counter = session.execute(text("select scope, last from ticket_counter")).all()
+    return {
+        "tickets": tickets,
+        "events": len(events),
+        "outbox": len(outbox),
+        "counter": sorted(counter),
+    }
+
+
+def posts(engine: Engine) -> list[tuple[dict[str, Any], Message]]:
+    """Outbox rows in order, as (target, message)."""
+    with Session(engine) as session:
+        rows = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
+        return [(row.target, Message.from_dict(row.message)) for row in rows]
+
+
+def ticket(engine: Engine, number: int, scope: str = "console:local") -> Ticket:
+    with Session(engine) as session:
+        found = session.exec(
+            select(Ticket).where(Ticket.number == number, Ticket.scope == scope)
+        ).one()
+        return found
+
+
+def events(engine: Engine, number: int) -> list[TicketEvent]:
+    t = ticket(engine, number)
+    with Session(engine) as session:
+        query = (
+            select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(col(TicketEvent.id))
+        )
+        return list(session.exec(query))
+
+
+def text_of(message: Message) -> str:
+    """All text of a message, joined, mentions left as tokens."""
+    parts = [message.fallback]
+    for block in message.blocks:
+        for attr in ("text",):
+            if hasattr(block, attr):
+                parts.append(getattr(block, attr))
+        if hasattr(block, "items"):
+            for item in block.items:
+                parts.extend(item if isinstance(item, tuple) else [item])
+    return "\n".join(parts)

@@ -46,9 +46,10 @@ def spans(text: str) -> list[Span]:
     last = 0
 
     def flush() -> None:
-        if plain:
-            out.append(Span("text", "".join(plain)))
-            plain.clear()
+        joined = "".join(plain)
+        plain.clear()
+        if joined:
+            out.append(Span("text", joined))
 
     for m in _TOKEN.finditer(text):
         plain.append(text[last : m.start()])

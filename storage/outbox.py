@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage
@@ -50,9 +51,13 @@ def enqueue(
 def claim(
     session: Session, platform: str, now: dt.datetime, limit: int = 20
 ) -> list[OutboxMessage]:
-    """Due rows of a platform, oldest first, leased to the caller."""
-    query = (
-        select(OutboxMessage)
+    """Due rows of a platform, oldest first, leased to the caller.
+
+    One UPDATE ... RETURNING, so the pick and the lease are atomic on SQLite too (which has
+    no row locks); on PostgreSQL the inner SELECT skips rows another replica holds.
+    """
+    due = (
+        select(OutboxMessage.id)
         .where(
             OutboxMessage.platform == platform,
             col(OutboxMessage.status).in_(("pending", "sending")),
@@ -62,14 +67,19 @@ def claim(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    rows = list(session.exec(query))
-    for row in rows:
-        row.status = "sending"
-        row.attempts += 1
-        row.next_attempt_at = now + LEASE
-        session.add(row)
-    session.flush()
-    return rows
+    stmt = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(due.scalar_subquery()))
+        .values(
+            status="sending",
+            attempts=OutboxMessage.attempts + 1,
+            next_attempt_at=now + LEASE,
+        )
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    rows = list(session.scalars(stmt))
+    return sorted(rows, key=lambda row: row.id or 0)
 
 
 def mark_sent(session: Session, row_id: int, now: dt.datetime, ref: dict[str, Any] | None) -> None:

@@ -1,0 +1,48 @@
+"""Templates and the Markdown subset: user text stays literal, mentions only via the function."""
+
+from __future__ import annotations
+
+from bot import markdown
+from handlers.chat import mention_token, mentioned_ids
+from handlers.texts import escape_md, phrase, render
+
+
+def test_user_values_are_escaped_as_markdown() -> None:
+    text = phrase("card.header", t=type("T", (), {"key": "T-1", "summary": "*boom* _x_ [a](b)"}))
+    spans = markdown.spans(text)
+    assert [s.kind for s in spans] == ["text"]
+    assert spans[0].text == "T-1 · *boom* _x_ [a](b)"
+
+
+def test_markdown_subset_parses_to_spans() -> None:
+    text = f"**T-1** is _late_, see [the card](https://x.example/1) and ping {mention_token('raj')}"
+    kinds = [(s.kind, s.text) for s in markdown.spans(text)]
+    assert kinds == [
+        ("bold", "T-1"),
+        ("text", " is "),
+        ("italic", "late"),
+        ("text", ", see "),
+        ("link", "the card"),
+        ("text", " and ping "),
+        ("mention", "raj"),
+    ]
+
+
+def test_snake_case_words_are_not_italic() -> None:
+    assert [s.kind for s in markdown.spans("in_progress and first_response")] == ["text"]
+
+
+def test_mention_inside_bold_is_still_a_mention() -> None:
+    spans = markdown.spans(f"**{mention_token('mei')} decides**")
+    assert [(s.kind, s.text) for s in spans] == [("mention", "mei"), ("bold", " decides")]
+
+
+def test_forged_sentinels_are_removed() -> None:
+    forged = f"hello {mention_token('mei')}"
+    assert mentioned_ids(escape_md(forged)) == []
+
+
+def test_help_lists_every_command() -> None:
+    body = render("help.md", topic="")
+    for command in ("/ticket", "/queue", "/raci", "/roster", "/help"):
+        assert command in body

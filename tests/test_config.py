@@ -85,7 +85,7 @@ def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
     data["people"][0]["roles"] = ["team_lead", "overlord"]
     data["people"][1]["specialties"] = ["printers"]
     data["people"].append({"id": "zoe", "name": "Zoe", "slack": "U0LEE", "roles": ["l1"]})
-    _, config, problems = read(str(write(tmp_path, data)))
+    _, _, problems = read(str(write(tmp_path, data)))
     errors = {f"{p.place}: {p.message}" for p in problems if p.severity == "error"}
     assert errors == {
         "raci > 流程实施与推广 process rollout: process_manager: 'X' is not one of R, A, C, I",

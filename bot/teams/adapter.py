@@ -1,0 +1,73 @@
+"""`POST /api/messages`: authenticate the Bot Framework request, then run the turn.
+
+Authentication runs first and on its own, so a request without a valid token gets 401
+before anything is read into the database. With no `MicrosoftAppId` the adapter runs in
+local (emulator) mode: requests are not authenticated, and the server says so at start.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from types import SimpleNamespace
+
+from aiohttp import web
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity
+
+from bot.config import Settings
+from bot.teams.bot import DeskBot
+
+log = logging.getLogger(__name__)
+ROUTE = "/api/messages"
+
+
+def auth_configuration(settings: Settings, **overrides: str) -> SimpleNamespace:
+    """The SDK's configuration object, from the Bot Framework's own variables.
+
+    `overrides` are further SDK settings (e.g. TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL),
+    used by tests to point token validation at a local key server.
+    """
+    return SimpleNamespace(
+        APP_ID=settings.microsoft_app_id,
+        APP_PASSWORD=settings.microsoft_app_password,
+        APP_TYPE=settings.microsoft_app_type,
+        APP_TENANTID=settings.microsoft_app_tenant_id,
+        **overrides,
+    )
+
+
+def make_adapter(settings: Settings, **overrides: str) -> CloudAdapter:
+    return CloudAdapter(
+        ConfigurationBotFrameworkAuthentication(auth_configuration(settings, **overrides))
+    )
+
+
+def handler(adapter: CloudAdapter, bot: DeskBot):  # type: ignore[no-untyped-def]
+    async def messages(request: web.Request) -> web.Response:
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.json_response({"error": "expected application/json"}, status=415)
+        try:
+            body = await request.json()
+            activity = Activity().deserialize(body)
+        except (json.JSONDecodeError, UnicodeDecodeError, ValueError, TypeError):
+            return web.json_response({"error": "the body is not an activity"}, status=400)
+        if not isinstance(body, dict) or not activity.type:
+            return web.json_response({"error": "the body is not an activity"}, status=400)
+        auth_header = request.headers.get("Authorization", "")
+        try:
+            authenticated = await adapter.bot_framework_authentication.authenticate_request(
+                activity, auth_header
+            )
+        except Exception as exc:  # missing, expired, forged or unverifiable token
+            log.warning("teams: rejected a request to %s: %s", ROUTE, exc or type(exc).__name__)
+            return web.json_response({"error": "unauthorized"}, status=401)
+        invoke = await adapter.process_activity(authenticated, activity, bot.on_turn)
+        if invoke is not None:
+            return web.json_response(invoke.body, status=invoke.status)
+        return web.Response(status=200)
+
+    return messages

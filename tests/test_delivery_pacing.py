@@ -1,0 +1,155 @@
+"""The outbox delivery loop: pacing per destination, replies after their parent, replicas."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.delivery import Delivery, Pacer, Sent, deliver_due
+from handlers.chat import Message, Post, Target, Text
+from handlers.desk import Desk, ManualClock
+from storage.db import session_scope
+from storage.models import OutboxMessage
+
+
+def _post(desk: Desk, target: Target, key: str | None = None) -> None:
+    with session_scope(desk.engine) as session:
+        desk.post(session, "test", "test:w", Post(target, Message((Text("hi"),), "hi"), key))
+
+
+def _rows(engine: Engine) -> dict[int, OutboxMessage]:
+    with Session(engine) as session:
+        return {r.id or 0: r for r in session.exec(select(OutboxMessage))}
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.sent: list[Delivery] = []
+
+    async def send(self, delivery: Delivery) -> Sent:
+        self.sent.append(delivery)
+        return Sent({"id": delivery.row_id})
+
+
+async def test_one_post_per_second_per_destination(desk: Desk, clock: ManualClock) -> None:
+    for _ in range(3):
+        _post(desk, Target("channel", "queue"))
+    _post(desk, Target("person", "raj"))
+    sender, pacer = Recorder(), Pacer(1.0)
+    await deliver_due(desk.engine, "test", sender, clock.now(), pacer)
+    assert [d.target.name for d in sender.sent] == ["queue", "raj"]
+    waiting = sorted(
+        r.next_attempt_at for r in _rows(desk.engine).values() if r.status == "pending"
+    )
+    second = dt.timedelta(seconds=1)
+    assert waiting == [clock.now() + second, clock.now() + 2 * second]  # one turn each
+    assert all(r.attempts == 0 for r in _rows(desk.engine).values() if r.status == "pending")
+    for expected in (["queue", "raj", "queue"], ["queue", "raj", "queue", "queue"]):
+        clock.advance(second)
+        await deliver_due(desk.engine, "test", sender, clock.now(), pacer)
+        assert [d.target.name for d in sender.sent] == expected
+
+
+async def test_without_a_pacer_everything_goes_at_once(desk: Desk, clock: ManualClock) -> None:
+    for _ in range(5):
+        _post(desk, Target("channel", "queue"))
+    sender = Recorder()
+    await deliver_due(desk.engine, "test", sender, clock.now())
+    assert len(sender.sent) == 5  # the console is never slowed
+
+
+async def test_a_reply_gets_the_ref_of_a_parent_sent_in_the_same_batch(
+    desk: Desk, clock: ManualClock
+) -> None:
+    _post(desk, Target("channel", "queue"), "card")
+    _post(desk, Target("person", "raj", thread="card"))
+    sender = Recorder()
+    await deliver_due(desk.engine, "test", sender, clock.now())
+    card, reply = sender.sent
+    assert reply.thread_ref == {"id": card.row_id}
+
+
+async def test_a_reply_waits_while_its_parent_is_not_out(desk: Desk, clock: ManualClock) -> None:
+    _post(desk, Target("channel", "queue"), "card")
+    with session_scope(desk.engine) as session:  # the card waits for a retry
+        card = session.exec(select(OutboxMessage)).one()
+        card.next_attempt_at = clock.now() + dt.timedelta(minutes=1)
+        session.add(card)
+    _post(desk, Target("person", "raj", thread="card"))
+    sender = Recorder()
+    await deliver_due(desk.engine, "test", sender, clock.now())
+    assert sender.sent == []  # not sent as a top-level post
+    clock.advance(dt.timedelta(minutes=1))
+    await deliver_due(desk.engine, "test", sender, clock.now())
+    await deliver_due(desk.engine, "test", sender, clock.now())
+    assert [d.target.name for d in sender.sent] == ["queue", "raj"]
+    assert sender.sent[1].thread_ref is not None
+
+
+def test_two_replicas_never_deliver_a_row_twice(desk: Desk, clock: ManualClock) -> None:
+    """Two delivery loops on one database (threads, each with its own event loop and
+    connections) claim concurrently; each row goes out exactly once."""
+    for i in range(120):
+        _post(desk, Target("person", f"p{i % 7}"))
+    delivered: list[int] = []
+    lock = threading.Lock()
+    both_claimed = threading.Barrier(2, timeout=10)
+
+    class Replica:
+        def __init__(self) -> None:
+            self.first = True
+
+        async def send(self, delivery: Delivery) -> Sent:
+            if self.first:  # hold the first batch until the other replica holds one too
+                self.first = False
+                await asyncio.to_thread(both_claimed.wait)
+            with lock:
+                delivered.append(delivery.row_id)
+            return Sent({})
+
+    def run() -> None:
+        async def loop() -> None:
+            replica = Replica()
+            while await deliver_due(desk.engine, "test", replica, clock.now()):
+                pass
+
+        asyncio.run(loop())
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(delivered) == sorted(set(delivered))
+    assert len(delivered) == 120
+    assert all(r.status == "sent" for r in _rows(desk.engine).values())
+
+
+def test_a_claim_in_progress_is_skipped_not_waited_for(desk: Desk, clock: ManualClock) -> None:
+    """PostgreSQL: while one replica's claim is still open, another claims other rows at once
+    (FOR UPDATE SKIP LOCKED) instead of waiting or taking the same ones."""
+    if desk.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: a second claim waits, by design")
+    from storage import outbox
+
+    for _ in range(10):
+        _post(desk, Target("channel", "queue"))
+    with Session(desk.engine) as first:
+        held = {r.id for r in outbox.claim(first, "test", clock.now(), limit=4)}  # not committed
+        result: dict[str, set[int | None]] = {}
+
+        def other() -> None:
+            with session_scope(desk.engine) as second:
+                result["rows"] = {r.id for r in outbox.claim(second, "test", clock.now(), 4)}
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(5)
+        assert not thread.is_alive(), "the second claim waited for the first"
+        first.commit()
+    assert len(held) == 4 and len(result["rows"]) == 4 and not held & result["rows"]

@@ -1,0 +1,72 @@
+"""Inbound work is marked done in the same commit as its change, and only once."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from handlers import router
+from handlers.desk import Desk
+from storage import inbound, inbound_work
+from storage.db import session_scope
+from storage.models import InboundEvent, Ticket
+from tests.conftest import PLACE, actor_of
+
+
+def _take(desk: Desk, key: str) -> None:
+    with session_scope(desk.engine) as session:
+        assert inbound.claim(session, "test", key, desk.now(), {"text": "ticket new x"})
+
+
+def _row(desk: Desk, key: str) -> InboundEvent:
+    with Session(desk.engine) as session:
+        return session.exec(select(InboundEvent).where(InboundEvent.event_id == key)).one()
+
+
+def _tickets(desk: Desk) -> list[Ticket]:
+    with Session(desk.engine) as session:
+        return list(session.exec(select(Ticket)))
+
+
+def test_the_work_and_its_done_mark_commit_together(desk: Desk) -> None:
+    _take(desk, "k1")
+    lee = actor_of(desk.config, "lee")
+    with inbound_work.finishing("test", "k1", desk.now()) as state:
+        router.handle_text(desk, lee, PLACE, "ticket new VPN down")
+    assert state.done
+    row = _row(desk, "k1")
+    assert row.done_at == desk.now() and row.payload is None
+    assert len(_tickets(desk)) == 1
+
+
+def test_a_second_runner_of_finished_work_changes_nothing(desk: Desk) -> None:
+    _take(desk, "k2")
+    with session_scope(desk.engine) as session:  # someone else finished it meanwhile
+        assert inbound_work.mark_done(session, "test", "k2", desk.now())
+    lee = actor_of(desk.config, "lee")
+    with (
+        pytest.raises(inbound_work.AlreadyDone),
+        inbound_work.finishing("test", "k2", desk.now()),
+    ):
+        router.handle_text(desk, lee, PLACE, "ticket new VPN down")
+    assert _tickets(desk) == []  # the ticket's transaction was rolled back
+
+
+def test_reading_does_not_mark_the_work_done(desk: Desk) -> None:
+    _take(desk, "k3")
+    lee = actor_of(desk.config, "lee")
+    with inbound_work.finishing("test", "k3", desk.now()) as state:
+        router.handle_text(desk, lee, PLACE, "queue")
+    assert not state.done and _row(desk, "k3").done_at is None
+
+
+def test_unfinished_lists_what_a_stopped_process_left(desk: Desk) -> None:
+    _take(desk, "k4")
+    _take(desk, "k5")
+    with session_scope(desk.engine) as session:
+        inbound_work.mark_done(session, "test", "k5", desk.now())
+    with session_scope(desk.engine) as session:
+        rows = inbound_work.unfinished(session, "test")
+        assert [r.event_id for r in rows] == ["k4"]
+        assert inbound_work.retake(session, rows[0], desk.now())
+        assert not inbound_work.retake(session, rows[0], desk.now())  # a second taker loses

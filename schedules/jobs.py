@@ -1,0 +1,95 @@
+"""The team's scheduled jobs, from its configuration: meetings, reminders, the digest.
+
+Job ids: each meeting's id (`standup`, `weekly_review`, `monthly_planning` in the sample),
+`queue_reminder`, `l2_weekly_report`, `manager_digest`. A meeting's kind follows the live
+figures its agenda carries (`figures: yesterday|week|month`), so a team may rename or add
+meetings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from apscheduler.triggers.base import BaseTrigger
+from sqlmodel import Session
+
+from handlers.chat import Post
+from handlers.desk import Desk
+from handlers.team import Meeting, TeamConfig, TeamInfo
+from handlers.texts import phrase
+from schedules import agendas, reminders
+from schedules.fire import Fire
+from schedules.triggers import trigger_for
+
+MEETING_KINDS = {"yesterday": "standup", "week": "weekly_review", "month": "monthly_planning"}
+JOB_KINDS = (
+    "standup",
+    "weekly_review",
+    "monthly_planning",
+    "queue_reminder",
+    "l2_weekly_report",
+    "manager_digest",
+)
+
+
+# (desk, read session, scope, fire) -> posts; one session reads for every outlet of a fire
+Build = Callable[[Desk, Session, str, Fire], list[Post]]
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    kind: str  # one of JOB_KINDS, or "meeting" for a meeting without live figures
+    title: str
+    whens: tuple[str, ...]
+    enabled: bool
+    trigger: BaseTrigger
+    build: Build
+
+
+def jobs_for(config: TeamConfig) -> list[Job]:
+    team, s = config.team, config.schedules
+    return [
+        *(_meeting(config, m) for m in config.meetings),
+        _job(
+            team,
+            "queue_reminder",
+            s.queue_reminders.when,
+            s.queue_reminders.enabled,
+            reminders.queue_reminder,
+        ),
+        _job(
+            team,
+            "l2_weekly_report",
+            (s.l2_weekly_report.when,),
+            s.l2_weekly_report.enabled,
+            lambda desk, session, scope, fire: reminders.weekly_report(
+                desk, session, scope, fire.at, fire.late
+            ),
+        ),
+        _job(
+            team,
+            "manager_digest",
+            (s.manager_digest.when,),
+            s.manager_digest.enabled,
+            lambda desk, session, scope, fire: agendas.digest(
+                desk, session, scope, fire.at, fire.late
+            ),
+        ),
+    ]
+
+
+def _job(team: TeamInfo, kind: str, whens: tuple[str, ...], enabled: bool, build: Build) -> Job:
+    """A job that is one of a kind: its id is its kind, its title a phrase."""
+    return Job(kind, kind, phrase(f"job.{kind}"), whens, enabled, trigger_for(team, whens), build)
+
+
+def _meeting(config: TeamConfig, meeting: Meeting) -> Job:
+    def build(desk: Desk, session: Session, scope: str, fire: Fire) -> list[Post]:
+        return agendas.meeting(desk, session, scope, meeting, fire.at, fire.late)
+
+    title = f"{meeting.name} {meeting.name_zh}".strip()
+    kind = MEETING_KINDS.get(meeting.figures or "", "meeting")
+    trigger = trigger_for(config.team, (meeting.when,))
+    return Job(meeting.id, kind, title, (meeting.when,), meeting.enabled, trigger, build)

@@ -1,0 +1,77 @@
+"""Reminders: the unassigned queue at 09:00/14:00/17:00, and Friday's weekly L2 report."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session
+
+from handlers import kpis, queue
+from handlers.chat import Context, Message, Post, Target, Text
+from handlers.desk import Desk
+from handlers.texts import phrase, render
+from schedules.common import everyone, local, on_duty_l1
+from schedules.fire import Fire
+from storage import reports
+from storage import tickets as repo
+
+
+def queue_reminder(desk: Desk, session: Session, scope: str, fire: Fire) -> list[Post]:
+    """The unassigned pool, oldest first, with the response-clock marks of `/queue`,
+    mentioning the L1 engineers on duty; a short line (or nothing) when it is empty."""
+    config, at, late = desk.config, fire.at, fire.late
+    pools = fire.cache.get("pools")
+    if pools is None:  # the first scope of this fire reads the pools of all of them
+        scopes = fire.scopes or (scope,)
+        pools = fire.cache["pools"] = reports.unassigned_pools(session, scopes, queue.LIMIT + 1)
+    pool = pools.get(scope)
+    if pool is None:
+        pool = repo.queue(session, scope, unassigned_only=True, limit=queue.LIMIT + 1)
+    when = local(config, at)
+    waiting = len(pool)
+    if not waiting:
+        if not config.schedules.queue_reminders.post_when_empty:
+            return []
+        line = phrase("queue_reminder.empty", at=when)
+        blocks: list = [Text(line)]
+    else:
+        intro = render("queue_reminder.md", at=when, people=on_duty_l1(config))
+        blocks = [Text(intro), *queue.listing(desk, scope, tickets=pool).blocks]
+    if late:
+        blocks.append(Context(phrase("schedule.late", due=when)))
+    fallback = phrase(
+        "queue_reminder.fallback",
+        at=when,
+        count=min(waiting, queue.LIMIT),
+        more=waiting > queue.LIMIT,
+    )
+    return [Post(Target("channel", "queue"), Message(tuple(blocks), fallback))]
+
+
+def weekly_report(
+    desk: Desk, session: Session, scope: str, at: dt.datetime, late: bool
+) -> list[Post]:
+    """Friday 17:00: the L2 experts file the weekly complex-problem report to the team lead;
+    the week's dispatched tickets are listed to write it from."""
+    config = desk.config
+    settings = config.schedules.l2_weekly_report
+    window = kpis.period_window(config, "week", at)
+    tickets = reports.window_tickets(session, scope, window.start, window.end)
+    dispatched = [
+        t for t in tickets if t.dispatched_at is not None and window.start <= t.dispatched_at < at
+    ]
+    leads = everyone(config, settings.report_to)
+    body = render(
+        "l2_report.md",
+        at=local(config, at),
+        experts=everyone(config, settings.experts),
+        leads=leads,
+        tickets=dispatched,
+        config=config,
+    )
+    blocks: list = [Text(body)]
+    if late:
+        blocks.append(Context(phrase("schedule.late", due=local(config, at))))
+    lead = ", ".join(p.name for p in leads)
+    fallback = phrase("l2_report.fallback", lead=lead)
+    return [Post(Target("channel", "queue"), Message(tuple(blocks), fallback))]

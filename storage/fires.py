@@ -1,0 +1,152 @@
+"""Claims of scheduled fires and response-clock stages: a unique row makes each happen once.
+
+A claim is an INSERT ... ON CONFLICT DO NOTHING in the transaction that queues the posts: the
+process whose insert lands posts; any other (a second replica, a restart) sees the row and
+does nothing. On PostgreSQL a second insert of the same key waits for the first transaction,
+so if that one rolls back (a crash mid-fire) the waiting one takes over: never twice, never
+both missing it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.models import ClockStage, ScheduleFire
+from storage.tickets import _insert
+
+_CHUNK = 500  # rows per INSERT (SQLite allows 32766 bound values)
+
+
+def is_claimed(session: Session, scope: str, job: str, fire_at: dt.datetime) -> bool:
+    query = select(ScheduleFire.id).where(
+        ScheduleFire.scope == scope, ScheduleFire.job == job, ScheduleFire.fire_at == fire_at
+    )
+    return session.exec(query).first() is not None
+
+
+def claimed_scopes(
+    session: Session, job: str, fire_at: dt.datetime, scopes: Iterable[str]
+) -> set[str]:
+    """The scopes among `scopes` whose (job, fire time) is already claimed: one query."""
+    wanted = list(scopes)
+    if not wanted:
+        return set()
+    query = select(ScheduleFire.scope).where(
+        ScheduleFire.job == job,
+        ScheduleFire.fire_at == fire_at,
+        col(ScheduleFire.scope).in_(wanted),
+    )
+    return set(session.exec(query))
+
+
+def claim_fires(
+    session: Session,
+    job: str,
+    fire_at: dt.datetime,
+    status: str,
+    now: dt.datetime,
+    posts: dict[str, int],
+) -> set[str]:
+    """Claim one fire for many scopes at once (`posts`: scope -> how many posts it queues);
+    returns the scopes this caller owns. Rows in one statement per chunk: a thousand teams
+    cost a handful of round trips, not a thousand."""
+    owned: set[str] = set()
+    rows = [
+        {
+            "scope": scope,
+            "job": job,
+            "fire_at": fire_at,
+            "status": status,
+            "posts": n,
+            "claimed_at": now,
+        }
+        for scope, n in posts.items()
+    ]
+    for start in range(0, len(rows), _CHUNK):
+        stmt = (
+            _insert(session, ScheduleFire)
+            .values(rows[start : start + _CHUNK])
+            .on_conflict_do_nothing(index_elements=["scope", "job", "fire_at"])
+            .returning(ScheduleFire.scope)
+        )
+        owned.update(session.execute(stmt).scalars())
+    return owned
+
+
+def claim_fire(
+    session: Session,
+    scope: str,
+    job: str,
+    fire_at: dt.datetime,
+    status: str,
+    now: dt.datetime,
+    posts: int = 0,
+) -> bool:
+    """True when this caller owns the fire (and must queue its posts in this transaction)."""
+    stmt = (
+        _insert(session, ScheduleFire)
+        .values(scope=scope, job=job, fire_at=fire_at, status=status, posts=posts, claimed_at=now)
+        .on_conflict_do_nothing(index_elements=["scope", "job", "fire_at"])
+        .returning(ScheduleFire.id)
+    )
+    return session.execute(stmt).first() is not None
+
+
+def latest_fires(session: Session, scope: str, until: dt.datetime) -> dict[str, dt.datetime]:
+    """The latest scheduled fire recorded up to `until` for each job of a scope. Manual runs
+    do not count, nor fires after `until` (a console clock that was set ahead, then back)."""
+    query = (
+        select(ScheduleFire.job, func.max(ScheduleFire.fire_at))
+        .where(
+            ScheduleFire.scope == scope,
+            ScheduleFire.status != "manual",
+            ScheduleFire.fire_at <= until,
+        )
+        .group_by(col(ScheduleFire.job))
+    )
+    return {job: _utc(value) for job, value in session.exec(query) if value is not None}
+
+
+def _utc(value: dt.datetime | str) -> dt.datetime:
+    # func.max bypasses the column type on SQLite: make it aware UTC like every stored time
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def fires(session: Session, scope: str | None = None, job: str | None = None) -> list[ScheduleFire]:
+    query = select(ScheduleFire)
+    if scope is not None:
+        query = query.where(ScheduleFire.scope == scope)
+    if job is not None:
+        query = query.where(ScheduleFire.job == job)
+    return list(session.exec(query.order_by(col(ScheduleFire.fire_at), col(ScheduleFire.id))))
+
+
+def claimed_stages(session: Session, ticket_ids: Iterable[int]) -> set[tuple[int, str]]:
+    ids = list(ticket_ids)
+    if not ids:
+        return set()
+    query = select(ClockStage.ticket_id, ClockStage.stage).where(col(ClockStage.ticket_id).in_(ids))
+    return {(ticket_id, stage) for ticket_id, stage in session.exec(query)}
+
+
+def claim_stage(
+    session: Session,
+    ticket_id: int,
+    stage: str,
+    due_at: dt.datetime,
+    status: str,
+    now: dt.datetime,
+) -> bool:
+    stmt = (
+        _insert(session, ClockStage)
+        .values(ticket_id=ticket_id, stage=stage, due_at=due_at, status=status, fired_at=now)
+        .on_conflict_do_nothing(index_elements=["ticket_id", "stage"])
+        .returning(ClockStage.id)
+    )
+    return session.execute(stmt).first() is not None

@@ -1,0 +1,48 @@
+"""`deskbot serve` runs the scheduler: started with the app, it catches up and posts."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from aiohttp.test_utils import TestServer
+from sqlalchemy import Engine
+
+from bot.delivery import Delivery, Outcome, Sent
+from bot.server import Platform, build_app
+from handlers.desk import Desk, ManualClock
+from handlers.team import TeamConfig
+from tests.conftest import START
+
+
+class Recorder:
+    """A platform sender that keeps what it was given."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[Delivery] = []
+
+    async def send(self, delivery: Delivery) -> Outcome:
+        self.deliveries.append(delivery)
+        return Sent({"ts": str(len(self.deliveries))})
+
+
+async def test_served_app_posts_the_missed_09_00_reminder_to_its_workspace(
+    sample: TeamConfig, engine: Engine
+) -> None:
+    # the server comes up at 09:00:30 on a Monday (a restart): the 09:00 fire is still due
+    desk = Desk(sample, engine, ManualClock(START + dt.timedelta(seconds=30)))
+    slack = Recorder()
+    platform = Platform("slack", install=lambda app: None, sender=slack)
+    server = TestServer(build_app(desk, [platform], schedule=True), host="127.0.0.1")
+    await server.start_server()
+    try:
+        for _ in range(200):  # the first tick runs in APScheduler's executor; wait for it
+            if slack.deliveries:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await server.close()
+    [delivery] = slack.deliveries
+    assert delivery.scope == "slack:T0SAMPLE"
+    assert delivery.target.name == "queue"
+    assert delivery.message.fallback.startswith("Queue check 09:00")

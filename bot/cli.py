@@ -28,6 +28,21 @@ def main(argv: list[str] | None = None) -> int:
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
 
+    schedule_cmd = commands.add_parser(
+        "schedule", help="scheduled jobs: next fire times (list), or post one now (run JOB)"
+    )
+    schedule_cmd.add_argument("action", choices=["list", "run"])
+    schedule_cmd.add_argument("job", nargs="?", help="run: the job to post now")
+
+    manifest_cmd = commands.add_parser("manifest", help="the platform app manifest")
+    manifest_cmd.add_argument("platform", choices=MANIFESTS)
+    manifest_cmd.add_argument(
+        "--out", help="Teams: where to write the app package (default deskbot-teams.zip)"
+    )
+    manifest_cmd.add_argument(
+        "--host", help="Slack: this server's public https:// address, e.g. https://example.org"
+    )
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
@@ -40,10 +55,52 @@ def main(argv: list[str] | None = None) -> int:
             return console(settings)
         if args.command == "serve":
             return serve(settings, args.host, args.port)
+        if args.command == "schedule":
+            from bot.scheduling import schedule_command
+
+            return schedule_command(settings, args.action, args.job)
+        if args.command == "manifest" and args.platform == "slack":
+            return slack_manifest(args.host)
+        if args.command == "manifest" and args.platform == "teams":
+            return teams_manifest(settings, args.out or "deskbot-teams.zip")
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
     return 2
+
+
+# `deskbot manifest PLATFORM`: each platform adapter adds its name here.
+MANIFESTS = ["slack", "teams"]
+
+
+def slack_manifest(host: str | None) -> int:
+    """Print the Slack app manifest, with the request URLs on `host`."""
+    from bot.slack.manifest import ManifestError, text
+
+    try:
+        print(text(host), end="")
+    except ManifestError as exc:
+        print(f"deskbot manifest slack: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def teams_manifest(settings: Settings, out: str) -> int:
+    """Write the Teams app package (zip) and print its manifest.json."""
+    import json
+    from pathlib import Path
+
+    from bot.teams.manifest import ManifestError, package
+
+    try:
+        data, content = package(settings.team, settings.microsoft_app_id)
+    except ManifestError as exc:
+        print(f"deskbot manifest teams: {exc}", file=sys.stderr)
+        return 1
+    Path(out).write_bytes(data)
+    print(json.dumps(content, ensure_ascii=False, indent=2))
+    print(f"wrote {out}: upload it in Teams (Apps > Manage your apps > Upload)", file=sys.stderr)
+    return 0
 
 
 def check_config(path: str | None, strict: bool) -> int:
@@ -78,11 +135,14 @@ def console(settings: Settings) -> int:
 def serve(settings: Settings, host: str, port: int) -> int:
     from aiohttp import web
 
+    from bot import rooms
     from bot.app import build_desk
-    from bot.server import build_app, platforms_from
+    from bot.server import build_app, platforms_from, tune_runtime
 
     desk = build_desk(settings)
-    app = build_app(desk, platforms_from(settings, desk))
+    rooms.install(settings, desk)  # Graph meetings / Slack calls for huddle links
+    app = build_app(desk, platforms_from(settings, desk), schedule=True)
+    tune_runtime()
     web.run_app(app, host=host, port=port)
     return 0
 

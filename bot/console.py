@@ -7,15 +7,18 @@ message it posts (where to, mentioning whom). Meta-commands start with a colon.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import importlib
 import json
 import logging
+import os
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
-from bot import markdown
+from bot import markdown, scheduling
 from bot.delivery import Delivery, Outcome, Sent, deliver_due
 from handlers import router
 from handlers.chat import (
@@ -47,6 +50,12 @@ WORKSPACE = "local"
 JSON_PLATFORMS = ("slack", "teams")
 
 
+class ReaderGone(BaseException):
+    """Standard output was closed by its reader (`| head`). A BaseException, so that the
+    handlers that keep one bad command or one failed post from ending the session let it
+    through to `main`."""
+
+
 class ConsoleClock:
     """System time until `:time` sets it; from then on it moves only when told."""
 
@@ -58,6 +67,11 @@ class ConsoleClock:
 
     def set(self, when: dt.datetime) -> None:
         self._fixed = when
+
+    @property
+    def fixed(self) -> bool:
+        """True once `:time` has set it (the scheduler then stops following real time)."""
+        return self._fixed is not None
 
 
 def plain(config: TeamConfig, text: str) -> str:
@@ -86,6 +100,8 @@ class Console:
         self.buttons: list[Button] = []
         # Called with (old, new) when `:time` moves the clock; the scheduler hooks in here.
         self.on_time: list[Callable[[dt.datetime, dt.datetime], None]] = []
+        # Held while a command runs: the scheduler's real-time posts wait for it to finish.
+        self.lock = threading.RLock()
         self.last_message: Message | None = None
 
     # -- who and where -------------------------------------------------------------------
@@ -112,15 +128,16 @@ class Console:
             self.handle(line)
 
     def handle(self, line: str) -> None:
-        try:
-            if line.startswith(":"):
-                self.meta(line)
-            else:
-                self.show_reply(router.handle_text(self.desk, self.actor, self.place, line))
-            self.flush()
-        except Exception as exc:  # one bad line must not end the session
-            log.exception("console: %s failed", line)
-            self.say(f"! internal error: {type(exc).__name__}: {exc}")
+        with self.lock:
+            try:
+                if line.startswith(":"):
+                    self.meta(line)
+                else:
+                    self.show_reply(router.handle_text(self.desk, self.actor, self.place, line))
+                self.flush()
+            except Exception as exc:  # one bad line must not end the session
+                log.exception("console: %s failed", line)
+                self.say(f"! internal error: {type(exc).__name__}: {exc}")
 
     def meta(self, line: str) -> None:
         command, _, arg = line[1:].partition(" ")
@@ -214,7 +231,10 @@ class Console:
     # -- output ----------------------------------------------------------------------------
 
     def say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        try:
+            print(text, file=self.out, flush=True)
+        except BrokenPipeError as exc:
+            raise ReaderGone from exc
 
     def show_reply(self, reply: Reply) -> None:
         prefix = "deskbot (only you)" if reply.ephemeral else "deskbot"
@@ -271,7 +291,10 @@ class Console:
         return out
 
     def flush(self) -> None:
-        asyncio.run(deliver_due(self.desk.engine, PLATFORM, _Printer(self), self.desk.now()))
+        """Print every post due now (a claim takes a batch at a time: loop until none)."""
+        engine = self.desk.engine
+        while asyncio.run(deliver_due(engine, PLATFORM, _Printer(self), self.desk.now())):
+            pass
 
 
 class _Printer:
@@ -311,6 +334,18 @@ def main(
     desk: Desk, clock: ConsoleClock, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
 ) -> None:
     console = Console(desk, out, clock)
+    with contextlib.ExitStack() as running:
+        try:
+            running.callback(scheduling.attach_console(console))  # stopped on the way out
+            _run(console, stdin, out)
+        except ReaderGone:
+            # Output was piped into a reader that stopped (`| head`): end quietly, as Unix
+            # tools do; point stdout at devnull so the final flush does not complain.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _run(console: Console, stdin: TextIO, out: TextIO) -> None:
+    desk = console.desk
     interactive = stdin.isatty()
     if interactive:
         console.say(

@@ -1,12 +1,15 @@
 """Delivering the outbox: claim due rows, hand each to the platform's sender, record the result.
 
 A sender says what happened (`Sent`, `Retry`, `Failed`); the retry policy is here, once for
-every platform: exponential backoff with jitter, or the platform's own `Retry-After`.
+every platform: exponential backoff with jitter, or the platform's own `Retry-After`. So is
+the pacing (`Pacer`: about one post per second to one destination) and the rule that a
+reply or an edit waits until the post it points at is out.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import random
@@ -22,6 +25,7 @@ from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+PARENT_WAIT = dt.timedelta(seconds=1)  # a reply whose parent post is not out yet looks again
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,44 @@ class Sender(Protocol):
     async def send(self, delivery: Delivery) -> Outcome: ...
 
 
+class Pacer:
+    """At most one post per `interval` seconds to one destination, in the delivery clock.
+
+    Slack allows about one message per second per channel. A post that comes too soon gets
+    the destination's next free turn (its row waits in the outbox until then, without
+    spending an attempt) while other destinations go on; a backlog to one channel is thus
+    spread out once, instead of being claimed and put back over and over. Keyed by scope
+    and target, so a thread reply and a card edit share their channel's pace.
+    """
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = dt.timedelta(seconds=interval)
+        self._next: dict[str, dt.datetime] = {}  # destination -> its next free turn
+        self._held: dict[int, dt.datetime] = {}  # outbox row -> the turn it was given
+
+    @staticmethod
+    def key(delivery: Delivery) -> str:
+        return f"{delivery.scope}|{delivery.target.kind}:{delivery.target.name}"
+
+    def turn(self, delivery: Delivery, now: dt.datetime) -> dt.datetime | None:
+        """Take this delivery's turn: None when it may go now, else the (later) time it
+        has been given."""
+        held = self._held.pop(delivery.row_id, None)
+        if held is not None and held <= now:
+            return None  # back at the turn it was given
+        if len(self._next) > 10_000:  # forget destinations that are free anyway
+            self._next = {k: t for k, t in self._next.items() if t > now}
+            self._held = {r: t for r, t in self._held.items() if t > now}
+        key = self.key(delivery)
+        free = self._next.get(key)
+        if free is None or free <= now:
+            self._next[key] = now + self.interval
+            return None
+        self._next[key] = free + self.interval
+        self._held[delivery.row_id] = free
+        return free
+
+
 def backoff(attempts: int, base: float = 1.0, cap: float = 300.0) -> float:
     """Full-jitter exponential backoff, in seconds."""
     return random.uniform(0, min(cap, base * 2 ** max(0, attempts - 1)))
@@ -85,19 +127,62 @@ def record(engine: Engine, delivery: Delivery, outcome: Outcome, now: dt.datetim
                 log.error("outbox %s: failed: %s", delivery.row_id, error)
 
 
-async def deliver_due(engine: Engine, platform: str, sender: Sender, now: dt.datetime) -> int:
+def defer(engine: Engine, waits: list[tuple[int, dt.datetime]]) -> None:
+    with session_scope(engine) as session:
+        for row_id, until in waits:
+            outbox.defer(session, row_id, until)
+
+
+def with_parents(engine: Engine, delivery: Delivery) -> tuple[Delivery, bool]:
+    """The delivery with the refs of its parent posts read again (a parent may have gone out
+    earlier in the same batch), and whether a parent is still waiting to go out."""
+    waiting = False
+    refs: dict[str, dict[str, Any] | None] = {}
+    with session_scope(engine) as session:
+        for name, key in (
+            ("thread_ref", delivery.target.thread),
+            ("replace_ref", delivery.target.replace),
+        ):
+            if key is None or getattr(delivery, name) is not None:
+                continue
+            parent = outbox.by_key(session, key)
+            if parent is not None and parent.platform_ref is None:
+                waiting = waiting or parent.status in ("pending", "sending")
+            refs[name] = parent.platform_ref if parent is not None else None
+    return dataclasses.replace(delivery, **refs), waiting
+
+
+async def deliver_due(
+    engine: Engine, platform: str, sender: Sender, now: dt.datetime, pacer: Pacer | None = None
+) -> int:
     """Deliver what is due now, in order; returns how many were handled.
 
     Database work runs in a thread so a server's event loop keeps answering requests.
+    Without a pacer (the console) every due post goes at once.
     """
     deliveries = await asyncio.to_thread(claim, engine, platform, now)
+    waits: list[tuple[int, dt.datetime]] = []  # rows put back for later, written together
     for delivery in deliveries:
+        missing = (delivery.target.thread and delivery.thread_ref is None) or (
+            delivery.target.replace and delivery.replace_ref is None
+        )
+        if missing:
+            delivery, waiting = await asyncio.to_thread(with_parents, engine, delivery)
+            if waiting:
+                waits.append((delivery.row_id, now + PARENT_WAIT))
+                continue
+        turn = pacer.turn(delivery, now) if pacer is not None else None
+        if turn is not None:
+            waits.append((delivery.row_id, turn))
+            continue
         try:
             outcome = await sender.send(delivery)
         except Exception as exc:  # a sender bug must not lose the row
             log.exception("outbox %s: sender raised", delivery.row_id)
             outcome = Retry(f"{type(exc).__name__}: {exc}")
         await asyncio.to_thread(record, engine, delivery, outcome, now)
+    if waits:
+        await asyncio.to_thread(defer, engine, waits)
     return len(deliveries)
 
 

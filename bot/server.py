@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from bot import scheduling
 from bot.config import Settings
-from bot.delivery import Sender, deliver_due
+from bot.delivery import Pacer, Sender, deliver_due
 from handlers.desk import Desk
 
 log = logging.getLogger(__name__)
 DESK: web.AppKey[Desk] = web.AppKey("desk", Desk)
 POLL_SECONDS = 0.5
+STOP_GRACE_SECONDS = 10.0  # a post in flight at shutdown is finished and recorded first
 
 
 @dataclass
@@ -29,18 +31,24 @@ class Platform:
     install: Callable[[web.Application], None]  # adds routes
     sender: Sender | None = None
     background: list[Callable[[], AsyncIterator[None]]] = field(default_factory=list)
+    pace: float = 0.0  # seconds between two posts to one destination (0: no pacing)
 
 
-def build_app(desk: Desk, platforms: list[Platform]) -> web.Application:
+def build_app(desk: Desk, platforms: list[Platform], *, schedule: bool = False) -> web.Application:
+    """`schedule`: run the scheduler too (`deskbot serve` does; tests of one adapter need not)."""
     app = web.Application()
     app[DESK] = desk
     app.router.add_get("/healthz", _healthz)
     for platform in platforms:
         platform.install(app)
         if platform.sender is not None:
-            app.cleanup_ctx.append(_delivery_loop(desk, platform.name, platform.sender))
+            pacer = Pacer(platform.pace) if platform.pace > 0 else None
+            app.cleanup_ctx.append(_delivery_loop(desk, platform.name, platform.sender, pacer))
         for ctx in platform.background:
             app.cleanup_ctx.append(lambda _app, ctx=ctx: ctx())
+    if schedule:
+        posting = [p.name for p in platforms if p.sender is not None]
+        app.cleanup_ctx.append(scheduling.server_context(desk, posting))
     return app
 
 
@@ -49,10 +57,16 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "team": desk.config.team.name})
 
 
-def _delivery_loop(desk: Desk, platform: str, sender: Sender):  # type: ignore[no-untyped-def]
+def _delivery_loop(desk: Desk, platform: str, sender: Sender, pacer: Pacer | None):  # type: ignore[no-untyped-def]
     async def ctx(_app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(run_delivery(desk, platform, sender))
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_delivery(desk, platform, sender, pacer, stop))
         yield
+        # Let a batch in flight finish and record what the platform said (a post cut off
+        # after the platform's ok but before the record would go out again on restart).
+        stop.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), STOP_GRACE_SECONDS)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -60,18 +74,48 @@ def _delivery_loop(desk: Desk, platform: str, sender: Sender):  # type: ignore[n
     return ctx
 
 
-async def run_delivery(desk: Desk, platform: str, sender: Sender) -> None:
-    """Deliver the outbox for ever; rows left by a crash are picked up here on restart."""
-    while True:
+async def run_delivery(
+    desk: Desk,
+    platform: str,
+    sender: Sender,
+    pacer: Pacer | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Deliver the outbox until stopped; rows left by a crash are picked up here on restart."""
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
         try:
-            handled = await deliver_due(desk.engine, platform, sender, desk.now())
+            handled = await deliver_due(desk.engine, platform, sender, desk.now(), pacer)
         except Exception:
             log.exception("%s delivery loop", platform)
             handled = 0
         if not handled:
-            await asyncio.sleep(POLL_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), POLL_SECONDS)
+
+
+def tune_runtime() -> None:
+    """Process settings for a long-running server (not for tests or the console).
+
+    Python's default collector runs a full pass over every live object far too often for a
+    server holding queued work; that pause was the slowest 1 % of Slack acks. Objects made
+    at start are frozen out of the passes, and young collections come less often.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 def platforms_from(settings: Settings, desk: Desk) -> list[Platform]:
     """The platforms this environment turns on; adapters register here."""
-    return []
+    from bot import teams
+
+    platforms: list[Platform] = []
+    if settings.slack_bot_token:  # Teams-only installs need no Slack settings
+        from bot import slack
+
+        platforms.append(slack.platform(settings, desk))
+    platforms.append(teams.platform(settings, desk))  # always on; local mode without an app id
+    return platforms

@@ -6,8 +6,10 @@ import datetime as dt
 from collections.abc import Sequence
 
 from handlers.chat import Actions, Button, Context, Fields, Header, Message, Text
+from handlers.huddle_messages import START_ACTION
+from handlers.lifecycle import OPEN_STATES
 from handlers.team import Person, TeamConfig
-from handlers.texts import phrase, render
+from handlers.texts import escape_md, name, phrase, render
 from handlers.ticket_fields import missing_key_fields
 from storage.models import Ticket, TicketEvent
 
@@ -22,19 +24,29 @@ _BUTTONS = {
 
 
 def _fields(config: TeamConfig, ticket: Ticket) -> Fields:
+    # Values are data (names), formatted here; the fixed words come from phrases. Rendering a
+    # template per value was a quarter of the cost of logging a ticket.
     category = config.category(ticket.category) if ticket.category else None
-    assignee = config.person(ticket.assignee) if ticket.assignee else None
     values = {
         "status": phrase(f"status.{ticket.status}"),
         "priority": ticket.priority.upper(),
-        "category": phrase("card.category", category=category, raw=ticket.category),
+        "category": escape_md(f"{category.name} {category.name_zh}".strip())
+        if category
+        else _or_none(ticket.category, "card.no_category"),
         "intake": phrase(f"intake.{ticket.intake}"),
-        "assignee": phrase("card.assignee", person=assignee, raw=ticket.assignee),
-        "reporter": phrase(
-            "card.reporter", person=config.person(ticket.reporter), raw=ticket.reporter
-        ),
+        "assignee": _person(config, ticket.assignee, "card.unassigned"),
+        "reporter": _person(config, ticket.reporter, "card.no_reporter"),
     }
     return Fields(tuple((phrase(f"field.{k}"), v) for k, v in values.items()))
+
+
+def _person(config: TeamConfig, key: str | None, empty: str) -> str:
+    person = config.person(key) if key else None
+    return name(person) if person else _or_none(key, empty)
+
+
+def _or_none(raw: str | None, empty: str) -> str:
+    return escape_md(raw) if raw else phrase(empty)
 
 
 def card(config: TeamConfig, ticket: Ticket, notify: Sequence[Person] = ()) -> Message:
@@ -64,6 +76,8 @@ def card(config: TeamConfig, ticket: Ticket, notify: Sequence[Person] = ()) -> M
         )
         for verb in _BUTTONS[ticket.status]
     )
+    if ticket.status in OPEN_STATES:  # a huddle needs an open ticket
+        buttons += (Button(phrase("button.huddle"), START_ACTION, ticket.key),)
     blocks.append(Actions(buttons))
     return Message(tuple(blocks), phrase("card.fallback", t=ticket))
 

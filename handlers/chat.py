@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, TypeAdapter
 
 from handlers.team import Person
 
@@ -153,16 +155,9 @@ class Actions:
     type: Literal["actions"] = "actions"
 
 
-Block = Header | Text | Fields | Items | Divider | Context | Actions
-_BLOCK_TYPES: dict[str, type] = {
-    "header": Header,
-    "text": Text,
-    "fields": Fields,
-    "items": Items,
-    "divider": Divider,
-    "context": Context,
-    "actions": Actions,
-}
+Block = Annotated[
+    Header | Text | Fields | Items | Divider | Context | Actions, Field(discriminator="type")
+]
 
 
 @dataclass(frozen=True)
@@ -180,22 +175,15 @@ class Message:
         return [b for block in self.blocks if isinstance(block, Actions) for b in block.buttons]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _MESSAGE.dump_python(self, mode="json")  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Message:
-        blocks: list[Block] = []
-        for raw in data["blocks"]:
-            kind = _BLOCK_TYPES[raw["type"]]
-            values = {k: v for k, v in raw.items() if k != "type"}
-            if kind is Fields:
-                values["items"] = tuple(tuple(pair) for pair in values["items"])
-            elif kind is Items:
-                values["items"] = tuple(values["items"])
-            elif kind is Actions:
-                values["buttons"] = tuple(Button(**b) for b in values["buttons"])
-            blocks.append(kind(**values))
-        return cls(tuple(blocks), data["fallback"])
+        return _MESSAGE.validate_python(data)
+
+
+# Blocks carry a `type` tag, so pydantic can rebuild the tree from JSON (and fast).
+_MESSAGE: TypeAdapter[Message] = TypeAdapter(Message)
 
 
 def _texts(message: Message) -> list[str]:
@@ -272,12 +260,18 @@ class Target:
     kind "conversation": a platform conversation as it was heard from (a `Ref` key)
     `thread`: the dedupe key of an earlier outbox post to reply under.
     `replace`: the dedupe key of an earlier outbox post to edit in place (a ticket card).
+    `reply_to`: for kind "conversation", the platform's id of the message heard (e.g. a
+    Slack ts), to answer in its thread.
+    `only_for`: a platform user's `Ref` key; the post is shown to that user only (Slack's
+    ephemeral messages). A platform without such posts sends it as a normal post.
     """
 
     kind: Literal["channel", "person", "conversation"]
     name: str
     thread: str | None = None
     replace: str | None = None
+    reply_to: str | None = None
+    only_for: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -12,6 +12,9 @@ from sqlmodel import Session
 from handlers.chat import Post
 from handlers.team import TeamConfig
 from storage import outbox
+
+if TYPE_CHECKING:
+    from handlers.huddle_links import Rooms
 
 
 class Clock(Protocol):
@@ -46,6 +49,8 @@ class Desk:
     config: TeamConfig
     engine: Engine
     clock: Clock
+    # Per platform, its meeting service for huddle links (Graph, Slack calls); bot/ fills it.
+    rooms: dict[str, Rooms] = field(default_factory=dict)
 
     def now(self) -> dt.datetime:
         return self.clock.now()

@@ -11,14 +11,18 @@ import re
 from dataclasses import dataclass
 
 from handlers.chat import clean_input
-from handlers.team import PRIORITIES, TeamConfig
+from handlers.team import PRIORITIES, Person, TeamConfig
 from handlers.texts import Md, phrase
 from handlers.ticket_fields import FieldErrors, NewTicket, validate
 
-TICKET_VERBS = ("new", "show", "take", "note", "dispatch", "resolve", "close", "reopen")
-COMMANDS = ("ticket", "queue", "raci", "roster", "help")
+TICKET_VERBS = ("new", "show", "take", "note", "dispatch", "rca", "resolve", "close", "reopen")
+COMMANDS = ("ticket", "queue", "raci", "roster", "huddle", "kpi", "help")
+KPI_PERIODS = ("day", "week", "month")
 _TICKET_ID = re.compile(r"^(?:t-?)?(\d{1,9})$", re.IGNORECASE)
 _CATEGORY_TAG = re.compile(r"^#([A-Za-z][\w-]*)$")
+_MENTION = re.compile(r"^@([\w.:@-]+?)[,.;:!?]*$")
+TOPIC_MAX = 200
+OUTCOME_MAX = 2000
 _SECTION_NAMES = {
     "desc": "description",
     "description": "description",
@@ -30,7 +34,7 @@ _SECTION_NAMES = {
     "links": "links",
 }
 # Words after the id that a verb needs; a missing one is bad input.
-_NEEDS_TEXT = {"note": "note_text", "resolve": "resolution"}
+_NEEDS_TEXT = {"note": "note_text", "rca": "root_cause", "resolve": "resolution"}
 
 
 @dataclass(frozen=True)
@@ -63,11 +67,39 @@ class RosterLookup:
 
 
 @dataclass(frozen=True)
+class HuddleStart:
+    number: int
+    topic: str = ""
+    extras: tuple[str, ...] = ()  # person ids asked for by mention
+
+
+@dataclass(frozen=True)
+class HuddleEnd:
+    number: int
+    outcome: str
+
+
+@dataclass(frozen=True)
+class KpiView:
+    period: str  # one of KPI_PERIODS
+
+
+@dataclass(frozen=True)
 class HelpRequest:
     topic: str
 
 
-Request = TicketNew | TicketVerb | QueueView | RaciLookup | RosterLookup | HelpRequest
+Request = (
+    TicketNew
+    | TicketVerb
+    | QueueView
+    | RaciLookup
+    | RosterLookup
+    | HuddleStart
+    | HuddleEnd
+    | KpiView
+    | HelpRequest
+)
 
 
 class ParseError(Exception):
@@ -97,9 +129,20 @@ def parse(text: str, config: TeamConfig) -> Request:
         return RaciLookup(rest)
     if command == "roster":
         return RosterLookup(rest.lower())
+    if command == "huddle":
+        return _huddle(rest, config)
+    if command == "kpi":
+        return _kpi(rest)
     if command == "help":
         return HelpRequest(rest.lower().removeprefix("/"))
     raise ParseError(phrase("error.unknown_command", given=command, known=COMMANDS), usage("help"))
+
+
+def _kpi(rest: str) -> Request:
+    word = rest.strip().lower() or "day"
+    if word not in KPI_PERIODS:
+        raise ParseError(phrase("error.bad_kpi_period", given=word), usage("kpi"))
+    return KpiView(word)
 
 
 def _queue(rest: str, config: TeamConfig) -> Request:
@@ -117,6 +160,62 @@ def _queue(rest: str, config: TeamConfig) -> Request:
             phrase("error.unknown_category", given=tag.group(1), known=known), usage("queue")
         )
     raise ParseError(phrase("error.bad_queue_view", given=word), usage("queue"))
+
+
+def ticket_number(word: str | None, usage_key: str) -> int:
+    if not word:
+        raise ParseError(phrase("error.missing_id"), usage(usage_key))
+    match = _TICKET_ID.match(word)
+    if not match:
+        raise ParseError(phrase("error.bad_id", given=word), usage(usage_key))
+    return int(match.group(1))
+
+
+def _huddle(rest: str, config: TeamConfig) -> Request:
+    """`huddle T-7 [topic] [@person ...]`, `huddle end T-7 OUTCOME`."""
+    words = rest.split(None, 1)
+    if words and words[0].lower() == "end":
+        parts = words[1].split(None, 1) if len(words) > 1 else []
+        number = ticket_number(parts[0] if parts else None, "huddle.end")
+        outcome = parts[1].strip() if len(parts) > 1 else ""
+        if not outcome:
+            raise ParseError(phrase("error.missing_outcome"), usage("huddle.end"))
+        if len(outcome) > OUTCOME_MAX:
+            raise ParseError(
+                phrase("error.outcome_long", limit=OUTCOME_MAX, length=len(outcome)),
+                usage("huddle.end"),
+            )
+        return HuddleEnd(number, outcome)
+    number = ticket_number(words[0] if words else None, "huddle")
+    topic: list[str] = []
+    extras: list[str] = []
+    for word in words[1].split() if len(words) > 1 else ():
+        mention = _MENTION.match(word)
+        if mention is None:
+            topic.append(word)
+            continue
+        person = _person(config, mention.group(1))
+        if person is None:
+            raise ParseError(
+                phrase("error.unknown_person", given=mention.group(1)), usage("huddle")
+            )
+        if person.id not in extras:
+            extras.append(person.id)
+    text = " ".join(topic)
+    if len(text) > TOPIC_MAX:
+        raise ParseError(
+            phrase("error.topic_long", limit=TOPIC_MAX, length=len(text)), usage("huddle")
+        )
+    return HuddleStart(number, text, tuple(extras))
+
+
+def _person(config: TeamConfig, given: str) -> Person | None:
+    """A mention as the adapters leave it: `@personid`, or a platform's user id."""
+    return (
+        config.person(given.lower())
+        or config.find_person("slack", given)
+        or config.find_person("teams", given)
+    )
 
 
 def _ticket(rest: str, config: TeamConfig) -> Request:

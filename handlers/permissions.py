@@ -20,6 +20,12 @@ def check(config: TeamConfig, actor: Actor, verb: str, ticket: Ticket) -> None:
     )
 
 
+def works_the_queue(config: TeamConfig, actor: Actor) -> bool:
+    """Whether the actor holds a role that may take tickets (L1, L2, team lead by default)."""
+    person = actor.person
+    return person is not None and any(person.holds(r) for r in config.permissions.take)
+
+
 def _matches(actor: Actor, allowed: tuple[str, ...], ticket: Ticket) -> bool:
     if "assignee" in allowed and ticket.assignee and ticket.assignee == actor.key:
         return True

@@ -9,6 +9,7 @@ from handlers.grammar import QueueView
 from handlers.texts import phrase, render
 from storage import tickets as repo
 from storage.db import session_scope
+from storage.models import Ticket
 
 LIMIT = 50
 
@@ -20,18 +21,24 @@ def listing(
     *,
     assignee: str | None = None,
     category: str | None = None,
+    tickets: list[Ticket] | None = None,
 ) -> Message:
-    """The queue as a message; also what the scheduled reminders post."""
+    """The queue as a message; also what the scheduled reminders post.
+
+    `tickets`: the view already read (`repo.queue`, LIMIT + 1 rows), as the reminders do to
+    see first whether the pool is empty.
+    """
     now = desk.now()
-    with session_scope(desk.engine) as session:
-        tickets = repo.queue(
-            session,
-            scope,
-            unassigned_only=view == "unassigned",
-            assignee=assignee,
-            category=category,
-            limit=LIMIT + 1,
-        )
+    if tickets is None:
+        with session_scope(desk.engine) as session:
+            tickets = repo.queue(
+                session,
+                scope,
+                unassigned_only=view == "unassigned",
+                assignee=assignee,
+                category=category,
+                limit=LIMIT + 1,
+            )
     rows = [(t, clocks.first_response(desk.config, t, now)) for t in tickets[:LIMIT]]
     body = render(
         "queue.md",

@@ -1,16 +1,20 @@
-"""The front door of the core: text commands, button presses and form submissions.
+"""The front door of the core: text commands, button presses, form submissions, and a chat
+message made into a ticket.
 
-Adapters call these three functions and render the `Reply`; a press on a card runs the same
-use case as the matching text command.
+Adapters call these functions and render the `Reply`; a press on a card runs the same use
+case as the matching text command.
 """
 
 from __future__ import annotations
 
-from handlers import queue, raci, roster, tickets
+from handlers import huddle_outcome, huddles, kpis, queue, raci, roster, tickets
 from handlers.chat import Actor, Message, Place, Reply, Text
 from handlers.desk import Desk
 from handlers.grammar import (
     HelpRequest,
+    HuddleEnd,
+    HuddleStart,
+    KpiView,
     ParseError,
     QueueView,
     RaciLookup,
@@ -20,9 +24,10 @@ from handlers.grammar import (
     parse,
     usage,
 )
+from handlers.huddle_messages import OUTCOME_ACTION, OUTCOME_FORM
 from handlers.lifecycle import Refused
 from handlers.texts import Md, phrase, render
-from handlers.ticket_fields import FieldErrors, new_ticket_form, validate
+from handlers.ticket_fields import SUMMARY_MAX, FieldErrors, new_ticket_form, validate
 
 
 def handle_text(desk: Desk, actor: Actor, place: Place, text: str) -> Reply:
@@ -43,12 +48,21 @@ def handle_action(desk: Desk, actor: Actor, place: Place, action_id: str, value:
         return Reply(
             _text(phrase("action.needs_text", verb=verb, key=value, usage=usage(f"ticket.{verb}")))
         )
+    if family == "huddle" and verb in ("start", "join"):
+        return handle_text(desk, actor, place, f"huddle {value}")  # join: points to the open one
+    if action_id == OUTCOME_ACTION:
+        return huddle_outcome.outcome_form(desk, place, value)
     return handle_text(desk, actor, place, f"{family} {verb} {value}")
 
 
 def handle_form(
     desk: Desk, actor: Actor, place: Place, form_id: str, values: dict[str, str]
 ) -> Reply:
+    if form_id == OUTCOME_FORM:
+        try:
+            return huddle_outcome.submit(desk, actor, place, values)
+        except Refused as exc:
+            return refusal(Md(exc.reason))
     if form_id != "ticket.new":
         return refusal(phrase("error.unknown_form", given=form_id))
     try:
@@ -56,6 +70,18 @@ def handle_form(
     except FieldErrors as exc:
         return Reply(form=new_ticket_form(desk.config, values), form_errors=exc.errors, ok=False)
     return tickets.log(desk, actor, place, fields)
+
+
+def ticket_from_message(
+    desk: Desk, actor: Actor, place: Place, text: str, link: str | None = None
+) -> Reply:
+    """A chat message made into a ticket (a message shortcut or action): the new-ticket form,
+    prefilled with the message's first line as summary, its text, and a link to it."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if len(first) > SUMMARY_MAX:
+        first = first[: SUMMARY_MAX - 1].rstrip() + "…"
+    initial = {"summary": first, "description": text.strip(), "links": link or ""}
+    return Reply(form=new_ticket_form(desk.config, initial))
 
 
 def refusal(reason: str) -> Reply:
@@ -82,6 +108,12 @@ def _run(desk: Desk, actor: Actor, place: Place, request: object) -> Reply:
             return raci.lookup(desk.config, query)
         case RosterLookup(role=role):
             return roster.roster(desk.config, role)
+        case HuddleStart():
+            return huddles.start(desk, actor, place, request)
+        case HuddleEnd():
+            return huddle_outcome.end(desk, actor, place, request)
+        case KpiView(period=period):
+            return kpis.show(desk, place, period)  # type: ignore[arg-type]
         case HelpRequest(topic=topic):
             return Reply(_text(render("help.md", topic=topic)))
     raise AssertionError(f"unhandled request {request!r}")

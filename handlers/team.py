@@ -8,10 +8,21 @@ stopping at the first.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+import string
+from functools import cached_property
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from handlers.when import WhenText
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
 Letter = Literal["R", "A", "C", "I"]
@@ -99,6 +110,7 @@ class Permissions(Strict):
     resolve: tuple[str, ...] = ("assignee", "team_lead")
     close: tuple[str, ...] = ("assignee", "team_lead")
     reopen: tuple[str, ...] = ("l1", "l2", "team_lead", "reporter")
+    huddle: tuple[str, ...] = ("l1", "l2", "team_lead", "assignee")
 
 
 class Purposes(Strict):
@@ -124,6 +136,55 @@ class TimeRules(Strict):
     common_problem_resolution: int = Field(120, gt=0)
     # p1/p2 clocks run around the clock; the others only in working hours.
     round_the_clock_priorities: tuple[Literal["p1", "p2", "p3", "p4"], ...] = ("p1", "p2")
+    # A ticket logged through these intakes by someone who works the queue (may take
+    # tickets) was answered while it was logged: the caller was on the line.
+    answered_at_logging: tuple[Literal["phone", "online", "email", "chat"], ...] = ("phone",)
+
+
+class Huddles(Strict):
+    """Where a huddle's join link comes from; see README, "Huddles".
+
+    `meeting_link_template` is a room of the team's own meeting service (Jitsi, Zoom...),
+    with `{ticket}`, `{huddle}` (the ticket's huddle number) and `{token}` (random, so the
+    room cannot be guessed). Slack: the queue channel's huddle, or the template (registered
+    with Slack's `calls.add` under `slack_call_provider` when set). Teams: an online meeting
+    through Microsoft Graph when the bot's credentials allow it, else a call deep link; or the
+    template. The console shows the template's link.
+    """
+
+    meeting_link_template: str | None = None
+    slack: Literal["channel", "template"] = "channel"
+    slack_call_provider: str | None = None
+    teams: Literal["meeting", "call", "template"] = "meeting"
+
+    @model_validator(mode="after")
+    def _template_usable(self) -> Huddles:
+        template = self.meeting_link_template
+        if template is not None:
+            if not template.startswith(("https://", "http://")):
+                raise ValueError("meeting_link_template must be an http(s) URL")
+            names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+            unknown = names - set(HUDDLE_LINK_FIELDS)
+            if unknown:
+                raise ValueError(
+                    f"meeting_link_template: unknown placeholder {{{sorted(unknown)[0]}}}; "
+                    f"use {', '.join('{' + f + '}' for f in HUDDLE_LINK_FIELDS)}"
+                )
+        needs = [
+            name
+            for name, wants in (
+                ("slack: template", self.slack == "template"),
+                ("teams: template", self.teams == "template"),
+                ("slack_call_provider", self.slack_call_provider is not None),
+            )
+            if wants
+        ]
+        if needs and template is None:
+            raise ValueError(f"{needs[0]} needs a meeting_link_template")
+        return self
+
+
+HUDDLE_LINK_FIELDS = ("ticket", "huddle", "token")
 
 
 class KpiTargets(Strict):
@@ -138,11 +199,56 @@ class Meeting(Strict):
     id: Id
     name: str
     name_zh: str = ""
-    when: str  # e.g. "09:30" daily, "fri 15:00" weekly, "first-working-day 10:00" monthly
+    when: WhenText  # "09:30" working days, "fri 15:00", "first-working-day 10:00" (see when.py)
     minutes: int = Field(gt=0)
     participants: tuple[Id, ...]  # role ids
     agenda: tuple[str, ...]
     enabled: bool = True
+    # Live figures the agenda carries: the previous working day (standup), the week so far
+    # (weekly review), the month just ended (monthly planning), or none.
+    figures: Literal["yesterday", "week", "month"] | None = None
+    channel: Literal["managers", "queue"] = "managers"
+
+
+class QueueReminders(Strict):
+    """The unassigned pool, posted to the queue channel (seed 003 §2.1.2: 09:00/14:00/17:00)."""
+
+    when: tuple[WhenText, ...] = ("09:00", "14:00", "17:00")
+    enabled: bool = True
+    post_when_empty: bool = True  # a short "the queue is empty" line; false: post nothing
+
+
+class WeeklyReportReminder(Strict):
+    """L2 experts file the weekly complex-problem report to the team lead (seed 003 §2.1.3)."""
+
+    when: WhenText = "fri 17:00"
+    enabled: bool = True
+    experts: Id = "l2"  # the role reminded
+    report_to: Id = "team_lead"  # the role the report goes to
+
+
+class ManagerDigest(Strict):
+    """KPIs of the day against target, and the day's breaches, in the managers' channel."""
+
+    when: WhenText = "18:00"
+    enabled: bool = True
+
+
+class ClockCalls(Strict):
+    """Roles the response clocks call besides the on-duty L1 and the assignee."""
+
+    breach: tuple[Id, ...] = ("service_desk_manager",)  # with the on-duty L1
+    root_cause: tuple[Id, ...] = ("team_lead",)  # with the A of `purposes.incident`
+
+
+class Schedules(Strict):
+    """The scheduled jobs besides the meetings, and how missed fires are handled."""
+
+    grace_minutes: int = Field(60, ge=0)  # a fire missed by less runs late; older: skipped
+    queue_reminders: QueueReminders = QueueReminders()
+    l2_weekly_report: WeeklyReportReminder = WeeklyReportReminder()
+    manager_digest: ManagerDigest = ManagerDigest()
+    clocks: ClockCalls = ClockCalls()
 
 
 class WorkingHours(Strict):
@@ -185,25 +291,35 @@ class TeamConfig(Strict):
     time_rules: TimeRules = TimeRules()
     kpi_targets: KpiTargets = KpiTargets()
     meetings: tuple[Meeting, ...] = ()
-    # Jobs and their times are read by `schedules`; kept loose here so that package owns them.
-    schedules: dict[str, dict[str, object]] = Field(default_factory=dict)
+    huddles: Huddles = Huddles()
+    schedules: Schedules = Schedules()
 
     # -- look-ups used across the core -------------------------------------------------
 
+    # The model is frozen, so the indexes below are built once and stay right.
+    @cached_property
+    def _index(self) -> dict[str, dict[str, Any]]:
+        return {
+            "person": {p.id: p for p in self.people},
+            "role": {r.id: r for r in self.roles},
+            "category": {c.id: c for c in self.categories},
+            "activity": {a.id: a for m in self.raci for a in m.activities},
+        }
+
     def person(self, person_id: str) -> Person | None:
-        return next((p for p in self.people if p.id == person_id), None)
+        return self._index["person"].get(person_id)
 
     def role(self, role_id: str) -> Role | None:
-        return next((r for r in self.roles if r.id == role_id), None)
+        return self._index["role"].get(role_id)
 
     def category(self, category_id: str) -> Category | None:
-        return next((c for c in self.categories if c.id == category_id), None)
+        return self._index["category"].get(category_id)
 
     def activities(self) -> list[Activity]:
         return [a for m in self.raci for a in m.activities]
 
     def activity(self, activity_id: str) -> Activity | None:
-        return next((a for a in self.activities() if a.id == activity_id), None)
+        return self._index["activity"].get(activity_id)
 
     def find_person(self, platform: str, user_id: str) -> Person | None:
         """The configured person behind a platform identity (Slack id, Teams id or UPN)."""

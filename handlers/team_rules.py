@@ -34,6 +34,7 @@ def check(config: TeamConfig) -> list[Problem]:
     problems += _people(config)
     problems += _raci(config)
     problems += _references(config)
+    problems += _schedules(config)
     return problems
 
 
@@ -128,4 +129,41 @@ def _references(config: TeamConfig) -> list[Problem]:
         for role in meeting.participants:
             if role not in roles:
                 found.append(_error(f"meetings > {meeting.id}", f"unknown role {role!r}"))
+    return found
+
+
+# Job ids of `schedules`; a meeting id is a job id too, so it must not reuse one of these.
+SCHEDULE_JOBS = ("queue_reminder", "l2_weekly_report", "manager_digest")
+
+
+def _schedules(config: TeamConfig) -> list[Problem]:
+    from handlers.workdays import known_country  # the holidays tables load only when checked
+
+    found: list[Problem] = []
+    roles = {r.id for r in config.roles}
+    country = config.team.holidays_country
+    if country and not known_country(country):
+        found.append(
+            _error(
+                "team > holidays_country",
+                f"{country!r} is not a country the holidays "
+                "package knows (ISO code, optionally -SUBDIVISION)",
+            )
+        )
+    ids = [m.id for m in config.meetings]
+    for value, count in Counter(ids).items():
+        if count > 1:
+            found.append(_error("meetings", f"{value!r} appears {count} times"))
+    for meeting in config.meetings:
+        if meeting.id in SCHEDULE_JOBS:
+            found.append(_error(f"meetings > {meeting.id}", "this id names a scheduled job"))
+    s = config.schedules
+    named = {
+        "schedules > l2_weekly_report > experts": (s.l2_weekly_report.experts,),
+        "schedules > l2_weekly_report > report_to": (s.l2_weekly_report.report_to,),
+        "schedules > clocks > breach": s.clocks.breach,
+        "schedules > clocks > root_cause": s.clocks.root_cause,
+    }
+    for place, role_ids in named.items():
+        found += [_error(place, f"unknown role {r!r}") for r in role_ids if r not in roles]
     return found

@@ -16,10 +16,20 @@ from importlib.resources import files
 from typing import Any
 
 import yaml
-from jinja2 import DictLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    DictLoader,
+    Environment,
+    PackageLoader,
+    StrictUndefined,
+    Template,
+    select_autoescape,
+)
 
 from handlers.chat import clean_input, mention_token
 from handlers.team import Person
+
+# the C parser when PyYAML has it: a third of the start-up parsing time otherwise
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _MD_SPECIAL = re.compile(r"([\\*_\[\]`~|])")
 
@@ -74,8 +84,9 @@ def minutes(delta: dt.timedelta) -> int:
     return int(delta.total_seconds() // 60)
 
 
-def duration(delta: dt.timedelta) -> str:
-    total = minutes(delta)
+def duration(delta: dt.timedelta | int) -> str:
+    """A timedelta, or a number of minutes (the time rules), as "25 min", "4 h", "2 d 3 h"."""
+    total = delta if isinstance(delta, int) else minutes(delta)
     if total < 60:
         return f"{total} min"
     hours, mins = divmod(total, 60)
@@ -86,7 +97,8 @@ def duration(delta: dt.timedelta) -> str:
 
 @cache
 def _environment() -> Environment:
-    phrases = yaml.safe_load((files("handlers") / "templates" / "phrases.yaml").read_text("utf-8"))
+    source = (files("handlers") / "templates" / "phrases.yaml").read_text("utf-8")
+    phrases = yaml.load(source, Loader=_LOADER)
     env = Environment(
         loader=_Loaders(DictLoader({f"phrase:{k}": v for k, v in phrases.items()})),
         autoescape=select_autoescape(enabled_extensions=(), default=False),
@@ -95,6 +107,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        auto_reload=False,  # templates ship with the package; no file checks per render
     )
     env.globals.update(mention=mention, name=name, mentions=mentions, link=link, md=md)
     env.filters.update(duration=duration, minutes=minutes)
@@ -114,11 +127,23 @@ class _Loaders(DictLoader):
         return self._package.get_source(environment, template)
 
 
+@cache
+def _template(name: str) -> Template:
+    return _environment().get_template(name)
+
+
 def render(template: str, /, **context: Any) -> Md:
     """A whole template file, e.g. render("queue.md", tickets=...)."""
-    return Md(_environment().get_template(template).render(**context).strip())
+    return Md(_template(template).render(**context).strip())
 
 
 def phrase(key: str, /, **context: Any) -> Md:
     """A short phrase from phrases.yaml, e.g. phrase("button.take")."""
-    return Md(_environment().get_template(f"phrase:{key}").render(**context).strip())
+    if not context:
+        return _fixed_phrase(key)  # labels and names: rendered once
+    return Md(_template(f"phrase:{key}").render(**context).strip())
+
+
+@cache
+def _fixed_phrase(key: str) -> Md:
+    return Md(_template(f"phrase:{key}").render().strip())

@@ -34,6 +34,11 @@ def _text(markdown: str) -> Message:
     return Message((Text(markdown),), markdown)
 
 
+def _in_thread(ticket: Ticket, markdown: str, key: str) -> Post:
+    """A text reply under the ticket's queue card."""
+    return Post(Target("channel", "queue", thread=card_key(ticket)), _text(markdown), key)
+
+
 def log(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Reply:
     scope, now = place.channel.scope, desk.now()
     reporter = fields.reporter or actor.key
@@ -53,9 +58,9 @@ def log(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Reply:
             tried=fields.tried,
             created_at=now,
             updated_at=now,
+            first_response_at=now if _answered_while_logged(desk, actor, fields) else None,
         )
-        session.add(ticket)
-        session.flush()
+        repo.add(session, ticket)
         repo.record(
             session,
             ticket,
@@ -80,6 +85,13 @@ def log(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Reply:
     return Reply(
         _text(phrase("done.new", t=ticket, channel=desk.config.channels.queue.name)),
         ephemeral=False,
+    )
+
+
+def _answered_while_logged(desk: Desk, actor: Actor, fields: NewTicket) -> bool:
+    rules = desk.config.time_rules
+    return fields.intake in rules.answered_at_logging and permissions.works_the_queue(
+        desk.config, actor
     )
 
 
@@ -116,7 +128,9 @@ def act(desk: Desk, actor: Actor, place: Place, request: TicketVerb) -> Reply:
             ticket.first_response_at = now
         session.add(ticket)
         session.flush()
-        event = repo.record(session, ticket, actor.key, request.verb, now, status=status, **detail)
+        event_id = repo.record(
+            session, ticket, actor.key, request.verb, now, status=status, **detail
+        )
         card = cards.card(desk.config, ticket)
         platform = actor.ref.platform
         desk.post(
@@ -126,7 +140,7 @@ def act(desk: Desk, actor: Actor, place: Place, request: TicketVerb) -> Reply:
             Post(Target("channel", "queue", replace=card_key(ticket)), card),
         )
         for post in posts:
-            key = f"{post.dedupe_key}:{event.id}" if post.dedupe_key else None
+            key = f"{post.dedupe_key}:{event_id}" if post.dedupe_key else None
             desk.post(session, platform, ticket.scope, Post(post.target, post.message, key))
     return Reply(_text(answer), ephemeral=False, update_card=card)
 
@@ -152,11 +166,7 @@ def _take(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) 
 
 
 def _note(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:
-    post = Post(
-        Target("channel", "queue", thread=card_key(t)),
-        _text(phrase("post.note", t=t, actor=actor.name, text=r.text)),
-        f"{t.key}:note",
-    )
+    post = _in_thread(t, phrase("post.note", t=t, actor=actor.name, text=r.text), f"{t.key}:note")
     return [post], {"text": r.text}, phrase("done.note", t=t)
 
 
@@ -186,9 +196,7 @@ def _dispatch(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.dateti
         "actor": actor.name,
     }
     thread = render("dispatch_thread.md", **context)
-    posts = [
-        Post(Target("channel", "queue", thread=card_key(t)), _text(thread), f"{t.key}:dispatch")
-    ]
+    posts = [_in_thread(t, thread, f"{t.key}:dispatch")]
     if t.category in config.channels.l2:
         posts.append(
             Post(Target("channel", f"l2:{t.category}"), _text(thread), f"{t.key}:dispatch-l2")
@@ -204,14 +212,19 @@ def _dispatch(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.dateti
     )
 
 
+def _rca(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:
+    """L2's root cause: stops the ticket's root-cause clock (the first one counts for it)."""
+    t.root_cause = r.text
+    if t.root_cause_at is None:
+        t.root_cause_at = now
+    post = _in_thread(t, phrase("post.rca", t=t, actor=actor.name), f"{t.key}:rca")
+    return [post], {"text": r.text}, phrase("done.rca", t=t)
+
+
 def _resolve(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:
     t.resolution = r.text
     t.resolved_at = now
-    post = Post(
-        Target("channel", "queue", thread=card_key(t)),
-        _text(phrase("post.resolved", t=t, actor=actor.name)),
-        f"{t.key}:resolve",
-    )
+    post = _in_thread(t, phrase("post.resolved", t=t, actor=actor.name), f"{t.key}:resolve")
     return [post], {"resolution": r.text}, phrase("done.resolve", t=t)
 
 
@@ -224,10 +237,8 @@ def _reopen(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime
     t.resolved_at = None
     t.closed_at = None
     t.resolution = ""  # it did not hold; the audit trail keeps it
-    post = Post(
-        Target("channel", "queue", thread=card_key(t)),
-        _text(phrase("post.reopened", t=t, actor=actor.name, reason=r.text)),
-        f"{t.key}:reopen",
+    post = _in_thread(
+        t, phrase("post.reopened", t=t, actor=actor.name, reason=r.text), f"{t.key}:reopen"
     )
     return [post], {"reason": r.text}, phrase("done.reopen", t=t)
 
@@ -236,6 +247,7 @@ _EFFECTS: dict[str, Callable[[Desk, Actor, Ticket, TicketVerb, dt.datetime], Eff
     "take": _take,
     "note": _note,
     "dispatch": _dispatch,
+    "rca": _rca,
     "resolve": _resolve,
     "close": _close,
     "reopen": _reopen,

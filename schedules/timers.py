@@ -12,6 +12,8 @@ import datetime as dt
 from typing import Protocol
 
 from handlers.desk import Desk
+from schedules.huddle_timer import HUDDLES
+from schedules.response_clocks import RESPONSE_CLOCKS
 
 
 class Timer(Protocol):
@@ -28,3 +30,5 @@ class Timer(Protocol):
 
 # Timers register here (response clocks, huddles); the scheduler drives all of them.
 TIMERS: list[Timer] = []
+TIMERS.append(HUDDLES)
+TIMERS.append(RESPONSE_CLOCKS)

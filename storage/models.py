@@ -131,3 +131,75 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: dt.datetime | None = _when()
     platform_ref: dict[str, Any] | None = Field(default=None, sa_type=JSON)  # e.g. Slack ts
     last_error: str = ""
+
+
+class TeamsConversation(SQLModel, table=True):
+    """A Teams conversation the bot has heard from: what a proactive post needs to reach it.
+
+    `reference` is the Bot Framework conversation reference (service URL, bot account,
+    conversation, tenant); it is refreshed on every activity, since the service URL can move.
+    """
+
+    __tablename__ = "teams_conversation"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", name="uq_teams_conversation_id"),
+        Index("ix_teams_conversation_user", "tenant_id", "user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(max_length=400)  # channel or chat id, without ";messageid="
+    tenant_id: str = Field(max_length=100)
+    kind: str = Field(max_length=20)  # personal, channel, groupChat
+    service_url: str = Field(max_length=500)
+    reference: dict[str, Any] = Field(sa_type=JSON)
+    user_id: str | None = Field(default=None, max_length=200)  # the user of a 1:1 chat
+    updated_at: dt.datetime = _when(nullable=False)
+
+
+class TeamsUser(SQLModel, table=True):
+    """A Teams user the bot has seen: their ids, and the UPN once it was looked up (once)."""
+
+    __tablename__ = "teams_user"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id", name="uq_teams_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(max_length=100)
+    user_id: str = Field(max_length=200)  # the Teams id, 29:...
+    aad_object_id: str | None = Field(default=None, max_length=100)
+    upn: str | None = Field(default=None, max_length=300)
+    name: str = Field(default="", max_length=300)
+    updated_at: dt.datetime = _when(nullable=False)
+
+
+class ScheduleFire(SQLModel, table=True):
+    """One fire of a scheduled job for one scope: the row that makes it happen exactly once.
+
+    Inserted in the transaction that queues the fire's posts; the unique key decides which
+    process (or restart) posts it. `status`: posted, late (run after a restart, within the
+    grace window), skipped (missed for longer), manual (`deskbot schedule run`).
+    """
+
+    __tablename__ = "schedule_fire"
+    __table_args__ = (UniqueConstraint("scope", "job", "fire_at", name="uq_schedule_fire"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=200)
+    job: str = Field(max_length=64)
+    fire_at: dt.datetime = _when(nullable=False)
+    status: str = Field(max_length=20)
+    posts: int = 0
+    claimed_at: dt.datetime = _when(nullable=False)
+
+
+class ClockStage(SQLModel, table=True):
+    """A response-clock stage of a ticket that has fired (or was skipped): at most once."""
+
+    __tablename__ = "clock_stage"
+    __table_args__ = (UniqueConstraint("ticket_id", "stage", name="uq_clock_stage"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    stage: str = Field(max_length=60)  # nudge, breach, progress:<since>, root_cause
+    due_at: dt.datetime = _when(nullable=False)
+    status: str = Field(max_length=20)  # posted, skipped
+    fired_at: dt.datetime = _when(nullable=False)

@@ -8,13 +8,14 @@ pushing `next_attempt_at` forward, so a second replica skips them (on PostgreSQL
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage
-from storage.tickets import _insert
 
 LEASE = dt.timedelta(seconds=60)
 
@@ -42,10 +43,15 @@ def enqueue(
         "next_attempt_at": now,
         "last_error": "",
     }
-    stmt = _insert(session, OutboxMessage).values(**values)
-    if dedupe_key is not None:
-        stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    session.execute(stmt)
+    session.connection().execute(_insert_stmt(session.get_bind().dialect.name), values)
+
+
+@cache
+def _insert_stmt(dialect: str) -> Any:
+    # Built once and run with parameters (compiled-cache hits). A NULL dedupe key never
+    # conflicts, so one statement serves rows with and without a key.
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    return insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
 def claim(
@@ -94,6 +100,16 @@ def mark_retry(session: Session, row_id: int, when: dt.datetime, error: str) -> 
     if row is not None:
         row.status, row.next_attempt_at, row.last_error = "pending", when, error[:2000]
         session.add(row)
+
+
+def defer(session: Session, row_id: int, when: dt.datetime) -> None:
+    """Not its turn yet (pacing, or its parent post is not out): wait without spending an
+    attempt, since the claim that picked it counted one."""
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id)
+        .values(status="pending", next_attempt_at=when, attempts=OutboxMessage.attempts - 1)
+    )
 
 
 def mark_failed(session: Session, row_id: int, error: str) -> None:

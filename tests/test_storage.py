@@ -124,3 +124,22 @@ def test_postgres_is_covered_when_configured() -> None:
 
     if os.environ.get("CI"):
         assert PG_URL, "CI must run the storage tests on PostgreSQL"
+
+
+def test_migrations_are_one_line_and_go_down_and_up_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    from storage.db import HEAD, alembic_config, current_revision, make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'roundtrip.db'}")
+    config = alembic_config(engine)
+    assert ScriptDirectory.from_config(config).get_heads() == [HEAD]
+    upgrade(engine)
+    tables = set(inspect(engine).get_table_names())
+    command.downgrade(config, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    upgrade(engine)
+    assert set(inspect(engine).get_table_names()) == tables
+    assert current_revision(engine) == HEAD

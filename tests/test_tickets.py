@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from handlers import router
-from handlers.chat import Place, Ref, mention_token
+from handlers.chat import Actor, Place, Ref, mention_token
 from handlers.desk import Desk, ManualClock
 from tests.conftest import PLACE, actor_of
 from tests.support import events, posts, snapshot, text_of, ticket
@@ -38,16 +38,31 @@ def test_logging_numbers_tickets_and_posts_the_card(desk: Desk) -> None:
     assert t.logged_by == "lee" and t.reporter == "lee"
     assert t.created_at == desk.now()
     target, card = posts(desk.engine)[0]
-    assert target == {"kind": "channel", "name": "queue", "thread": None, "replace": None}
+    assert (target["kind"], target["name"], target["thread"], target["replace"]) == (
+        "channel",
+        "queue",
+        None,
+        None,
+    )
     assert "T-1 · VPN down" in text_of(card)
     assert [b.action_id for b in card.buttons] == [
         "ticket.take",
         "ticket.dispatch",
         "ticket.resolve",
+        "huddle.start",
     ]
     # the on-duty L1 who did not log it is pinged; the logger is not
     assert card.mentions == ["sam"]
     assert [e.kind for e in events(desk.engine, 1)] == ["created"]
+
+
+def test_a_phone_call_logged_by_l1_is_answered_at_logging(desk: Desk) -> None:
+    say(desk, "lee", "/ticket new VPN down via:phone")
+    say(desk, "lee", "/ticket new VPN down via:email")
+    stranger = Actor(Ref("console", "local", "visitor"), None, "A Visitor")
+    router.handle_text(desk, stranger, PLACE, "/ticket new Badge reader via:phone")
+    answered = [ticket(desk.engine, n).first_response_at for n in (1, 2, 3)]
+    assert answered == [desk.now(), None, None]
 
 
 def test_missing_key_fields_are_flagged_on_the_card(desk: Desk) -> None:
@@ -57,7 +72,7 @@ def test_missing_key_fields_are_flagged_on_the_card(desk: Desk) -> None:
 
 
 def test_full_life_with_audit_trail(desk: Desk, clock: ManualClock) -> None:
-    log_vpn(desk)
+    assert say(desk, "lee", "/ticket new VPN down #network p2 via:email | env: Win 11").ok
     clock.advance(dt.timedelta(minutes=5))
     assert say(desk, "lee", "/ticket take T-1").ok
     t = ticket(desk.engine, 1)
@@ -218,8 +233,6 @@ def test_team_lead_may_resolve_someone_elses_ticket(desk: Desk) -> None:
 
 
 def test_anyone_may_log_even_someone_not_in_the_roster(desk: Desk) -> None:
-    from handlers.chat import Actor
-
     stranger = Actor(Ref("console", "local", "visitor"), None, "A Visitor")
     reply = router.handle_text(desk, stranger, PLACE, "/ticket new Badge reader broken")
     assert reply.ok
@@ -305,3 +318,26 @@ def test_user_text_cannot_forge_a_mention(desk: Desk) -> None:
     say(desk, "lee", f"/ticket new ping {mention_token('mei')} please")
     _, card = posts(desk.engine)[0]
     assert "mei" not in card.mentions
+
+
+def test_the_same_press_twice_at_once_acts_once(desk: Desk) -> None:
+    """Two deliveries of one press racing in two threads: one take, one refusal."""
+    import threading
+
+    log_vpn(desk)
+    sam = actor_of(desk.config, "sam")
+    barrier = threading.Barrier(2)
+    replies = []
+
+    def press() -> None:
+        barrier.wait()
+        replies.append(router.handle_action(desk, sam, PLACE, "ticket.take", "T-1"))
+
+    for _ in range(20):  # the race is narrow; give it many chances
+        threads = [threading.Thread(target=press) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sum(r.ok for r in replies) == 1
+    assert [e.kind for e in events(desk.engine, 1)] == ["created", "take"]

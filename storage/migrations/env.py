@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables)
+from storage import huddles, models  # noqa: F401  (registers the tables)
 
 config = context.config
 engine = config.attributes["engine"]

@@ -12,6 +12,7 @@ from handlers.desk import Desk
 from handlers.team import Meeting
 from handlers.texts import phrase, render
 from schedules.common import holders, local, message
+from schedules.fire import Fire
 from storage import reports
 
 
@@ -62,8 +63,9 @@ def _standup_figures(
     return {"k": k, "escalations": escalations, "coordinate": coordinate}
 
 
-def digest(desk: Desk, session: Session, scope: str, at: dt.datetime, late: bool) -> list[Post]:
+def digest(desk: Desk, session: Session, scope: str, fire: Fire) -> list[Post]:
     """KPIs of the day so far against target, with the day's breaches listed."""
+    at, late = fire.at, fire.late
     config = desk.config
     k = kpis.report(desk, scope, kpis.period_window(config, "day", at), session)
     body = render("kpi.md", k=k, config=config, title=phrase("digest.title"))

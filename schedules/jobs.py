@@ -64,18 +64,14 @@ def jobs_for(config: TeamConfig) -> list[Job]:
             "l2_weekly_report",
             (s.l2_weekly_report.when,),
             s.l2_weekly_report.enabled,
-            lambda desk, session, scope, fire: reminders.weekly_report(
-                desk, session, scope, fire.at, fire.late
-            ),
+            reminders.weekly_report,
         ),
         _job(
             team,
             "manager_digest",
             (s.manager_digest.when,),
             s.manager_digest.enabled,
-            lambda desk, session, scope, fire: agendas.digest(
-                desk, session, scope, fire.at, fire.late
-            ),
+            agendas.digest,
         ),
     ]
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlmodel import Session
 
 from handlers import kpis, queue
@@ -48,11 +46,10 @@ def queue_reminder(desk: Desk, session: Session, scope: str, fire: Fire) -> list
     return [Post(Target("channel", "queue"), Message(tuple(blocks), fallback))]
 
 
-def weekly_report(
-    desk: Desk, session: Session, scope: str, at: dt.datetime, late: bool
-) -> list[Post]:
+def weekly_report(desk: Desk, session: Session, scope: str, fire: Fire) -> list[Post]:
     """Friday 17:00: the L2 experts file the weekly complex-problem report to the team lead;
     the week's dispatched tickets are listed to write it from."""
+    at, late = fire.at, fire.late
     config = desk.config
     settings = config.schedules.l2_weekly_report
     window = kpis.period_window(config, "week", at)

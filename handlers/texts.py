@@ -75,6 +75,15 @@ def link(label: str, url: str) -> Md:
     return Md(f"[{escape_md(label)}]({url.replace(')', '%29')})")
 
 
+def event_name(kind: str) -> Md:
+    """How a ticket's history names an audit event (`event.<kind>` phrases); an unknown
+    kind shows as it is stored."""
+    key = f"event.{kind}"
+    if f"phrase:{key}" in _environment().loader.mapping:  # type: ignore[union-attr]
+        return phrase(key)
+    return escape_md(kind)
+
+
 def md(value: str) -> Md:
     """Mark text that another template produced as Markdown."""
     return Md(value)
@@ -109,7 +118,9 @@ def _environment() -> Environment:
         keep_trailing_newline=False,
         auto_reload=False,  # templates ship with the package; no file checks per render
     )
-    env.globals.update(mention=mention, name=name, mentions=mentions, link=link, md=md)
+    env.globals.update(
+        mention=mention, name=name, mentions=mentions, link=link, md=md, event_name=event_name
+    )
     env.filters.update(duration=duration, minutes=minutes)
     return env
 

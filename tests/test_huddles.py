@@ -161,7 +161,7 @@ def test_the_outcome_goes_on_the_ticket_and_in_the_thread(desk: Desk, clock: Man
     assert "(ended)" in text_of(card_edit[1]) and not card_edit[1].buttons
 
     shown = say(desk, "mei", "/ticket show T-1")
-    assert "huddle\\_outcome by Dana Li: Dana owns failover, Lee checks backups" in text_of(
+    assert "huddle outcome by Dana Li: Dana owns failover, Lee checks backups" in text_of(
         shown.message
     )
     # the huddle is over: a new one may start, numbered 2, and the old timers are cancelled

@@ -68,5 +68,5 @@ def test_done_when(tmp_path: Path) -> None:
     assert "Huddle outcome on T-1 from Lee Wang: Dana owns failover, Lee checks backups" in ended
 
     shown = out["/ticket show T-1"]
-    assert "huddle by Lee Wang: split the work" in shown
-    assert "huddle_outcome by Lee Wang: Dana owns failover, Lee checks backups" in shown
+    assert "huddle called by Lee Wang: split the work" in shown
+    assert "huddle outcome by Lee Wang: Dana owns failover, Lee checks backups" in shown

@@ -107,8 +107,8 @@ def test_full_life_with_audit_trail(desk: Desk, clock: ManualClock) -> None:
     shown = say(desk, "ana", "/ticket show T-1")
     body = text_of(shown.message)
     assert "Resolution:" not in body  # reopened: the old resolution is history
-    assert "resolve by Raj Patel: renewed the certificate" in body
-    assert "take by Raj Patel" in body and "concentrator cert expired" in body
+    assert "resolved by Raj Patel: renewed the certificate" in body
+    assert "taken by Raj Patel" in body and "concentrator cert expired" in body
 
 
 def test_dispatch_pings_the_category_experts_and_tags_the_raci(desk: Desk) -> None:

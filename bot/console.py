@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
-from bot import markdown, scheduling
+from bot import markdown
 from bot.delivery import Delivery, Outcome, Sent, deliver_due
 from handlers import router
 from handlers.chat import (
@@ -88,6 +88,10 @@ def plain(config: TeamConfig, text: str) -> str:
     return markdown.convert(text, span)
 
 
+def _nothing() -> None:
+    return None
+
+
 class Console:
     def __init__(self, desk: Desk, out: TextIO, clock: ConsoleClock | None = None) -> None:
         self.desk = desk
@@ -116,7 +120,11 @@ class Console:
 
     # -- the loop --------------------------------------------------------------------------
 
-    def run(self, lines: Iterable[str], echo: bool) -> None:
+    def run(self, lines: Iterable[str], echo: bool, start: Callable[[], None] = _nothing) -> None:
+        """Handle lines until the input ends. `start` (the scheduler) runs once, after the
+        first line is answered, so a cold start answers at once; before it, if that line
+        moves the clock, since `:time` needs the scheduler to fire what falls due."""
+        started = False
         for raw in lines:
             line = raw.strip()
             if not line:
@@ -125,7 +133,13 @@ class Console:
                 self.say(f"> {line}")
             if line in (":quit", ":q", ":exit"):
                 break
+            if not started and line.startswith(":time"):
+                start()
+                started = True
             self.handle(line)
+            if not started:
+                start()
+                started = True
 
     def handle(self, line: str) -> None:
         with self.lock:
@@ -335,17 +349,23 @@ def main(
 ) -> None:
     console = Console(desk, out, clock)
     with contextlib.ExitStack() as running:
-        try:
+
+        def start_scheduler() -> None:
+            from bot import scheduling  # APScheduler and the jobs load after the first answer
+
             running.callback(scheduling.attach_console(console))  # stopped on the way out
-            _run(console, stdin, out)
+
+        try:
+            _run(console, stdin, out, start_scheduler)
         except ReaderGone:
             # Output was piped into a reader that stopped (`| head`): end quietly, as Unix
             # tools do; point stdout at devnull so the final flush does not complain.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def _run(console: Console, stdin: TextIO, out: TextIO) -> None:
+def _run(console: Console, stdin: TextIO, out: TextIO, start: Callable[[], None]) -> None:
     desk = console.desk
+    console.flush()  # posts queued while no console ran (e.g. by `deskbot schedule run`)
     interactive = stdin.isatty()
     if interactive:
         console.say(
@@ -353,9 +373,9 @@ def _run(console: Console, stdin: TextIO, out: TextIO) -> None:
             f"in #{console.channel}. /help for commands; :as NAME, :in CHANNEL, :click N, "
             ":time ISO, :json slack|teams, :quit"
         )
-        console.run(_prompted(stdin, out), echo=False)
+        console.run(_prompted(stdin, out), echo=False, start=start)
     else:
-        console.run(stdin, echo=True)
+        console.run(stdin, echo=True, start=start)
 
 
 def _prompted(stdin: TextIO, out: TextIO) -> Iterable[str]:

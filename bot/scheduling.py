@@ -91,7 +91,7 @@ def attach_console(console: Console) -> Callable[[], None]:
 
     aps = BackgroundScheduler(timezone=desk.config.team.zone, daemon=True)
     realtime.install(aps, scheduler, on_real_time)
-    on_real_time()  # a restart's catch-up, shown before the first command
+    on_real_time()  # a restart's catch-up, shown as soon as the scheduler starts
     aps.start()
     return lambda: aps.shutdown(wait=False)
 

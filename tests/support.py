@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
 from handlers.chat import Message
+from storage.db import make_engine
 from storage.models import OutboxMessage, Ticket, TicketEvent
 
 
@@ -61,3 +64,36 @@ def text_of(message: Message) -> str:
             for item in block.items:
                 parts.extend(item if isinstance(item, tuple) else [item])
     return "\n".join(parts)
+
+
+def in_lockstep(
+    url: str,
+    setup: Callable[[Engine], Callable[[Any], None]],
+    moments: Sequence[Any],
+    processes: int = 2,
+) -> None:
+    """Several "processes" (threads, each with its own engine and connections) step through
+    the same moments together; the first error any of them met is raised here."""
+    engines = [make_engine(url) for _ in range(processes)]
+    barrier = threading.Barrier(processes)
+    errors: list[BaseException] = []
+
+    def run(engine: Engine) -> None:
+        try:
+            step = setup(engine)
+            for moment in moments:
+                barrier.wait(timeout=30)
+                step(moment)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+            barrier.abort()
+
+    threads = [threading.Thread(target=run, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for e in engines:
+        e.dispose()
+    if errors:
+        raise errors[0]

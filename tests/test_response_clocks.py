@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Engine
@@ -15,10 +15,9 @@ from handlers.desk import Desk, ManualClock
 from handlers.team import TeamConfig
 from schedules.response_clocks import RESPONSE_CLOCKS
 from schedules.timers import TIMERS
-from storage.db import make_engine
 from storage.models import ClockStage
 from tests.conftest import PLACE, actor_of
-from tests.support import posts, ticket
+from tests.support import in_lockstep, posts, ticket
 
 MINUTE = dt.timedelta(minutes=1)
 
@@ -189,26 +188,10 @@ def test_two_processes_post_each_stage_once(desk: Desk, clock: ManualClock) -> N
     for n in range(5):
         say(desk, "lee", f"/ticket new Outage {n} #network p2")
     url = desk.engine.url.render_as_string(hide_password=False)
-    engines = [make_engine(url) for _ in range(2)]
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
 
-    def process(engine: Engine) -> None:
+    def setup(engine: Engine) -> Callable[[dt.datetime], None]:
         own = Desk(desk.config, engine, ManualClock(start))
-        try:
-            for minute in range(0, 40):
-                barrier.wait(timeout=30)
-                RESPONSE_CLOCKS.fire_due(own, start + minute * MINUTE)
-        except BaseException as exc:
-            errors.append(exc)
-            barrier.abort()
+        return lambda moment: RESPONSE_CLOCKS.fire_due(own, moment)
 
-    threads = [threading.Thread(target=process, args=(e,)) for e in engines]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for e in engines:
-        e.dispose()
-    assert not errors
+    in_lockstep(url, setup, [start + minute * MINUTE for minute in range(40)])
     assert len(clock_posts(desk.engine)) == 10  # a nudge and a breach for each of five

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -20,7 +21,7 @@ from storage import tickets as repo
 from storage.db import make_engine
 from storage.models import OutboxMessage
 from tests.conftest import PLACE, actor_of
-from tests.support import posts, text_of
+from tests.support import in_lockstep, posts, text_of
 
 CONSOLE = Outlet("console", "console:local")
 
@@ -116,31 +117,19 @@ def test_two_schedulers_on_one_database_post_each_fire_once(
     """Two processes (each its own engine, so its own connections) tick through a working
     day at the same moments; every fire is posted exactly once."""
     url = engine.url.render_as_string(hide_password=False)
-    engines = [make_engine(url) for _ in range(2)]
     moments = [at(sample, "2026-11-27T08:55") + dt.timedelta(minutes=5 * n) for n in range(120)]
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
 
-    def process(own: Engine) -> None:
+    def setup(own: Engine) -> Callable[[dt.datetime], None]:
         clock = ManualClock(moments[0])
         scheduler = Scheduler(Desk(sample, own, clock), [CONSOLE])
-        try:
-            for moment in moments:
-                barrier.wait(timeout=30)
-                clock.set(moment)
-                scheduler.tick()
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-            barrier.abort()
 
-    threads = [threading.Thread(target=process, args=(e,)) for e in engines]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for e in engines:
-        e.dispose()
-    assert not errors
+        def step(moment: dt.datetime) -> None:
+            clock.set(moment)
+            scheduler.tick()
+
+        return step
+
+    in_lockstep(url, setup, moments)
     # Friday: 09:00, 14:00, 17:00 reminders, standup, weekly review, L2 report, digest
     posted = [row for row in fire_rows(engine) if row[2] == "posted"]
     assert sorted((job, when) for job, when, _ in posted) == sorted(

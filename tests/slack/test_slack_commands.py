@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from storage.models import InboundEvent
+from storage.models import InboundEvent, OutboxMessage
 from tests.slack.conftest import QUEUE, TEAM, SlackServer, blocks_text
 
 
@@ -90,6 +90,10 @@ async def test_a_mention_works_like_the_command_and_answers_in_its_thread(
     status, _ = await slack.mention("ticket new Wifi flaky #network")
     assert status == 200
     await slack.until(slack.tickets, "the ticket")
+    # the answer is queued after the ticket's own commit: wait for it before settling
+    await slack.until(
+        lambda: [r for r in slack.rows(OutboxMessage) if r.target.get("reply_to")], "the answer"
+    )
     await slack.settle()
     ticket = slack.tickets()[0]
     assert ticket.summary == "Wifi flaky" and ticket.category == "network"

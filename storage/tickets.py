@@ -6,7 +6,7 @@ import datetime as dt
 from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -94,20 +94,3 @@ def queue(
     if category is not None:
         query = query.where(Ticket.category == category)
     return list(session.exec(query.order_by(col(Ticket.created_at), col(Ticket.id)).limit(limit)))
-
-
-def count_open(session: Session, scope: str, unassigned_only: bool = True) -> int:
-    from sqlalchemy import func
-
-    query = (
-        select(func.count())
-        .select_from(Ticket)
-        .where(Ticket.scope == scope, col(Ticket.status).in_(OPEN))
-    )
-    if unassigned_only:
-        query = query.where(col(Ticket.assignee).is_(None))
-    return int(session.exec(query).one())
-
-
-def touch(session: Session, ticket_id: int, at: dt.datetime) -> None:
-    session.execute(update(Ticket).where(col(Ticket.id) == ticket_id).values(updated_at=at))

@@ -93,7 +93,8 @@ def attach_console(console: Console) -> Callable[[], None]:
     realtime.install(aps, scheduler, on_real_time)
     on_real_time()  # a restart's catch-up, shown as soon as the scheduler starts
     aps.start()
-    return lambda: aps.shutdown(wait=False)
+    # wait: a tick in progress finishes before the console (and its interpreter) exits
+    return lambda: aps.shutdown(wait=True)
 
 
 # -- the server ----------------------------------------------------------------------------

@@ -23,6 +23,7 @@ def run_console(tmp_path: Path, script: str, db: str = "deskbot.db") -> str:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr  # e.g. a scheduler tick at exit
     return done.stdout
 
 

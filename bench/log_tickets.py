@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.config import load_team
 from handlers import router
-from handlers.chat import Actor, Place, Ref
+from handlers.chat.model import Actor, Place, Ref
 from handlers.desk import Desk, SystemClock
 from storage.db import make_engine, upgrade
 

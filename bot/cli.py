@@ -123,8 +123,8 @@ def db_upgrade(settings: Settings) -> int:
 
 
 def console(settings: Settings) -> int:
-    from bot import console as console_adapter
     from bot.app import build_desk
+    from bot.console import session as console_adapter
 
     clock = console_adapter.ConsoleClock()
     desk = build_desk(settings, clock)

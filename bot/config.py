@@ -11,8 +11,8 @@ import yaml
 from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from handlers.team import TeamConfig
-from handlers.team_rules import Problem, check
+from handlers.config.rules import Problem, check
+from handlers.config.team import TeamConfig
 
 # the C parser when PyYAML has it: a third of the start-up parsing time otherwise
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

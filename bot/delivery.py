@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
-from handlers.chat import Message, Target
+from handlers.chat.model import Message, Target
 from storage import outbox
 from storage.db import session_scope
 from storage.models import OutboxMessage

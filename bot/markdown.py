@@ -1,7 +1,7 @@
 """deskbot's Markdown subset, parsed once into spans that each platform renders its own way.
 
 The subset: **bold**, _italic_, `code`, [label](url), backslash escapes, and mention tokens
-(see handlers.chat). Lines are kept; a line starting with "- " is a list item.
+(see handlers.chat.model). Lines are kept; a line starting with "- " is a list item.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from handlers.chat import MENTION_CLOSE, MENTION_OPEN
+from handlers.chat.model import MENTION_CLOSE, MENTION_OPEN
 
 Kind = Literal["text", "bold", "italic", "code", "link", "mention"]
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 
 from bot.config import Settings
+from handlers.config.team import TeamConfig
 from handlers.desk import Desk
-from handlers.huddle_links import Rooms
-from handlers.team import TeamConfig
+from handlers.huddles.links import Rooms
 
 log = logging.getLogger(__name__)
 

@@ -14,15 +14,14 @@ import datetime as dt
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.config import Settings
+from handlers.config.team import TeamConfig
 from handlers.desk import Desk
-from handlers.team import TeamConfig
 from schedules import realtime
 from schedules.driver import Outlet, Scheduler, UnknownJob
 from schedules.jobs import jobs_for
@@ -31,7 +30,6 @@ from schedules.triggers import next_times
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from bot.console import Console
 
 log = logging.getLogger(__name__)
 CONSOLE_OUTLET = Outlet("console", "console:local")
@@ -59,42 +57,6 @@ def configured_platforms(settings: Settings) -> list[str]:
         if on
     ]
     return names or ["console"]
-
-
-# -- the console ---------------------------------------------------------------------------
-
-
-def attach_console(console: Console) -> Callable[[], None]:
-    """Hook the scheduler into a console: `:time` walks through everything due on the way;
-    until `:time` is used, it fires on real time, between commands (never mid-command).
-    Returns the function that stops it."""
-    desk, clock = console.desk, console.clock
-    scheduler = Scheduler(desk, [CONSOLE_OUTLET])
-
-    if clock is not None:
-
-        def moved(old: dt.datetime, new: dt.datetime) -> None:
-            for _ in scheduler.walk(old, new, clock.set):
-                console.flush()  # show each moment's posts before the next one fires
-
-        console.on_time.append(moved)
-
-    def on_real_time() -> None:
-        with console.lock:
-            if clock is not None and clock.fixed:
-                return  # `:time` has taken over: time moves only when told
-            try:
-                scheduler.tick()
-                console.flush()
-            except Exception:  # the session goes on; the next wake-up tries again
-                log.exception("console scheduler")
-
-    aps = BackgroundScheduler(timezone=desk.config.team.zone, daemon=True)
-    realtime.install(aps, scheduler, on_real_time)
-    on_real_time()  # a restart's catch-up, shown as soon as the scheduler starts
-    aps.start()
-    # wait: a tick in progress finishes before the console (and its interpreter) exits
-    return lambda: aps.shutdown(wait=True)
 
 
 # -- the server ----------------------------------------------------------------------------

@@ -9,29 +9,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from bot import scheduling
 from bot.config import Settings
 from bot.delivery import Pacer, Sender, deliver_due
+from bot.platform import Platform
 from handlers.desk import Desk
 
 log = logging.getLogger(__name__)
 DESK: web.AppKey[Desk] = web.AppKey("desk", Desk)
 POLL_SECONDS = 0.5
 STOP_GRACE_SECONDS = 10.0  # a post in flight at shutdown is finished and recorded first
-
-
-@dataclass
-class Platform:
-    name: str  # the outbox platform it delivers: "slack", "teams"
-    install: Callable[[web.Application], None]  # adds routes
-    sender: Sender | None = None
-    background: list[Callable[[], AsyncIterator[None]]] = field(default_factory=list)
-    pace: float = 0.0  # seconds between two posts to one destination (0: no pacing)
 
 
 def build_app(desk: Desk, platforms: list[Platform], *, schedule: bool = False) -> web.Application:

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from handlers.chat import Post
-from handlers.team import TeamConfig
+from handlers.chat.model import Post
+from handlers.config.team import TeamConfig
 from storage import outbox
 
 if TYPE_CHECKING:
-    from handlers.huddle_links import Rooms
+    from handlers.huddles.links import Rooms
 
 
 class Clock(Protocol):

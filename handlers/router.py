@@ -7,10 +7,11 @@ case as the matching text command.
 
 from __future__ import annotations
 
-from handlers import huddle_outcome, huddles, kpis, queue, raci, roster, tickets
-from handlers.chat import Actor, Message, Place, Reply, Text
-from handlers.desk import Desk
-from handlers.grammar import (
+from handlers.chat.model import Actor, Message, Place, Reply, Text
+from handlers.chat.refusals import Refused
+from handlers.chat.texts import Md, phrase, render
+from handlers.commands.fields import SUMMARY_MAX, FieldErrors, new_ticket_form, validate
+from handlers.commands.grammar import (
     HelpRequest,
     HuddleEnd,
     HuddleStart,
@@ -24,10 +25,15 @@ from handlers.grammar import (
     parse,
     usage,
 )
-from handlers.huddle_messages import OUTCOME_ACTION, OUTCOME_FORM
-from handlers.lifecycle import Refused
-from handlers.texts import Md, phrase, render
-from handlers.ticket_fields import SUMMARY_MAX, FieldErrors, new_ticket_form, validate
+from handlers.desk import Desk
+from handlers.huddles import outcome as huddle_outcome
+from handlers.huddles import start as huddles
+from handlers.huddles.messages import OUTCOME_ACTION, OUTCOME_FORM
+from handlers.kpis import figures as kpis
+from handlers.raci import lookup as raci
+from handlers.raci import roster
+from handlers.tickets import queue
+from handlers.tickets import workflow as tickets
 
 
 def handle_text(desk: Desk, actor: Actor, place: Place, text: str) -> Reply:

@@ -6,11 +6,12 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from handlers import clocks, kpis
-from handlers.chat import Post, Target
+from handlers.chat.model import Post, Target
+from handlers.chat.texts import phrase, render
+from handlers.config.team import Meeting
 from handlers.desk import Desk
-from handlers.team import Meeting
-from handlers.texts import phrase, render
+from handlers.kpis import figures as kpis
+from handlers.tickets import clocks
 from schedules.common import holders, local, message
 from schedules.fire import Fire
 from storage import reports

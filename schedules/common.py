@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from handlers.chat import Context, Message, Text
-from handlers.tagging import responsible
-from handlers.team import Person, TeamConfig
-from handlers.texts import Md, phrase
+from handlers.chat.model import Context, Message, Text
+from handlers.chat.texts import Md, phrase
+from handlers.config.team import Person, TeamConfig
+from handlers.raci.tagging import responsible
 
 
 def holders(config: TeamConfig, roles: Iterable[str], category: str | None = None) -> list[Person]:

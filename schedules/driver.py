@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from handlers.chat import Post
+from handlers.chat.model import Post
 from handlers.desk import Desk
 from schedules.jobs import Fire, Job, jobs_for
 from schedules.timers import TIMERS, Timer

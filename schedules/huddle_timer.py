@@ -12,10 +12,10 @@ import logging
 
 from sqlmodel import Session
 
-from handlers import huddle_messages as say
-from handlers.chat import Message, Post, Target
+from handlers.chat.model import Message, Post, Target
 from handlers.desk import Desk
-from handlers.huddles import huddle_key, thread_of
+from handlers.huddles import messages as say
+from handlers.huddles.start import huddle_key, thread_of
 from storage import huddles as store
 from storage.db import session_scope
 from storage.huddles import Huddle, HuddleTimer

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from apscheduler.triggers.base import BaseTrigger
 from sqlmodel import Session
 
-from handlers.chat import Post
+from handlers.chat.model import Post
+from handlers.chat.texts import phrase
+from handlers.config.team import Meeting, TeamConfig, TeamInfo
 from handlers.desk import Desk
-from handlers.team import Meeting, TeamConfig, TeamInfo
-from handlers.texts import phrase
 from schedules import agendas, reminders
 from schedules.fire import Fire
 from schedules.triggers import trigger_for

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from handlers import kpis, queue
-from handlers.chat import Context, Message, Post, Target, Text
+from handlers.chat.model import Context, Message, Post, Target, Text
+from handlers.chat.texts import phrase, render
 from handlers.desk import Desk
-from handlers.texts import phrase, render
+from handlers.kpis import figures as kpis
+from handlers.tickets import queue
 from schedules.common import everyone, local, on_duty_l1
 from schedules.fire import Fire
 from storage import reports

@@ -1,6 +1,6 @@
 """The response clocks as a `Timer`: nudges, breaches, progress pings and escalations.
 
-The rules (what is due when, in working hours or around the clock) are `handlers.clocks`;
+The rules (what is due when, in working hours or around the clock) are `handlers.tickets.clocks`;
 this module posts each stage once per ticket. A stage is claimed by a unique (ticket, stage)
 row in the transaction that queues its post, after re-reading the ticket under a row lock:
 a ticket answered, noted or resolved a second before the deadline has no stage left to post.
@@ -16,12 +16,12 @@ from collections import defaultdict
 
 from sqlmodel import Session
 
-from handlers import clocks
-from handlers.chat import Message, Post, Target, Text
+from handlers.chat.model import Message, Post, Target, Text
+from handlers.chat.texts import phrase
+from handlers.config.team import Person
 from handlers.desk import Desk
-from handlers.team import Person
-from handlers.texts import phrase
-from handlers.tickets import card_key
+from handlers.tickets import clocks
+from handlers.tickets.workflow import card_key
 from schedules.common import holders, local, on_duty_l1
 from storage import fires, reports
 from storage import tickets as repo

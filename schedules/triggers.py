@@ -16,9 +16,9 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from handlers.team import TeamInfo
-from handlers.when import WEEKDAY_NAMES, When, parse_when
-from handlers.workdays import calendar
+from handlers.config.team import TeamInfo
+from handlers.config.when import WEEKDAY_NAMES, When, parse_when
+from handlers.config.workdays import calendar
 
 _SEARCH_DAYS = 800  # give up looking for a matching day after this many candidates
 _TICK = dt.timedelta(microseconds=1)

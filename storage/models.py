@@ -121,7 +121,7 @@ class OutboxMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=20)  # who delivers it: console, slack, teams
     scope: str = Field(max_length=200)
-    target: dict[str, Any] = Field(sa_type=JSON)  # neutral destination (see handlers.chat)
+    target: dict[str, Any] = Field(sa_type=JSON)  # neutral destination (see handlers.chat.model)
     message: dict[str, Any] = Field(sa_type=JSON)  # neutral message tree
     dedupe_key: str | None = Field(default=None, max_length=300)
     status: str = Field(default="pending", max_length=20)  # pending, sending, sent, failed

@@ -19,9 +19,9 @@ from sqlalchemy import Engine, create_engine, text
 from sqlmodel import SQLModel
 
 from bot.config import load_team
-from handlers.chat import Actor, Place, Ref
+from handlers.chat.model import Actor, Place, Ref
+from handlers.config.team import TeamConfig
 from handlers.desk import Desk, ManualClock
-from handlers.team import TeamConfig
 from storage.db import make_engine, upgrade
 
 PG_URL = os.environ.get("DESKBOT_TEST_DATABASE_URL")

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
-from handlers.chat import Message
+from handlers.chat.model import Message
 from storage.db import make_engine
 from storage.models import OutboxMessage, Ticket, TicketEvent
 

@@ -19,9 +19,9 @@ import datetime as dt
 
 import pytest
 
-from bot.console import plain
+from bot.console.session import plain
 from handlers import router
-from handlers.chat import Message
+from handlers.chat.model import Message
 from handlers.desk import Desk, ManualClock
 from schedules.driver import Outlet, Scheduler
 from tests.conftest import PLACE, actor_of

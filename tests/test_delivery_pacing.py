@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.delivery import Delivery, Pacer, Sent, deliver_due
-from handlers.chat import Message, Post, Target, Text
+from handlers.chat.model import Message, Post, Target, Text
 from handlers.desk import Desk, ManualClock
 from storage.db import session_scope
 from storage.models import OutboxMessage

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.grammar import (
+from handlers.commands.grammar import (
     HelpRequest,
     ParseError,
     QueueView,
@@ -14,7 +14,7 @@ from handlers.grammar import (
     TicketVerb,
     parse,
 )
-from handlers.team import TeamConfig
+from handlers.config.team import TeamConfig
 
 
 def test_new_with_tags_anywhere(sample: TeamConfig) -> None:

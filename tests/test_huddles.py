@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from handlers import router
-from handlers.chat import Message, Place
+from handlers.chat.model import Message, Place
 from handlers.desk import Desk, ManualClock
 from storage import huddles as store
 from storage.db import session_scope

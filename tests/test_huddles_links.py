@@ -14,10 +14,10 @@ from bot.rooms import rooms_from
 from bot.slack.calls import SlackCalls, client
 from bot.teams.graph import AppTokens, GraphMeetings
 from handlers import router
-from handlers.chat import Place, Ref
+from handlers.chat.model import Place, Ref
+from handlers.config.team import Huddles, TeamConfig
 from handlers.desk import Desk
-from handlers.huddle_links import configured_room
-from handlers.team import Huddles, TeamConfig
+from handlers.huddles.links import configured_room
 from tests.conftest import actor_of
 from tests.huddle_fakes import FakeService, LoginAt, fake_service
 from tests.support import posts, text_of

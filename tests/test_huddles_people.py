@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from handlers import router
-from handlers.chat import Place, Ref
+from handlers.chat.model import Place, Ref
+from handlers.config.team import TeamConfig
 from handlers.desk import Desk
-from handlers.huddle_people import resolve
-from handlers.team import TeamConfig
+from handlers.huddles.people import resolve
 from storage.models import Ticket
 from storage.tickets import events as events_of
 from tests.conftest import actor_of

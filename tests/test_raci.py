@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from handlers import raci, router
+from handlers import router
+from handlers.chat.refusals import Refused
+from handlers.config.team import TeamConfig
 from handlers.desk import Desk
-from handlers.lifecycle import Refused
-from handlers.team import TeamConfig
+from handlers.raci import lookup as raci
 from tests.conftest import PLACE, actor_of
 from tests.support import text_of
 

@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from handlers import router
-from handlers.chat import Message
+from handlers.chat.model import Message
+from handlers.config.team import TeamConfig
 from handlers.desk import Desk, ManualClock
-from handlers.team import TeamConfig
 from schedules.response_clocks import RESPONSE_CLOCKS
 from schedules.timers import TIMERS
 from storage.models import ClockStage

@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from bot.config import SAMPLE_CONFIG, read
-from handlers import clocks
-from handlers.team import QueueReminders, TeamConfig
-from handlers.when import parse_when
-from handlers.workdays import calendar
+from handlers.config.team import QueueReminders, TeamConfig
+from handlers.config.when import parse_when
+from handlers.config.workdays import calendar
+from handlers.tickets import clocks
 from schedules.jobs import jobs_for
 from schedules.triggers import fire_times, next_times, trigger_for
 

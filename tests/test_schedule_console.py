@@ -11,10 +11,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bot import scheduling
-from bot.console import Console
+from bot.console.scheduler import attach_console
+from bot.console.session import Console
+from handlers.config.team import TeamConfig
 from handlers.desk import Desk, ManualClock
-from handlers.team import TeamConfig
 from tests.conftest import START
 
 PLATFORM_ENV = ("DESKBOT_CONFIG", "SLACK_BOT_TOKEN", "MicrosoftAppId")
@@ -105,7 +105,7 @@ def test_console_catches_up_on_start_and_stops_its_scheduler(
     desk = Desk(sample, engine, ManualClock(START + dt.timedelta(seconds=30)))
     out = io.StringIO()
     console = Console(desk, out, clock=None)
-    stop = scheduling.attach_console(console)
+    stop = attach_console(console)
     try:
         assert (
             "[post → #service-desk · mentions: nobody]:\n  Queue check 09:00: the queue is empty."

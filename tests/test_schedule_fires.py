@@ -9,11 +9,11 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.console import plain
+from bot.console.session import plain
 from handlers import router
-from handlers.chat import Message, Place, Ref
+from handlers.chat.model import Message, Place, Ref
+from handlers.config.team import TeamConfig
 from handlers.desk import Desk, ManualClock
-from handlers.team import TeamConfig
 from schedules.driver import Outlet, Scheduler
 from schedules.timers import TIMERS
 from storage import fires, reports

@@ -9,9 +9,10 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import Engine
 
 from bot.delivery import Delivery, Outcome, Sent
-from bot.server import Platform, build_app
+from bot.platform import Platform
+from bot.server import build_app
+from handlers.config.team import TeamConfig
 from handlers.desk import Desk, ManualClock
-from handlers.team import TeamConfig
 from tests.conftest import START
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot import markdown
-from handlers.chat import mention_token, mentioned_ids
-from handlers.texts import escape_md, phrase, render
+from handlers.chat.model import mention_token, mentioned_ids
+from handlers.chat.texts import escape_md, phrase, render
 
 
 def test_user_values_are_escaped_as_markdown() -> None:

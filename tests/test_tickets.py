@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from handlers import router
-from handlers.chat import Actor, Place, Ref, mention_token
+from handlers.chat.model import Actor, Place, Ref, mention_token
 from handlers.desk import Desk, ManualClock
 from tests.conftest import PLACE, actor_of
 from tests.support import events, posts, snapshot, text_of, ticket

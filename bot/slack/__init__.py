@@ -17,13 +17,13 @@ import aiohttp
 from aiohttp import web
 
 from bot.config import ConfigError, Settings
+from handlers.config.rules import Problem
 from handlers.desk import Desk
-from handlers.team_rules import Problem
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from bot.server import Platform
+    from bot.platform import Platform
 
 log = logging.getLogger(__name__)
 PACE_SECONDS = 1.0  # Slack: about one message per second per channel
@@ -116,7 +116,7 @@ class SlackRuntime:
 
 def platform(settings: Settings, desk: Desk) -> Platform:
     """Slack for `deskbot serve`; a token without a signing secret stops the start."""
-    from bot.server import Platform
+    from bot.platform import Platform
 
     if not settings.slack_signing_secret:
         raise ConfigError(

@@ -24,7 +24,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.slack import modals, render
 from bot.slack.incoming import PLATFORM
-from handlers.chat import Message, Post, Ref, Reply, Target, Text
+from handlers.chat.model import Message, Post, Ref, Reply, Target, Text
 from handlers.desk import Desk
 from storage.db import session_scope
 

@@ -29,9 +29,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import modals, payloads, render
 from bot.slack.work import Inbox, Payload
-from handlers.chat import Message, Reply, Text
+from handlers.chat.model import Message, Reply, Text
+from handlers.chat.texts import phrase
 from handlers.desk import Desk
-from handlers.texts import phrase
 
 log = logging.getLogger(__name__)
 ROUTE = "/slack/events"

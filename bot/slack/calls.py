@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import markdown
-from handlers.huddle_links import Room, RoomRequest
+from handlers.huddles.links import Room, RoomRequest
 
 TIMEOUT_SECONDS = 5
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from handlers.chat import Actor, Place, Ref
-from handlers.team import TeamConfig
+from handlers.chat.model import Actor, Place, Ref
+from handlers.config.team import TeamConfig
 
 PLATFORM = "slack"
 _MARKUP = re.compile(r"<([^<>]*)>")

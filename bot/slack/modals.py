@@ -19,8 +19,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.slack.render import ELLIPSIS, mrkdwn, plain
-from handlers.chat import Form, FormField, Ref
-from handlers.team import TeamConfig
+from handlers.chat.model import Form, FormField, Ref
+from handlers.config.team import TeamConfig
 
 TITLE_MAX = View.title_max_length  # 24, also the submit and close labels
 LABEL_MAX = InputBlock.label_max_length  # 2000

@@ -11,7 +11,7 @@ from typing import Any
 from bot.slack import modals
 from bot.slack.incoming import team_of, text_in
 from bot.slack.work import Payload, key_of, values_digest
-from handlers.team import TeamConfig
+from handlers.config.team import TeamConfig
 
 Taken = tuple[str, Payload]
 

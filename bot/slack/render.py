@@ -28,8 +28,8 @@ from slack_sdk.models.blocks import (
 
 from bot import markdown
 from bot.markdown import Span
-from handlers.chat import Actions, Context, Divider, Fields, Header, Items, Message, Text
-from handlers.team import TeamConfig
+from handlers.chat.model import Actions, Context, Divider, Fields, Header, Items, Message, Text
+from handlers.config.team import TeamConfig
 
 ELLIPSIS = "…"
 MAX_BLOCKS = 50  # per message (Block Kit)

@@ -20,8 +20,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.delivery import Delivery, Failed, Outcome, Retry, Sent
 from bot.slack import render
 from bot.slack.incoming import PLATFORM
-from handlers.chat import Ref
-from handlers.team import TeamConfig
+from handlers.chat.model import Ref
+from handlers.config.team import TeamConfig
 
 log = logging.getLogger(__name__)
 

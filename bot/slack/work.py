@@ -23,9 +23,9 @@ from sqlalchemy.exc import DBAPIError
 from bot.db_threads import ACK, WORK, DbThreads
 from bot.slack import incoming
 from handlers import router
-from handlers.chat import Message, Reply, Text
+from handlers.chat.model import Message, Reply, Text
+from handlers.chat.texts import phrase
 from handlers.desk import Desk
-from handlers.texts import phrase
 from storage import inbound, inbound_work
 from storage.db import session_scope
 

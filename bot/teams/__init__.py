@@ -15,14 +15,14 @@ from bot.config import Settings
 from handlers.desk import Desk
 
 if TYPE_CHECKING:
-    from bot.server import Platform
+    from bot.platform import Platform
 
 log = logging.getLogger(__name__)
 
 
 def platform(settings: Settings, desk: Desk, **sdk_overrides: str) -> Platform:
     """Teams for `deskbot serve`: the /api/messages route and the outbox sender."""
-    from bot.server import Platform
+    from bot.platform import Platform
     from bot.teams.adapter import ROUTE, handler, make_adapter
     from bot.teams.bot import DeskBot
     from bot.teams.sender import TeamsSender

@@ -22,9 +22,9 @@ from sqlmodel import Session
 from bot.teams import identity, render
 from bot.teams.connector import activity_from, tune
 from handlers import router
-from handlers.chat import Actor, Place, Reply
+from handlers.chat.model import Actor, Place, Reply
+from handlers.chat.texts import phrase
 from handlers.desk import Desk
-from handlers.texts import phrase
 from storage import conversations, inbound, inbound_work
 from storage.db import session_scope
 

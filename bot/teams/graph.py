@@ -19,7 +19,7 @@ import msal
 import requests
 
 from bot import markdown
-from handlers.huddle_links import Room, RoomRequest
+from handlers.huddles.links import Room, RoomRequest
 
 log = logging.getLogger(__name__)
 GRAPH_URL = "https://graph.microsoft.com/v1.0"

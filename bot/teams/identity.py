@@ -15,8 +15,8 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 from sqlmodel import Session
 
-from handlers.chat import Actor, Place, Ref, clean_input
-from handlers.team import Person, TeamConfig
+from handlers.chat.model import Actor, Place, Ref, clean_input
+from handlers.config.team import Person, TeamConfig
 from storage import conversations
 
 PLATFORM = "teams"

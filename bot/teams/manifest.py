@@ -18,8 +18,8 @@ import yaml
 
 from bot.teams import icons
 from bot.teams.render import plain
-from handlers.team import TeamConfig
-from handlers.texts import phrase
+from handlers.chat.texts import phrase
+from handlers.config.team import TeamConfig
 
 SCHEMA_VERSION = "1.28"  # the newest generally available schema (May 2026)
 SCHEMA = f"https://developer.microsoft.com/json-schemas/teams/v{SCHEMA_VERSION}/MicrosoftTeams.schema.json"

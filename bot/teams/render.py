@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import markdown
-from handlers.chat import (
+from handlers.chat.model import (
     Actions,
     Button,
     Context,
@@ -34,7 +34,7 @@ from handlers.chat import (
     Message,
     Text,
 )
-from handlers.team import Person, TeamConfig
+from handlers.config.team import Person, TeamConfig
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.5"  # Action.Execute (Universal Actions) needs 1.4 or later

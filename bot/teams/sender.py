@@ -27,9 +27,9 @@ from sqlmodel import Session
 from bot.delivery import Delivery, Failed, Outcome, Retry, Sent
 from bot.teams import identity, render
 from bot.teams.connector import activity_from, outcome_of, tune
-from handlers.chat import Ref
+from handlers.chat.model import Ref
+from handlers.config.team import TeamConfig
 from handlers.desk import Desk
-from handlers.team import TeamConfig
 from storage import conversations
 from storage.db import session_scope
 from storage.models import TeamsConversation

@@ -10,8 +10,8 @@ from bot.config import ConfigError, Settings
 from bot.server import platforms_from
 from bot.slack import manifest
 from bot.slack.app import ROUTE, SHORTCUT
+from handlers.commands.grammar import COMMANDS
 from handlers.desk import Desk
-from handlers.grammar import COMMANDS
 
 
 def test_every_manifest_command_has_a_handler_and_back() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.slack import render
 from bot.slack.incoming import text_in
-from handlers.chat import (
+from handlers.chat.model import (
     Actions,
     Button,
     Context,
@@ -18,8 +18,8 @@ from handlers.chat import (
     Text,
     mention_token,
 )
-from handlers.team import TeamConfig
-from handlers.texts import escape_md
+from handlers.chat.texts import escape_md
+from handlers.config.team import TeamConfig
 from tests.slack.conftest import block_texts
 
 

@@ -8,7 +8,7 @@ import logging
 import pytest
 from sqlmodel import Session, select
 
-from handlers.chat import Message, Post, Target, Text
+from handlers.chat.model import Message, Post, Target, Text
 from storage.db import session_scope
 from storage.models import OutboxMessage, TeamsConversation
 from tests.teams.conftest import MANAGERS, QUEUE, TENANT, Rig, install, message

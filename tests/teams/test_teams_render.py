@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.teams import render
-from handlers.chat import Actions, Button, Fields, Header, Message, Text, mention_token
-from handlers.team import TeamConfig
-from handlers.texts import escape_md
+from handlers.chat.model import Actions, Button, Fields, Header, Message, Text, mention_token
+from handlers.chat.texts import escape_md
+from handlers.config.team import TeamConfig
 
 
 def test_a_text_message_escapes_html_and_keeps_real_mentions(sample: TeamConfig) -> None:

@@ -1,0 +1,389 @@
+"""`deskbot console`: the whole ticket flow in a terminal, no workspace needed.
+
+Reads commands from the terminal or piped standard input; prints the bot's replies and every
+message it posts (where to, mentioning whom). Meta-commands start with a colon.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import importlib
+import json
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from typing import TextIO
+
+from bot import markdown
+from bot.delivery import Delivery, Outcome, Sent, deliver_due
+from handlers import router
+from handlers.chat.model import (
+    Actions,
+    Actor,
+    Button,
+    Context,
+    Divider,
+    Fields,
+    Form,
+    Header,
+    Items,
+    Message,
+    Place,
+    Ref,
+    Reply,
+    Target,
+    Text,
+)
+from handlers.config.team import Person, TeamConfig
+from handlers.desk import Desk
+
+log = logging.getLogger(__name__)
+PLATFORM = "console"
+WORKSPACE = "local"
+
+# `:json PLATFORM` shows what `bot/<platform>/render.py`'s `payload(config, message)` makes;
+# imported only when asked, so the console starts without any platform SDK.
+JSON_PLATFORMS = ("slack", "teams")
+
+
+class ReaderGone(BaseException):
+    """Standard output was closed by its reader (`| head`). A BaseException, so that the
+    handlers that keep one bad command or one failed post from ending the session let it
+    through to `main`."""
+
+
+class ConsoleClock:
+    """System time until `:time` sets it; from then on it moves only when told."""
+
+    def __init__(self) -> None:
+        self._fixed: dt.datetime | None = None
+
+    def now(self) -> dt.datetime:
+        return self._fixed or dt.datetime.now(dt.UTC)
+
+    def set(self, when: dt.datetime) -> None:
+        self._fixed = when
+
+    @property
+    def fixed(self) -> bool:
+        """True once `:time` has set it (the scheduler then stops following real time)."""
+        return self._fixed is not None
+
+
+def plain(config: TeamConfig, text: str) -> str:
+    """Markdown as terminal text: styles dropped, mentions as @Name, links as label <url>."""
+
+    def span(s: markdown.Span) -> str:
+        if s.kind == "mention":
+            person = config.person(s.text)
+            return f"@{person.name if person else s.text}"
+        if s.kind == "link":
+            return s.text if s.text == s.url else f"{s.text} <{s.url}>"
+        return s.text
+
+    return markdown.convert(text, span)
+
+
+def _nothing() -> None:
+    return None
+
+
+class Console:
+    def __init__(self, desk: Desk, out: TextIO, clock: ConsoleClock | None = None) -> None:
+        self.desk = desk
+        self.out = out
+        self.clock = clock
+        config = desk.config
+        default = next((p for p in config.holders("l1")), config.people[0])
+        self.person: Person = default
+        self.channel = config.channels.queue.name
+        self.buttons: list[Button] = []
+        # Called with (old, new) when `:time` moves the clock; the scheduler hooks in here.
+        self.on_time: list[Callable[[dt.datetime, dt.datetime], None]] = []
+        # Held while a command runs: the scheduler's real-time posts wait for it to finish.
+        self.lock = threading.RLock()
+        self.last_message: Message | None = None
+
+    # -- who and where -------------------------------------------------------------------
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(Ref(PLATFORM, WORKSPACE, self.person.id), self.person)
+
+    @property
+    def place(self) -> Place:
+        return Place(Ref(PLATFORM, WORKSPACE, self.channel))
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def run(self, lines: Iterable[str], echo: bool, start: Callable[[], None] = _nothing) -> None:
+        """Handle lines until the input ends. `start` (the scheduler) runs once, after the
+        first line is answered, so a cold start answers at once; before it, if that line
+        moves the clock, since `:time` needs the scheduler to fire what falls due."""
+        started = False
+        for raw in lines:
+            line = raw.strip()
+            if not line:
+                continue
+            if echo:
+                self.say(f"> {line}")
+            if line in (":quit", ":q", ":exit"):
+                break
+            if not started and line.startswith(":time"):
+                start()
+                started = True
+            self.handle(line)
+            if not started:
+                start()
+                started = True
+
+    def handle(self, line: str) -> None:
+        with self.lock:
+            try:
+                if line.startswith(":"):
+                    self.meta(line)
+                else:
+                    self.show_reply(router.handle_text(self.desk, self.actor, self.place, line))
+                self.flush()
+            except Exception as exc:  # one bad line must not end the session
+                log.exception("console: %s failed", line)
+                self.say(f"! internal error: {type(exc).__name__}: {exc}")
+
+    def meta(self, line: str) -> None:
+        command, _, arg = line[1:].partition(" ")
+        arg = arg.strip()
+        handler = {
+            "as": self.meta_as,
+            "in": self.meta_in,
+            "click": self.meta_click,
+            "time": self.meta_time,
+            "json": self.meta_json,
+        }.get(command)
+        if handler is None:
+            self.say(f"? unknown meta-command :{command} (:as :in :click :time :json :quit)")
+            return
+        handler(arg)
+
+    def meta_as(self, arg: str) -> None:
+        wanted = arg.casefold().removeprefix("@")
+        config = self.desk.config
+        match = config.person(wanted) or next(
+            (p for p in config.people if p.name.casefold().startswith(wanted)), None
+        )
+        if not wanted or match is None:
+            known = ", ".join(p.id for p in config.people)
+            self.say(f"? no person {arg!r}; people: {known}")
+            return
+        self.person = match
+        self.say(f"(you are now {match.name}: {', '.join(match.roles) or 'no role'})")
+
+    def meta_in(self, arg: str) -> None:
+        if not arg:
+            self.say("? usage: :in CHANNEL")
+            return
+        self.channel = arg.removeprefix("#")
+        self.say(f"(you are now in #{self.channel})")
+
+    def meta_click(self, arg: str) -> None:
+        if not arg.isdigit() or not 1 <= int(arg) <= len(self.buttons):
+            self.say(
+                f"? usage: :click N, with N from 1 to {len(self.buttons)} (the last buttons shown)"
+            )
+            return
+        button = self.buttons[int(arg) - 1]
+        self.say(f"(pressed {button.label} on {button.value})")
+        reply = router.handle_action(
+            self.desk, self.actor, self.place, button.action_id, button.value
+        )
+        self.show_reply(reply)
+
+    def meta_time(self, arg: str) -> None:
+        if self.clock is None:
+            self.say("? this console's clock cannot be set")
+            return
+        try:
+            when = dt.datetime.fromisoformat(arg)
+        except ValueError:
+            self.say(
+                "? usage: :time 2026-11-23T09:00 (team's local time unless an offset is given)"
+            )
+            return
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=self.desk.config.team.zone)
+        old = self.clock.now()
+        self.clock.set(when.astimezone(dt.UTC))
+        local = when.astimezone(self.desk.config.team.zone)
+        self.say(
+            f"(time is now {local.isoformat(timespec='minutes')} {self.desk.config.team.timezone})"
+        )
+        if when > old:
+            for hook in self.on_time:
+                hook(old, when.astimezone(dt.UTC))
+
+    def meta_json(self, arg: str) -> None:
+        if self.last_message is None:
+            self.say("? no message yet")
+            return
+        if arg == "neutral":
+            self.say(json.dumps(self.last_message.to_dict(), ensure_ascii=False, indent=2))
+            return
+        if arg not in JSON_PLATFORMS:
+            self.say(f"? usage: :json {'|'.join(('neutral', *JSON_PLATFORMS))}")
+            return
+        try:
+            render = importlib.import_module(f"bot.{arg}.render")
+        except ModuleNotFoundError:
+            self.say(f"? no {arg} renderer in this build")
+            return
+        payload = render.payload(self.desk.config, self.last_message)
+        self.say(json.dumps(payload, ensure_ascii=False, indent=2))
+
+    # -- output ----------------------------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        try:
+            print(text, file=self.out, flush=True)
+        except BrokenPipeError as exc:
+            raise ReaderGone from exc
+
+    def show_reply(self, reply: Reply) -> None:
+        prefix = "deskbot (only you)" if reply.ephemeral else "deskbot"
+        if reply.message is not None:
+            self.show_message(prefix, reply.message)
+        if reply.form is not None:
+            self.show_form(reply.form, reply.form_errors)
+
+    def show_form(self, form: Form, errors: dict[str, str]) -> None:
+        config = self.desk.config
+        self.say(f"deskbot (only you): [form] {plain(config, form.title)}")
+        for f in form.fields:
+            mark = " *" if f.required else ""
+            error = f"  ← {plain(config, errors[f.name])}" if f.name in errors else ""
+            self.say(f"  {plain(config, f.label)}{mark}{error}")
+        if form.hint:
+            self.say(f"  {plain(config, form.hint)}")
+
+    def show_message(self, heading: str, message: Message) -> None:
+        self.last_message = message
+        self.say(f"{heading}:")
+        for line in self.lines(message):
+            self.say(f"  {line}")
+
+    def lines(self, message: Message) -> list[str]:
+        config = self.desk.config
+        out: list[str] = []
+        buttons: list[Button] = []
+        for block in message.blocks:
+            match block:
+                case Header(text=text):
+                    out.append(plain(config, text))
+                case Text(text=text) | Context(text=text):
+                    out.extend(plain(config, text).splitlines())
+                case Fields(items=items):
+                    out.append(
+                        " | ".join(f"{plain(config, k)}: {plain(config, v)}" for k, v in items)
+                    )
+                case Items(items=items):
+                    out.extend(f"- {plain(config, i)}" for i in items)
+                case Divider():
+                    out.append("---")
+                case Actions(buttons=group):
+                    start = len(buttons)
+                    buttons.extend(group)
+                    out.append(
+                        "  ".join(
+                            f"[{start + i}] {plain(config, b.label)}"
+                            for i, b in enumerate(group, 1)
+                        )
+                    )
+        if buttons:
+            self.buttons = buttons  # `:click N` presses the last buttons shown
+        return out
+
+    def flush(self) -> None:
+        """Print every post due now (a claim takes a batch at a time: loop until none)."""
+        engine = self.desk.engine
+        while asyncio.run(deliver_due(engine, PLATFORM, _Printer(self), self.desk.now())):
+            pass
+
+
+class _Printer:
+    """The console's outbox sender: a post is delivered by printing it."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    async def send(self, delivery: Delivery) -> Outcome:
+        c = self.console
+        config = c.desk.config
+        where = destination(config, delivery.target)
+        mentioned = [config.person(p) for p in delivery.message.mentions]
+        who = ", ".join(f"@{p.name}" for p in mentioned if p) or "nobody"
+        if delivery.target.replace:
+            c.say(f"[edit] {where}: {plain(config, delivery.message.fallback)}")
+        else:
+            thread = " (in thread)" if delivery.target.thread else ""
+            c.show_message(f"[post → {where}{thread} · mentions: {who}]", delivery.message)
+        return Sent({"printed": True})
+
+
+def destination(config: TeamConfig, target: Target) -> str:
+    if target.kind == "person":
+        person = config.person(target.name)
+        return f"DM @{person.name if person else target.name}"
+    if target.kind == "channel":
+        if target.name.startswith("l2:"):
+            channel = config.channels.l2.get(target.name[3:])
+            return f"#{channel.name if channel else target.name}"
+        channel = getattr(config.channels, target.name, None)
+        return f"#{channel.name if channel else target.name}"
+    return target.name
+
+
+def main(
+    desk: Desk, clock: ConsoleClock, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
+) -> None:
+    console = Console(desk, out, clock)
+    with contextlib.ExitStack() as running:
+
+        def start_scheduler() -> None:
+            # APScheduler and the jobs load after the first answer
+            from bot.console.scheduler import attach_console
+
+            running.callback(attach_console(console))  # stopped on the way out
+
+        try:
+            _run(console, stdin, out, start_scheduler)
+        except ReaderGone:
+            # Output was piped into a reader that stopped (`| head`): end quietly, as Unix
+            # tools do; point stdout at devnull so the final flush does not complain.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _run(console: Console, stdin: TextIO, out: TextIO, start: Callable[[], None]) -> None:
+    desk = console.desk
+    console.flush()  # posts queued while no console ran (e.g. by `deskbot schedule run`)
+    interactive = stdin.isatty()
+    if interactive:
+        console.say(
+            f"deskbot console · {desk.config.team.name} · you are {console.person.name} "
+            f"in #{console.channel}. /help for commands; :as NAME, :in CHANNEL, :click N, "
+            ":time ISO, :json slack|teams, :quit"
+        )
+        console.run(_prompted(stdin, out), echo=False, start=start)
+    else:
+        console.run(stdin, echo=True, start=start)
+
+
+def _prompted(stdin: TextIO, out: TextIO) -> Iterable[str]:
+    while True:
+        out.write("> ")
+        out.flush()
+        line = stdin.readline()
+        if not line:
+            return
+        yield line

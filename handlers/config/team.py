@@ -1,0 +1,350 @@
+"""The team's configuration: people, roles, categories, channels, RACI, time rules, schedules.
+
+Structure is checked by pydantic; the RACI and cross-reference rules live in
+`handlers.config.rules` so that `check-config` can list every problem at once instead of
+stopping at the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from functools import cached_property
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from handlers.config.when import WhenText
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
+Letter = Literal["R", "A", "C", "I"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+INTAKES = ("phone", "online", "email", "chat")
+PRIORITIES = ("p1", "p2", "p3", "p4")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Role(Strict):
+    id: Id
+    name: str
+    name_zh: str = ""
+
+
+class Person(Strict):
+    id: Id
+    name: str
+    slack: str | None = None
+    teams: str | None = None  # Teams user id (29:...) or UPN
+    roles: tuple[Id, ...] = ()
+    specialties: tuple[Id, ...] = ()
+    on_duty: bool = False
+
+    def holds(self, role: str) -> bool:
+        return role in self.roles
+
+
+class Category(Strict):
+    id: Id
+    name: str
+    name_zh: str = ""
+
+
+class Channel(Strict):
+    """A logical channel; each platform knows it by its own id."""
+
+    name: str
+    slack: str | None = None
+    teams: str | None = None
+
+
+class Channels(Strict):
+    queue: Channel
+    managers: Channel
+    l2: dict[Id, Channel] = Field(default_factory=dict)  # per category, optional
+
+
+class Activity(Strict):
+    id: Id
+    name: str
+    name_zh: str = ""
+    roles: dict[Id, str] = Field(default_factory=dict)  # role id -> R/A/C/I (checked by rules)
+
+    @property
+    def title(self) -> str:
+        return f"{self.name_zh} {self.name}".strip()
+
+    def holders(self, letter: str) -> list[str]:
+        return [role for role, value in self.roles.items() if value == letter]
+
+
+class Matrix(Strict):
+    id: Id
+    name: str
+    source: str = ""
+    note: str = ""
+    activities: tuple[Activity, ...]
+
+
+class Permissions(Strict):
+    """Who may do what to a ticket: role ids, plus `assignee` and `reporter`.
+
+    Logging and showing a ticket is open to anyone and not listed.
+    """
+
+    take: tuple[str, ...] = ("l1", "l2", "team_lead")
+    dispatch: tuple[str, ...] = ("l1", "l2", "team_lead")
+    note: tuple[str, ...] = ("l1", "l2", "team_lead", "assignee")
+    rca: tuple[str, ...] = ("l2", "team_lead", "assignee")
+    resolve: tuple[str, ...] = ("assignee", "team_lead")
+    close: tuple[str, ...] = ("assignee", "team_lead")
+    reopen: tuple[str, ...] = ("l1", "l2", "team_lead", "reporter")
+    huddle: tuple[str, ...] = ("l1", "l2", "team_lead", "assignee")
+
+
+class Purposes(Strict):
+    """Which RACI activity the bot consults for each thing it does."""
+
+    intake: Id = "user_report_intake"
+    dispatch: Id = "complex_problem_handling"
+    huddle: Id = "cross_team_coordination"
+    incident: Id = "incident_response"
+
+
+class TimeRules(Strict):
+    """Minutes. Defaults are the handbook's (seed 003)."""
+
+    first_response_nudge: int = Field(20, gt=0)
+    first_response: int = Field(30, gt=0)
+    progress_update: int = Field(120, gt=0)
+    root_cause: int = Field(240, gt=0)
+    huddle_length: int = Field(5, gt=0)
+    huddle_warning_before: int = Field(1, gt=0)
+    huddle_outcome_reminder: int = Field(30, gt=0)
+    average_response_target: int = Field(15, gt=0)
+    common_problem_resolution: int = Field(120, gt=0)
+    # p1/p2 clocks run around the clock; the others only in working hours.
+    round_the_clock_priorities: tuple[Literal["p1", "p2", "p3", "p4"], ...] = ("p1", "p2")
+    # A ticket logged through these intakes by someone who works the queue (may take
+    # tickets) was answered while it was logged: the caller was on the line.
+    answered_at_logging: tuple[Literal["phone", "online", "email", "chat"], ...] = ("phone",)
+
+
+class Huddles(Strict):
+    """Where a huddle's join link comes from; see README, "Huddles".
+
+    `meeting_link_template` is a room of the team's own meeting service (Jitsi, Zoom...),
+    with `{ticket}`, `{huddle}` (the ticket's huddle number) and `{token}` (random, so the
+    room cannot be guessed). Slack: the queue channel's huddle, or the template (registered
+    with Slack's `calls.add` under `slack_call_provider` when set). Teams: an online meeting
+    through Microsoft Graph when the bot's credentials allow it, else a call deep link; or the
+    template. The console shows the template's link.
+    """
+
+    meeting_link_template: str | None = None
+    slack: Literal["channel", "template"] = "channel"
+    slack_call_provider: str | None = None
+    teams: Literal["meeting", "call", "template"] = "meeting"
+
+    @model_validator(mode="after")
+    def _template_usable(self) -> Huddles:
+        template = self.meeting_link_template
+        if template is not None:
+            if not template.startswith(("https://", "http://")):
+                raise ValueError("meeting_link_template must be an http(s) URL")
+            names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+            unknown = names - set(HUDDLE_LINK_FIELDS)
+            if unknown:
+                raise ValueError(
+                    f"meeting_link_template: unknown placeholder {{{sorted(unknown)[0]}}}; "
+                    f"use {', '.join('{' + f + '}' for f in HUDDLE_LINK_FIELDS)}"
+                )
+        needs = [
+            name
+            for name, wants in (
+                ("slack: template", self.slack == "template"),
+                ("teams: template", self.teams == "template"),
+                ("slack_call_provider", self.slack_call_provider is not None),
+            )
+            if wants
+        ]
+        if needs and template is None:
+            raise ValueError(f"{needs[0]} needs a meeting_link_template")
+        return self
+
+
+HUDDLE_LINK_FIELDS = ("ticket", "huddle", "token")
+
+
+class KpiTargets(Strict):
+    first_contact_resolution: float = 0.80
+    satisfaction: float = 0.90
+    answered_within_first_response: float = 1.0
+    l2_root_cause_in_time: float = 1.0
+    dispatched_share_max: float = 0.30
+
+
+class Meeting(Strict):
+    id: Id
+    name: str
+    name_zh: str = ""
+    when: WhenText  # "09:30" working days, "fri 15:00", "first-working-day 10:00" (see when.py)
+    minutes: int = Field(gt=0)
+    participants: tuple[Id, ...]  # role ids
+    agenda: tuple[str, ...]
+    enabled: bool = True
+    # Live figures the agenda carries: the previous working day (standup), the week so far
+    # (weekly review), the month just ended (monthly planning), or none.
+    figures: Literal["yesterday", "week", "month"] | None = None
+    channel: Literal["managers", "queue"] = "managers"
+
+
+class QueueReminders(Strict):
+    """The unassigned pool, posted to the queue channel (seed 003 §2.1.2: 09:00/14:00/17:00)."""
+
+    when: tuple[WhenText, ...] = ("09:00", "14:00", "17:00")
+    enabled: bool = True
+    post_when_empty: bool = True  # a short "the queue is empty" line; false: post nothing
+
+
+class WeeklyReportReminder(Strict):
+    """L2 experts file the weekly complex-problem report to the team lead (seed 003 §2.1.3)."""
+
+    when: WhenText = "fri 17:00"
+    enabled: bool = True
+    experts: Id = "l2"  # the role reminded
+    report_to: Id = "team_lead"  # the role the report goes to
+
+
+class ManagerDigest(Strict):
+    """KPIs of the day against target, and the day's breaches, in the managers' channel."""
+
+    when: WhenText = "18:00"
+    enabled: bool = True
+
+
+class ClockCalls(Strict):
+    """Roles the response clocks call besides the on-duty L1 and the assignee."""
+
+    breach: tuple[Id, ...] = ("service_desk_manager",)  # with the on-duty L1
+    root_cause: tuple[Id, ...] = ("team_lead",)  # with the A of `purposes.incident`
+
+
+class Schedules(Strict):
+    """The scheduled jobs besides the meetings, and how missed fires are handled."""
+
+    grace_minutes: int = Field(60, ge=0)  # a fire missed by less runs late; older: skipped
+    queue_reminders: QueueReminders = QueueReminders()
+    l2_weekly_report: WeeklyReportReminder = WeeklyReportReminder()
+    manager_digest: ManagerDigest = ManagerDigest()
+    clocks: ClockCalls = ClockCalls()
+
+
+class WorkingHours(Strict):
+    start: dt.time = dt.time(9, 0)
+    end: dt.time = dt.time(18, 0)
+
+
+class TeamInfo(Strict):
+    name: str
+    timezone: str
+    working_days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    working_hours: WorkingHours = WorkingHours()
+    holidays_country: str | None = None
+    slack_team_id: str | None = None
+    teams_tenant_id: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class TeamConfig(Strict):
+    team: TeamInfo
+    channels: Channels
+    roles: tuple[Role, ...]
+    people: tuple[Person, ...]
+    categories: tuple[Category, ...]
+    raci: tuple[Matrix, ...]
+    purposes: Purposes = Purposes()
+    permissions: Permissions = Permissions()
+    time_rules: TimeRules = TimeRules()
+    kpi_targets: KpiTargets = KpiTargets()
+    meetings: tuple[Meeting, ...] = ()
+    huddles: Huddles = Huddles()
+    schedules: Schedules = Schedules()
+
+    # -- look-ups used across the core -------------------------------------------------
+
+    # The model is frozen, so the indexes below are built once and stay right.
+    @cached_property
+    def _index(self) -> dict[str, dict[str, Any]]:
+        return {
+            "person": {p.id: p for p in self.people},
+            "role": {r.id: r for r in self.roles},
+            "category": {c.id: c for c in self.categories},
+            "activity": {a.id: a for m in self.raci for a in m.activities},
+        }
+
+    def person(self, person_id: str) -> Person | None:
+        return self._index["person"].get(person_id)
+
+    def role(self, role_id: str) -> Role | None:
+        return self._index["role"].get(role_id)
+
+    def category(self, category_id: str) -> Category | None:
+        return self._index["category"].get(category_id)
+
+    def activities(self) -> list[Activity]:
+        return [a for m in self.raci for a in m.activities]
+
+    def activity(self, activity_id: str) -> Activity | None:
+        return self._index["activity"].get(activity_id)
+
+    def find_person(self, platform: str, user_id: str) -> Person | None:
+        """The configured person behind a platform identity (Slack id, Teams id or UPN)."""
+        wanted = user_id.casefold()
+        for p in self.people:
+            value = p.slack if platform == "slack" else p.teams if platform == "teams" else p.id
+            if value is not None and value.casefold() == wanted:
+                return p
+        return None
+
+    def holders(self, role_id: str, category: str | None = None) -> list[Person]:
+        """People to tag for a role.
+
+        Narrowed to the ticket's specialty when some holders carry it, and to those on duty
+        when the role tracks duty (someone holding it is on duty). One rule for every role,
+        so the L2 experts of a category and the L1 engineers on duty fall out of it.
+        """
+        people = [p for p in self.people if p.holds(role_id)]
+        if category:
+            specialists = [p for p in people if category in p.specialties]
+            if specialists:
+                people = specialists
+        on_duty = [p for p in people if p.on_duty]
+        return on_duty or people
+
+    def experts(self, category: str) -> list[Person]:
+        """The L2 experts of a category: everyone who carries it as a specialty."""
+        return [p for p in self.people if category in p.specialties]

@@ -1,0 +1,28 @@
+"""`/roster [role]`: who holds which role, who is on duty, the L2 specialties."""
+
+from __future__ import annotations
+
+from handlers.chat.model import Message, Reply, Text
+from handlers.chat.refusals import Refused
+from handlers.chat.texts import phrase, render
+from handlers.config.team import TeamConfig
+
+
+def roster(config: TeamConfig, role_query: str) -> Reply:
+    roles = list(config.roles)
+    if role_query:
+        q = role_query.casefold()
+        roles = [
+            r
+            for r in roles
+            if q in (r.id.casefold(), r.name.casefold(), r.name_zh)
+            or q in r.name.casefold()
+            or (r.name_zh and q in r.name_zh)
+        ]
+        if not roles:
+            raise Refused(
+                phrase("error.unknown_role", given=role_query, known=[r.id for r in config.roles])
+            )
+    rows = [(r, [p for p in config.people if p.holds(r.id)]) for r in roles]
+    body = render("roster.md", rows=rows, config=config)
+    return Reply(Message((Text(body),), phrase("roster.fallback")))

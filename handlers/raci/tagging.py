@@ -1,0 +1,41 @@
+"""Who a RACI activity tags: R and A are mentioned (pinged), C and I are listed by name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from handlers.config.team import Activity, Person, TeamConfig
+
+
+@dataclass(frozen=True)
+class Tagged:
+    letter: str
+    role_ids: tuple[str, ...]
+    people: tuple[Person, ...]
+
+
+def tag(
+    config: TeamConfig, activity: Activity, category: str | None = None, exclude: str = ""
+) -> list[Tagged]:
+    """Each letter with its roles and the people holding them (narrowed to the category).
+
+    `exclude` leaves out the person acting: nobody needs a ping about what they just did.
+    """
+    out = []
+    for letter in "RACI":
+        roles = tuple(activity.holders(letter))
+        people: dict[str, Person] = {}
+        for role in roles:
+            for person in config.holders(role, category):
+                if person.id != exclude:
+                    people.setdefault(person.id, person)
+        out.append(Tagged(letter, roles, tuple(people.values())))
+    return out
+
+
+def responsible(
+    config: TeamConfig, activity: Activity, category: str | None = None, exclude: str = ""
+) -> list[Person]:
+    """Who does the work: the R people, or the A when a row has no R (see team_rules)."""
+    tags = {t.letter: t for t in tag(config, activity, category, exclude)}
+    return list(tags["R"].people if tags["R"].role_ids else tags["A"].people)

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -72,12 +73,18 @@ class Pacer:
     spending an attempt) while other destinations go on; a backlog to one channel is thus
     spread out once, instead of being claimed and put back over and over. Keyed by scope
     and target, so a thread reply and a card edit share their channel's pace.
+
+    Turns count from the moment a post is handed to the platform, not from the batch's
+    start (a batch takes time to send); and a platform's Retry-After closes the destination
+    until then, so its already-given turns move behind it and only one post sees the 429.
     """
 
     def __init__(self, interval: float = 1.0) -> None:
         self.interval = dt.timedelta(seconds=interval)
         self._next: dict[str, dt.datetime] = {}  # destination -> its next free turn
         self._held: dict[int, dt.datetime] = {}  # outbox row -> the turn it was given
+        self._last: dict[str, dt.datetime] = {}  # destination -> its last post + interval
+        self._closed: dict[str, dt.datetime] = {}  # destination -> closed until (Retry-After)
 
     @staticmethod
     def key(delivery: Delivery) -> str:
@@ -86,20 +93,36 @@ class Pacer:
     def turn(self, delivery: Delivery, now: dt.datetime) -> dt.datetime | None:
         """Take this delivery's turn: None when it may go now, else the (later) time it
         has been given."""
-        held = self._held.pop(delivery.row_id, None)
-        if held is not None and held <= now:
-            return None  # back at the turn it was given
-        if len(self._next) > 10_000:  # forget destinations that are free anyway
-            self._next = {k: t for k, t in self._next.items() if t > now}
-            self._held = {r: t for r, t in self._held.items() if t > now}
         key = self.key(delivery)
-        free = self._next.get(key)
-        if free is None or free <= now:
-            self._next[key] = now + self.interval
+        held = self._held.pop(delivery.row_id, None)
+        if len(self._next) > 10_000:  # forget destinations that are free anyway
+            self._forget(now)
+        earliest = now
+        for bound in (self._last.get(key), self._closed.get(key)):
+            if bound is not None:
+                earliest = max(earliest, bound)
+        if held is None:  # a new post queues behind the turns already given
+            earliest = max(earliest, self._next.get(key, earliest))
+        if earliest <= now:
+            self._last[key] = now + self.interval
+            self._next[key] = max(self._next.get(key, now), now + self.interval)
             return None
-        self._next[key] = free + self.interval
-        self._held[delivery.row_id] = free
-        return free
+        self._held[delivery.row_id] = earliest
+        self._next[key] = max(self._next.get(key, earliest), earliest + self.interval)
+        return earliest
+
+    def _forget(self, now: dt.datetime) -> None:
+        self._next = {k: t for k, t in self._next.items() if t > now}
+        self._last = {k: t for k, t in self._last.items() if t > now}
+        self._held = {r: t for r, t in self._held.items() if t > now}
+        self._closed = {k: t for k, t in self._closed.items() if t > now}
+
+    def close(self, delivery: Delivery, until: dt.datetime) -> None:
+        """The platform said wait (429 Retry-After): this row goes first when it reopens."""
+        key = self.key(delivery)
+        self._closed[key] = until
+        self._held[delivery.row_id] = until
+        self._next[key] = max(self._next.get(key, until), until + self.interval)
 
 
 def backoff(attempts: int, base: float = 1.0, cap: float = 300.0) -> float:
@@ -129,8 +152,7 @@ def record(engine: Engine, delivery: Delivery, outcome: Outcome, now: dt.datetim
 
 def defer(engine: Engine, waits: list[tuple[int, dt.datetime]]) -> None:
     with session_scope(engine) as session:
-        for row_id, until in waits:
-            outbox.defer(session, row_id, until)
+        outbox.defer(session, dict(waits))
 
 
 def with_parents(engine: Engine, delivery: Delivery) -> tuple[Delivery, bool]:
@@ -153,14 +175,21 @@ def with_parents(engine: Engine, delivery: Delivery) -> tuple[Delivery, bool]:
 
 
 async def deliver_due(
-    engine: Engine, platform: str, sender: Sender, now: dt.datetime, pacer: Pacer | None = None
+    engine: Engine,
+    platform: str,
+    sender: Sender,
+    now: dt.datetime,
+    pacer: Pacer | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> int:
-    """Deliver what is due now, in order; returns how many were handled.
+    """Deliver what is due `now`, in order; returns how many were handled.
 
     Database work runs in a thread so a server's event loop keeps answering requests.
-    Without a pacer (the console) every due post goes at once.
+    Without a pacer (the console) every due post goes at once. `clock` is read as each
+    post goes (a batch takes time), for the pacer's turns and a Retry-After's start.
     """
     deliveries = await asyncio.to_thread(claim, engine, platform, now)
+    clock = clock or (lambda: now)
     waits: list[tuple[int, dt.datetime]] = []  # rows put back for later, written together
     for delivery in deliveries:
         missing = (delivery.target.thread and delivery.thread_ref is None) or (
@@ -171,7 +200,7 @@ async def deliver_due(
             if waiting:
                 waits.append((delivery.row_id, now + PARENT_WAIT))
                 continue
-        turn = pacer.turn(delivery, now) if pacer is not None else None
+        turn = pacer.turn(delivery, clock()) if pacer is not None else None
         if turn is not None:
             waits.append((delivery.row_id, turn))
             continue
@@ -180,6 +209,8 @@ async def deliver_due(
         except Exception as exc:  # a sender bug must not lose the row
             log.exception("outbox %s: sender raised", delivery.row_id)
             outcome = Retry(f"{type(exc).__name__}: {exc}")
+        if pacer is not None and isinstance(outcome, Retry) and outcome.after is not None:
+            pacer.close(delivery, clock() + dt.timedelta(seconds=outcome.after))
         await asyncio.to_thread(record, engine, delivery, outcome, now)
     if waits:
         await asyncio.to_thread(defer, engine, waits)

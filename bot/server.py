@@ -76,7 +76,7 @@ async def run_delivery(
     stop = stop or asyncio.Event()
     while not stop.is_set():
         try:
-            handled = await deliver_due(desk.engine, platform, sender, desk.now(), pacer)
+            handled = await deliver_due(desk.engine, platform, sender, desk.now(), pacer, desk.now)
         except Exception:
             log.exception("%s delivery loop", platform)
             handled = 0

@@ -11,7 +11,7 @@ import datetime as dt
 from functools import cache
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import case, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -102,13 +102,20 @@ def mark_retry(session: Session, row_id: int, when: dt.datetime, error: str) -> 
         session.add(row)
 
 
-def defer(session: Session, row_id: int, when: dt.datetime) -> None:
-    """Not its turn yet (pacing, or its parent post is not out): wait without spending an
-    attempt, since the claim that picked it counted one."""
+def defer(session: Session, until: dict[int, dt.datetime]) -> None:
+    """Not their turn yet (pacing, or a parent post is not out): rows wait without spending
+    an attempt, since the claim that picked them counted one. One statement for a batch."""
+    if not until:
+        return
     session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.id) == row_id)
-        .values(status="pending", next_attempt_at=when, attempts=OutboxMessage.attempts - 1)
+        .where(col(OutboxMessage.id).in_(list(until)))
+        .values(
+            status="pending",
+            next_attempt_at=case(until, value=OutboxMessage.id),
+            attempts=OutboxMessage.attempts - 1,
+        )
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import threading
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.delivery import Delivery, Pacer, Sent, deliver_due
+from bot.delivery import Delivery, Pacer, Retry, Sent, deliver_due
 from handlers.chat.model import Message, Post, Target, Text
 from handlers.desk import Desk, ManualClock
 from storage.db import session_scope
@@ -53,6 +54,76 @@ async def test_one_post_per_second_per_destination(desk: Desk, clock: ManualCloc
         clock.advance(second)
         await deliver_due(desk.engine, "test", sender, clock.now(), pacer)
         assert [d.target.name for d in sender.sent] == expected
+
+
+class SlowChannel:
+    """A platform that takes `latency` seconds per post, and answers the first post with a
+    429 when `throttle` is set; it notes the delivery-clock time each post was sent at."""
+
+    def __init__(self, clock: ManualClock, latency: float, throttle: float | None = None):
+        self.clock, self.latency, self.throttle = clock, latency, throttle
+        self.spent = 0.0  # the real time the batch has taken so far
+        self.sent: list[tuple[str, dt.datetime]] = []  # (destination, when)
+        self.throttled = 0
+
+    def now(self) -> dt.datetime:
+        """The delivery clock: the batch's start plus the time its posts have taken."""
+        return self.clock.now() + dt.timedelta(seconds=self.spent)
+
+    async def send(self, delivery: Delivery) -> Sent | Retry:
+        at = self.now()
+        self.spent += self.latency
+        if self.throttle is not None and not self.throttled:
+            self.throttled += 1
+            return Retry("rate_limited", after=self.throttle)
+        self.sent.append((delivery.target.name, at))
+        return Sent({"id": delivery.row_id})
+
+
+async def _drain(desk: Desk, clock: ManualClock, sender: SlowChannel, pacer: Pacer) -> None:
+    """Run the delivery loop every 0.25 s of delivery time until the outbox is empty."""
+    for _ in range(400):
+        sender.spent = 0.0
+        await deliver_due(desk.engine, "test", sender, clock.now(), pacer, sender.now)
+        if all(r.status == "sent" for r in _rows(desk.engine).values()):
+            return
+        clock.advance(dt.timedelta(seconds=0.25))
+    raise AssertionError("the outbox never drained")
+
+
+async def test_turns_count_from_the_send_not_the_batch_start(
+    desk: Desk, clock: ManualClock
+) -> None:
+    """Posts to other places make a batch slow; one channel's posts still leave at least a
+    second apart, as the platform sees them."""
+    for i in range(12):
+        _post(desk, Target("channel", "queue") if i % 3 == 2 else Target("person", f"p{i}"))
+    sender = SlowChannel(clock, latency=0.35)
+    pacer = Pacer(1.0)
+    await _drain(desk, clock, sender, pacer)
+    times = [at for name, at in sender.sent if name == "queue"]
+    assert len(times) == 4
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 1.0, gaps
+
+
+async def test_a_429_moves_the_channel_behind_retry_after_once(
+    desk: Desk, clock: ManualClock
+) -> None:
+    """The first post gets 429 Retry-After 5 s: the posts already given turns move behind
+    it, so the platform sees one 429, and nothing goes to that channel before the 5 s."""
+    for _ in range(5):
+        _post(desk, Target("channel", "queue"))
+    start = clock.now()
+    sender = SlowChannel(clock, latency=0.0, throttle=5.0)
+    pacer = Pacer(1.0)
+    await _drain(desk, clock, sender, pacer)
+    assert sender.throttled == 1
+    times = [at for _, at in sender.sent]
+    assert len(times) == 5
+    assert min(times) >= start + dt.timedelta(seconds=5)
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 1.0, gaps
 
 
 async def test_without_a_pacer_everything_goes_at_once(desk: Desk, clock: ManualClock) -> None:

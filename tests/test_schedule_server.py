@@ -47,3 +47,27 @@ async def test_served_app_posts_the_missed_09_00_reminder_to_its_workspace(
     assert delivery.scope == "slack:T0SAMPLE"
     assert delivery.target.name == "queue"
     assert delivery.message.fallback.startswith("Queue check 09:00")
+
+
+async def test_grace_minutes_zero_still_posts_the_on_time_09_00_reminder(
+    sample: TeamConfig, engine: Engine
+) -> None:
+    # a zero grace means "run no missed fire late", not "run nothing": the tick that wakes
+    # for 09:00 always runs a few milliseconds after it
+    schedules = sample.schedules.model_copy(update={"grace_minutes": 0})
+    config = sample.model_copy(update={"schedules": schedules})
+    desk = Desk(config, engine, ManualClock(START + dt.timedelta(milliseconds=7)))
+    slack = Recorder()
+    platform = Platform("slack", install=lambda app: None, sender=slack)
+    server = TestServer(build_app(desk, [platform], schedule=True), host="127.0.0.1")
+    await server.start_server()
+    try:
+        for _ in range(200):  # the first tick runs in APScheduler's executor; wait for it
+            if slack.deliveries:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await server.close()
+    [delivery] = slack.deliveries
+    assert delivery.message.fallback.startswith("Queue check 09:00")
+    assert "Posted late" not in delivery.message.fallback

@@ -1,4 +1,5 @@
-"""Faults on the Teams path: a throttled reply, a conversation the bot was removed from."""
+"""Faults on the Teams path: a throttled reply, a conversation the bot was removed from,
+input that cannot be stored."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import pytest
 from sqlmodel import Session, select
 
 from handlers.chat.model import Message, Post, Target, Text
+from handlers.commands.fields import LIMITS
 from storage import conversations
 from storage.db import session_scope
-from storage.models import OutboxMessage, TeamsConversation
-from tests.teams.conftest import BOT, MANAGERS, QUEUE, TENANT, Rig, install, message
+from storage.models import OutboxMessage, TeamsConversation, Ticket
+from tests.teams.conftest import BOT, MANAGERS, QUEUE, TENANT, Rig, install, message, press
 
 SCOPE = f"teams:{TENANT}"
 
@@ -122,3 +124,43 @@ async def test_uninstalling_the_app_marks_the_conversation_inactive(rig: Rig) ->
     }
     await rig.post(update)  # added back
     assert inactive(rig) == []
+
+
+# -- 6: input that cannot be stored ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("ticket new Printer jam | reporter: " + "x" * 250, "Reporter is 250 characters"),
+        ("ticket new Printer\x00 jam #application", "U+0000"),
+    ],
+    ids=["long-reporter", "nul-summary"],
+)
+async def test_unstorable_input_is_answered_with_a_reason_and_writes_nothing(
+    rig: Rig, text: str, reason: str
+) -> None:
+    status, _ = await rig.post(message(rig, text))
+    assert status == 200  # not a 500
+    (answer,) = rig.connector.posts()
+    assert reason in answer.body["text"] and "Usage" in answer.body["text"]
+    with Session(rig.desk.engine) as session:
+        assert session.exec(select(Ticket)).all() == []
+
+
+async def test_the_form_limits_inputs_and_refuses_unstorable_values_inline(rig: Rig) -> None:
+    await rig.post(message(rig, "ticket new"))
+    (form_post,) = rig.connector.posts()
+    (attachment,) = form_post.body["attachments"]
+    form = attachment["content"]
+    inputs = {e["id"]: e for e in form["body"] if e["type"] == "Input.Text"}
+    assert inputs["summary"]["maxLength"] == LIMITS["summary"]
+    (submit,) = form["actions"]
+
+    bad = dict(submit["data"], summary="VPN\x00 down", environment="e" * 2001)
+    status, body = await rig.post(press(rig, bad, card_id=form_post.answer))
+    assert status == 200
+    errors = [e["text"] for e in body["value"]["body"] if e.get("color") == "Attention"]
+    assert len(errors) == 2 and "U+0000" in errors[0] and "2001 characters" in errors[1]
+    with Session(rig.desk.engine) as session:
+        assert session.exec(select(Ticket)).all() == []

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from storage.db import HEAD, current_revision, make_engine
 from tests.conftest import PG_URL
+from tests.support import scratch_database
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="needs DESKBOT_TEST_DATABASE_URL")
 
@@ -35,18 +34,8 @@ print("up", flush=True)
 @pytest.fixture
 def empty_database() -> Iterator[str]:
     assert PG_URL is not None
-    name = f"deskbot_replicas_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(
-        PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{PG_URL.rpartition('/')[0]}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(PG_URL, "deskbot_replicas") as url:
+        yield url
 
 
 @pytest.mark.parametrize("replicas", [2, 3])

@@ -66,6 +66,7 @@ class Delivery:
     attempts: int
     thread_ref: dict[str, Any] | None  # the post to reply under, once delivered
     replace_ref: dict[str, Any] | None  # the post to edit in place, once delivered
+    last_error: str = ""  # why the previous attempt did not go out (a sender may need it)
 
 
 class Sender(Protocol):
@@ -213,4 +214,5 @@ def _decode(session: Any, row: OutboxMessage) -> Delivery:
         attempts=row.attempts,
         thread_ref=ref_of(target.thread),
         replace_ref=ref_of(target.replace),
+        last_error=row.last_error or "",
     )

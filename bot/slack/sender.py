@@ -42,8 +42,10 @@ TRANSIENT = {
 }
 _POST = {"parse": "none", "link_names": False}  # nothing typed becomes a mention or a link
 MARKER = "deskbot_post"  # the metadata event type that names a post's outbox row
-SEARCH_BACK = 120.0  # seconds before the lost post's request that the search covers
+SEARCH_BACK = 3600.0  # how far back a search looks: covers a second look after a restart
 SEARCH_LIMIT = 200  # messages read when looking for a post whose answer was lost
+SEARCH_AGAIN = 5.0  # seconds before a lost post that was not found is looked for once more
+NOT_THERE_YET = "no answer from Slack and the post is not in the channel"
 _LOST = (aiohttp.ClientError, TimeoutError, OSError)
 
 
@@ -96,6 +98,15 @@ class SlackSender:
                     raise
                 return Failed(_lost(exc, "an ephemeral post cannot be looked for"))
             return Sent({"channel": channel, "ts": resp.get("message_ts"), "ephemeral": True})
+        if d.last_error.startswith(NOT_THERE_YET):
+            # the last answer was lost and the post was not there then; Slack may have been
+            # slow to show it: look once more before sending it again
+            try:
+                ts = await self._find(channel, thread_ts, d.row_id, asked_at - SEARCH_BACK)
+            except (SlackApiError, *_LOST) as exc:
+                return Failed(_lost(exc, "and it could not be looked for again"))
+            if ts is not None:
+                return Sent({"channel": channel, "ts": ts})
         try:
             resp = await self.client.chat_postMessage(
                 channel=channel,
@@ -128,7 +139,10 @@ class SlackSender:
         if ts is not None:
             log.info("outbox %s: the answer was lost but the post is there (%s)", d.row_id, ts)
             return Sent({"channel": channel, "ts": ts})
-        return Retry(f"no answer from Slack ({_reason(lost)}), and the post is not there")
+        return Retry(
+            f"{NOT_THERE_YET} ({_reason(lost)}); looked for again before it is resent",
+            after=SEARCH_AGAIN,
+        )
 
     async def _find(
         self, channel: str, thread_ts: str | None, row_id: int, oldest: float

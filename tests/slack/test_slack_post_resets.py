@@ -6,6 +6,8 @@ Slack had accepted (its answer lost to a reset) appeared twice in the channel.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import aiohttp
 from aiohttp.client_reqrep import ConnectionKey
 from slack_sdk.http_retry.request import HttpRequest
@@ -52,6 +54,30 @@ async def test_a_post_lost_before_slack_did_it_is_sent_once_more(slack: SlackSer
 
     assert len(slack.fake.posts(QUEUE)) == 1
     assert _card_row(slack).status == "sent"
+    assert len(slack.fake.of("conversations.history")) == 2  # looked twice before resending
+
+
+async def test_a_lost_post_that_shows_up_late_is_found_on_the_second_look(
+    slack: SlackServer,
+) -> None:
+    slack.fake.reset_next("chat.postMessage", done=False)
+    await slack.command("/ticket", "new VPN down #network")
+    await slack.until(
+        lambda: _card_row(slack).attempts == 1 and _card_row(slack).status == "pending",
+        "the second look planned",
+    )
+    row = _card_row(slack)
+    assert row.next_attempt_at == slack.clock.now() + dt.timedelta(seconds=5)
+    # Slack was only slow: the post appears in the channel after the first look
+    late = {"channel": QUEUE, "ts": "1700000000.999999", "thread_ts": None, "text": "card"}
+    slack.fake.messages.append(
+        late | {"metadata": {"event_type": "deskbot_post", "event_payload": {"outbox": row.id}}}
+    )
+    await slack.settle()
+
+    assert slack.fake.posts(QUEUE) == []  # never sent a second time
+    row = _card_row(slack)
+    assert (row.status, row.platform_ref) == ("sent", {"channel": QUEUE, "ts": late["ts"]})
 
 
 async def test_a_post_that_cannot_be_looked_for_is_given_up_not_repeated(

@@ -15,10 +15,9 @@ import datetime as dt
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -28,6 +27,7 @@ from handlers.desk import Desk, ManualClock  # noqa: E402
 from schedules.driver import Outlet, Scheduler  # noqa: E402
 from storage.db import make_engine, session_scope, upgrade  # noqa: E402
 from storage.models import Ticket  # noqa: E402
+from tests.support import scratch_database  # noqa: E402
 
 TEAMS = 1000
 MONDAY_0900 = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)  # 09:00 Asia/Shanghai
@@ -89,19 +89,8 @@ def run(url: str) -> None:
 
 def main() -> None:
     if len(sys.argv) > 1:
-        base = sys.argv[1]
-        name = f"deskbot_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(
-            base.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            run(f"{base.rpartition('/')[0]}/{name}")
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with scratch_database(sys.argv[1], "deskbot_bench") as url:
+            run(url)
         return
     with tempfile.TemporaryDirectory() as tmp:
         run(f"sqlite:///{Path(tmp) / 'bench.db'}")

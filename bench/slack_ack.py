@@ -29,7 +29,6 @@ import sys
 import tempfile
 import time
 import urllib.parse
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -217,20 +216,11 @@ def _database(url: str | None, tmp: str) -> Iterator[str]:
     if not url:
         yield f"sqlite:///{Path(tmp) / 'bench.db'}"
         return
-    from sqlalchemy import create_engine, text
+    sys.path.insert(0, str(ROOT))
+    from tests.support import scratch_database
 
-    name = f"deskbot_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(
-        url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{url.rpartition('/')[0]}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(url, "deskbot_bench") as scratch:
+        yield scratch
 
 
 def _start(args: list[str]) -> subprocess.Popen[bytes]:

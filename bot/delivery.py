@@ -45,7 +45,15 @@ class Failed:
     error: str
 
 
-Outcome = Sent | Retry | Failed
+@dataclass(frozen=True)
+class Skipped:
+    """Not posted, on purpose: the destination is known to be gone (e.g. the bot was removed
+    from a Teams conversation). Kept as a `skipped` row, logged once, not an error."""
+
+    reason: str
+
+
+Outcome = Sent | Retry | Failed | Skipped
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class Delivery:
     attempts: int
     thread_ref: dict[str, Any] | None  # the post to reply under, once delivered
     replace_ref: dict[str, Any] | None  # the post to edit in place, once delivered
+    last_error: str = ""  # why the previous attempt did not go out (a sender may need it)
 
 
 class Sender(Protocol):
@@ -145,6 +154,9 @@ def record(engine: Engine, delivery: Delivery, outcome: Outcome, now: dt.datetim
                 wait = after if after is not None else backoff(delivery.attempts)
                 outbox.mark_retry(session, delivery.row_id, now + dt.timedelta(seconds=wait), error)
                 log.warning("outbox %s: retry in %.1fs: %s", delivery.row_id, wait, error)
+            case Skipped(reason=reason):
+                outbox.mark_failed(session, delivery.row_id, reason, status="skipped")
+                log.info("outbox %s: skipped: %s", delivery.row_id, reason)
             case Retry(error=error) | Failed(error=error):
                 outbox.mark_failed(session, delivery.row_id, error)
                 log.error("outbox %s: failed: %s", delivery.row_id, error)
@@ -233,4 +245,5 @@ def _decode(session: Any, row: OutboxMessage) -> Delivery:
         attempts=row.attempts,
         thread_ref=ref_of(target.thread),
         replace_ref=ref_of(target.replace),
+        last_error=row.last_error or "",
     )

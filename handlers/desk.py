@@ -55,8 +55,16 @@ class Desk:
     def now(self) -> dt.datetime:
         return self.clock.now()
 
-    def post(self, session: Session, platform: str, scope: str, post: Post) -> None:
-        """Queue a post in the outbox, inside the caller's transaction."""
+    def post(
+        self,
+        session: Session,
+        platform: str,
+        scope: str,
+        post: Post,
+        not_before: dt.datetime | None = None,
+    ) -> None:
+        """Queue a post in the outbox, inside the caller's transaction (due now, or at
+        `not_before`: a platform that asked for a pause, Retry-After)."""
         outbox.enqueue(
             session,
             platform=platform,
@@ -65,4 +73,5 @@ class Desk:
             message=post.message.to_dict(),
             now=self.now(),
             dedupe_key=post.dedupe_key,
+            not_before=not_before,
         )

@@ -35,6 +35,9 @@ from storage.db import session_scope
 log = logging.getLogger(__name__)
 
 LATE_AFTER = dt.timedelta(minutes=1)  # a fire run later than this says it is late
+# A tick runs a little after the fire time it woke for: a fire this recent is on time and
+# is posted whatever `schedules.grace_minutes` says (a zero grace must not skip it).
+ON_TIME = LATE_AFTER
 LOOKBACK = dt.timedelta(days=31)  # how far back missed fires are recorded as skipped
 WALK_LIMIT = dt.timedelta(days=31)  # a longer `:time` jump skips the fires before this
 
@@ -130,7 +133,8 @@ class Scheduler:
     def catch_up(self, now: dt.datetime | None = None) -> list[Outcome]:
         """Every fire due by `now` since the last recorded one: on time, late, or skipped."""
         now = now or self.desk.now()
-        grace = dt.timedelta(minutes=self.desk.config.schedules.grace_minutes)
+        # the grace only decides about late fires; on-time ones never depend on it
+        grace = max(ON_TIME, dt.timedelta(minutes=self.desk.config.schedules.grace_minutes))
         due: list[tuple[dt.datetime, int, Job, Outlet]] = []
         with session_scope(self.desk.engine) as session:
             latest = {o.scope: fires.latest_fires(session, o.scope, now) for o in self.outlets}

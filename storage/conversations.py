@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.models import TeamsConversation, TeamsUser
@@ -37,7 +37,8 @@ def remember_conversation(
         "reference": reference,
         "updated_at": now,
     }
-    changes = dict(values)
+    # hearing from a conversation again means the bot is back in it
+    changes = dict(values, inactive_since=None, inactive_reason="")
     if user_id is not None:  # a channel post does not tell whose 1:1 chat it is: keep it
         values["user_id"] = changes["user_id"] = user_id
     stmt = _insert(session, TeamsConversation).values(**values)
@@ -48,6 +49,30 @@ def remember_conversation(
 def conversation(session: Session, conversation_id: str) -> TeamsConversation | None:
     query = select(TeamsConversation).where(TeamsConversation.conversation_id == conversation_id)
     return session.exec(query).first()
+
+
+def mark_inactive(session: Session, conversation_id: str, now: dt.datetime, reason: str) -> bool:
+    """Teams refused a post (the bot was removed): skip posts there until it is heard from
+    again. True when it was active until now (so the caller logs it once)."""
+    query = (
+        update(TeamsConversation)
+        .where(
+            col(TeamsConversation.conversation_id) == conversation_id,
+            col(TeamsConversation.inactive_since).is_(None),
+        )
+        .values(inactive_since=now, inactive_reason=reason[:500])
+    )
+    return bool(session.execute(query).rowcount)
+
+
+def inactive_conversations(session: Session) -> list[TeamsConversation]:
+    """Conversations the bot can no longer post to, oldest first (for `deskbot doctor`)."""
+    query = (
+        select(TeamsConversation)
+        .where(col(TeamsConversation.inactive_since).is_not(None))
+        .order_by(col(TeamsConversation.inactive_since), col(TeamsConversation.id))
+    )
+    return list(session.exec(query))
 
 
 def personal_conversation(

@@ -124,7 +124,7 @@ class OutboxMessage(SQLModel, table=True):
     target: dict[str, Any] = Field(sa_type=JSON)  # neutral destination (see handlers.chat.model)
     message: dict[str, Any] = Field(sa_type=JSON)  # neutral message tree
     dedupe_key: str | None = Field(default=None, max_length=300)
-    status: str = Field(default="pending", max_length=20)  # pending, sending, sent, failed
+    status: str = Field(default="pending", max_length=20)  # pending, sending, sent, failed, skipped
     attempts: int = 0
     created_at: dt.datetime = _when(nullable=False)
     next_attempt_at: dt.datetime = _when(nullable=False)
@@ -154,6 +154,10 @@ class TeamsConversation(SQLModel, table=True):
     reference: dict[str, Any] = Field(sa_type=JSON)
     user_id: str | None = Field(default=None, max_length=200)  # the user of a 1:1 chat
     updated_at: dt.datetime = _when(nullable=False)
+    # Set when Teams refused a post with 403 (the bot was removed): later posts are skipped
+    # until a new activity from the conversation clears it. `deskbot doctor` lists these.
+    inactive_since: dt.datetime | None = _when()
+    inactive_reason: str = Field(default="", max_length=500)
 
 
 class TeamsUser(SQLModel, table=True):

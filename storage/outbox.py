@@ -29,8 +29,10 @@ def enqueue(
     message: dict[str, Any],
     now: dt.datetime,
     dedupe_key: str | None = None,
+    not_before: dt.datetime | None = None,
 ) -> None:
-    """Add a message to post; a second row with the same dedupe key is ignored."""
+    """Add a message to post (due now, or at `not_before`); a second row with the same
+    dedupe key is ignored."""
     values = {
         "platform": platform,
         "scope": scope,
@@ -40,7 +42,7 @@ def enqueue(
         "status": "pending",
         "attempts": 0,
         "created_at": now,
-        "next_attempt_at": now,
+        "next_attempt_at": max(now, not_before or now),
         "last_error": "",
     }
     session.connection().execute(_insert_stmt(session.get_bind().dialect.name), values)
@@ -119,10 +121,11 @@ def defer(session: Session, until: dict[int, dt.datetime]) -> None:
     )
 
 
-def mark_failed(session: Session, row_id: int, error: str) -> None:
+def mark_failed(session: Session, row_id: int, error: str, status: str = "failed") -> None:
+    """Given up: `failed`, or `skipped` when the destination is known to be gone."""
     row = session.get(OutboxMessage, row_id)
     if row is not None:
-        row.status, row.last_error = "failed", error[:2000]
+        row.status, row.last_error = status, error[:2000]
         session.add(row)
 
 

@@ -126,3 +126,16 @@ def test_unreadable_and_malformed_files_are_one_line_errors(tmp_path: Path) -> N
     _, config, problems = read(str(bad))
     assert config is None and problems[0].place.startswith("line ")
     assert main(["check-config", str(bad)]) == 1
+
+
+def test_grace_minutes_zero_is_valid_and_a_negative_grace_is_an_error_with_its_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = sample_data()
+    data.setdefault("schedules", {})["grace_minutes"] = 0  # on-time fires do not depend on it
+    _, config, problems = read(str(write(tmp_path, data)))
+    assert config is not None and config.schedules.grace_minutes == 0
+    assert not [p for p in problems if p.severity == "error"]
+    data["schedules"]["grace_minutes"] = -5
+    assert main(["check-config", str(write(tmp_path, data))]) == 1
+    assert "schedules > grace_minutes" in capsys.readouterr().out

@@ -111,6 +111,22 @@ def test_fires_missed_beyond_the_grace_window_are_recorded_as_skipped(
     ]
 
 
+def test_zero_grace_posts_on_time_fires_and_skips_missed_ones(
+    sample: TeamConfig, engine: Engine
+) -> None:
+    schedules = sample.schedules.model_copy(update={"grace_minutes": 0})
+    clock = ManualClock(at(sample, "2026-11-23T08:59:50"))
+    desk = Desk(sample.model_copy(update={"schedules": schedules}), engine, clock)
+    scheduler = Scheduler(desk, [CONSOLE], timers=[])
+    scheduler.tick()  # a first start just before 09:00
+    clock.set(at(desk.config, "2026-11-23T09:00:00.004"))  # the tick that wakes for 09:00
+    scheduler.tick()
+    assert fire_rows(engine, "queue_reminder") == [("queue_reminder", "2026-11-23 01:00", "posted")]
+    clock.set(at(desk.config, "2026-11-23T09:35"))  # down over the 09:30 standup
+    Scheduler(desk, [CONSOLE], timers=[]).tick()
+    assert fire_rows(engine, "standup") == [("standup", "2026-11-23 01:30", "skipped")]
+
+
 def test_two_schedulers_on_one_database_post_each_fire_once(
     sample: TeamConfig, engine: Engine
 ) -> None:

@@ -61,11 +61,9 @@ class SlackRuntime:
         return self._http
 
     def web(self) -> AsyncWebClient:
-        from slack_sdk.http_retry.builtin_async_handlers import (
-            AsyncConnectionErrorRetryHandler,
-            AsyncServerErrorRetryHandler,
-        )
         from slack_sdk.web.async_client import AsyncWebClient
+
+        from bot.slack import retries
 
         session = self.http()
         if self._web is None:
@@ -74,7 +72,7 @@ class SlackRuntime:
                 base_url=self.api_url,
                 session=session,
                 timeout=15,  # well inside the outbox lease (60 s), retries included
-                retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncServerErrorRetryHandler()],
+                retry_handlers=retries.handlers(),
             )
         return self._web
 

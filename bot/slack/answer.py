@@ -15,14 +15,10 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.slack import modals, render
+from bot.slack import modals, render, retries
 from bot.slack.incoming import PLATFORM
 from handlers.chat.model import Message, Post, Ref, Reply, Target, Text
 from handlers.desk import Desk
@@ -83,7 +79,7 @@ class Responder:
                 url,
                 session=self.http(),
                 timeout=10,
-                retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncServerErrorRetryHandler()],
+                retry_handlers=retries.handlers(),
             )
             resp = await hook.send_dict(body)
             if resp.status_code != 200:

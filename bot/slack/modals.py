@@ -37,11 +37,12 @@ def _plain(config: TeamConfig, text: str, limit: int) -> PlainTextObject:
 
 def _element(config: TeamConfig, f: FormField) -> Any:
     if f.kind in ("text", "multiline"):
+        limit = min(f.max_length or INPUT_MAX, INPUT_MAX)
         return PlainTextInputElement(
             action_id=f.name,
             multiline=f.kind == "multiline",
-            initial_value=f.initial[:INPUT_MAX] or None,
-            max_length=INPUT_MAX,
+            initial_value=f.initial[:limit] or None,
+            max_length=limit,
         )
     if f.kind == "select":
         options = [

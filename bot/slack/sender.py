@@ -2,15 +2,21 @@
 
 `Sent` carries `{"channel", "ts"}` so later posts can reply in the thread or edit the card.
 Rate limits (429) become `Retry(after=Retry-After)`: the row waits in the outbox while other
-channels go on, instead of the whole loop sleeping inside the client. 5xx and connection
-errors get one quick retry from slack_sdk's handlers, then `Retry` with the outbox's backoff;
-errors that will not change by waiting (channel_not_found, not_in_channel, invalid_auth...)
-are `Failed`.
+channels go on, instead of the whole loop sleeping inside the client. 5xx get one quick
+retry from slack_sdk's handlers, then `Retry` with the outbox's backoff; errors that will not
+change by waiting (channel_not_found, not_in_channel, invalid_auth...) are `Failed`.
+
+A broken connection is retried at once only when the request never left (bot/slack/retries).
+A post whose answer was lost after it was sent is not repeated blindly: every post carries
+its outbox row in its message metadata, and the channel (or thread) is searched for it
+first; found, it counts as sent; surely absent, it is sent again; if the search fails too,
+the post is given up with that reason rather than risk posting it twice.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import aiohttp
@@ -18,7 +24,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery import Delivery, Failed, Outcome, Retry, Sent
-from bot.slack import render
+from bot.slack import render, retries
 from bot.slack.incoming import PLATFORM
 from handlers.chat.model import Ref
 from handlers.config.team import TeamConfig
@@ -35,6 +41,12 @@ TRANSIENT = {
     "team_added_to_org",
 }
 _POST = {"parse": "none", "link_names": False}  # nothing typed becomes a mention or a link
+MARKER = "deskbot_post"  # the metadata event type that names a post's outbox row
+SEARCH_BACK = 3600.0  # how far back a search looks: covers a second look after a restart
+SEARCH_LIMIT = 200  # messages read when looking for a post whose answer was lost
+SEARCH_AGAIN = 5.0  # seconds before a lost post that was not found is looked for once more
+NOT_THERE_YET = "no answer from Slack and the post is not in the channel"
+_LOST = (aiohttp.ClientError, TimeoutError, OSError)
 
 
 class Unroutable(Exception):
@@ -74,21 +86,79 @@ class SlackSender:
             thread_ts = d.thread_ref.get("ts")
         elif target.reply_to:
             thread_ts = target.reply_to
+        asked_at = time.time()  # Slack's ts are wall-clock seconds
         if target.only_for:
             user = Ref.parse(target.only_for).id
-            resp = await self.client.chat_postEphemeral(
-                channel=channel, user=user, thread_ts=thread_ts, **content, **_POST
-            )
+            try:
+                resp = await self.client.chat_postEphemeral(
+                    channel=channel, user=user, thread_ts=thread_ts, **content, **_POST
+                )
+            except _LOST as exc:
+                if retries.never_sent(exc):
+                    raise
+                return Failed(_lost(exc, "an ephemeral post cannot be looked for"))
             return Sent({"channel": channel, "ts": resp.get("message_ts"), "ephemeral": True})
-        resp = await self.client.chat_postMessage(
-            channel=channel,
-            thread_ts=thread_ts,
-            unfurl_links=False,
-            unfurl_media=False,
-            **content,
-            **_POST,
-        )
+        if d.last_error.startswith(NOT_THERE_YET):
+            # the last answer was lost and the post was not there then; Slack may have been
+            # slow to show it: look once more before sending it again
+            try:
+                ts = await self._find(channel, thread_ts, d.row_id, asked_at - SEARCH_BACK)
+            except (SlackApiError, *_LOST) as exc:
+                return Failed(_lost(exc, "and it could not be looked for again"))
+            if ts is not None:
+                return Sent({"channel": channel, "ts": ts})
+        try:
+            resp = await self.client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata={"event_type": MARKER, "event_payload": {"outbox": d.row_id}},
+                **content,
+                **_POST,
+            )
+        except _LOST as exc:
+            if retries.never_sent(exc):
+                raise
+            return await self._look_for(d, channel, thread_ts, asked_at, exc)
         return Sent({"channel": resp["channel"], "ts": resp["ts"]})
+
+    async def _look_for(
+        self,
+        d: Delivery,
+        channel: str,
+        thread_ts: str | None,
+        asked_at: float,
+        lost: BaseException,
+    ) -> Outcome:
+        """The answer to a post was lost after it was sent: did Slack post it?"""
+        try:
+            ts = await self._find(channel, thread_ts, d.row_id, asked_at - SEARCH_BACK)
+        except (SlackApiError, *_LOST) as exc:
+            return Failed(_lost(lost, f"and it could not be looked for: {_reason(exc)}"))
+        if ts is not None:
+            log.info("outbox %s: the answer was lost but the post is there (%s)", d.row_id, ts)
+            return Sent({"channel": channel, "ts": ts})
+        return Retry(
+            f"{NOT_THERE_YET} ({_reason(lost)}); looked for again before it is resent",
+            after=SEARCH_AGAIN,
+        )
+
+    async def _find(
+        self, channel: str, thread_ts: str | None, row_id: int, oldest: float
+    ) -> str | None:
+        """The ts of the message carrying this outbox row's marker, if Slack has one."""
+        search = {"oldest": f"{oldest:.6f}", "include_all_metadata": True, "limit": SEARCH_LIMIT}
+        if thread_ts:
+            resp = await self.client.conversations_replies(channel=channel, ts=thread_ts, **search)
+        else:
+            resp = await self.client.conversations_history(channel=channel, **search)
+        for message in resp.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == MARKER and payload.get("outbox") == row_id:
+                return str(message["ts"])
+        return None
 
     async def _channel(self, d: Delivery) -> str:
         target = d.target
@@ -117,6 +187,20 @@ class SlackSender:
             resp = await self.client.conversations_open(users=user)
             self._dm[user] = resp["channel"]["id"]
         return self._dm[user]
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, SlackApiError):
+        data = getattr(exc.response, "data", None)
+        return str(data.get("error") if isinstance(data, dict) else exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _lost(exc: BaseException, why: str) -> str:
+    return (
+        f"no answer from Slack after the post was sent ({_reason(exc)}), {why}; it may have "
+        "been posted, so it is not sent again (check the channel, then retry by hand)"
+    )
 
 
 def _classify(exc: SlackApiError) -> Outcome:

@@ -9,6 +9,7 @@ the event loop keeps answering Teams while a use case runs.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Callable
@@ -19,10 +20,11 @@ from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity
 from sqlmodel import Session
 
+from bot.delivery import Retry
 from bot.teams import identity, render
-from bot.teams.connector import activity_from, tune
+from bot.teams.connector import activity_from, outcome_of, tune
 from handlers import router
-from handlers.chat.model import Actor, Place, Reply
+from handlers.chat.model import Actor, Message, Place, Post, Reply, Target
 from handlers.chat.texts import phrase
 from handlers.desk import Desk
 from storage import conversations, inbound, inbound_work
@@ -66,6 +68,16 @@ class DeskBot(TeamsActivityHandler):
         reference = identity.reference_of(activity)
         reference["conversation"]["tenantID"] = tenant
         now = self.desk.now()
+
+        if _bot_removed(activity):  # not a sign of life: the opposite
+            how = " ".join(x for x in (activity.type, activity.action) if x)
+
+            def gone(session: Session) -> None:
+                conversations.mark_inactive(session, base, now, f"the bot was removed ({how})")
+
+            await self.db(gone)
+            log.info("teams: removed from conversation %s; posts there are skipped", base)
+            return
 
         def work(session: Session) -> None:
             conversations.remember_conversation(
@@ -166,19 +178,37 @@ class DeskBot(TeamsActivityHandler):
 
     async def send_reply(self, turn_context: TurnContext, reply: Reply) -> None:
         config = self.desk.config
-        outgoing: list[dict[str, Any]] = []
         if reply.message is not None:
-            outgoing.append(render.activity(config, reply.message))
+            item = render.activity(config, reply.message)
+            await self.answer(turn_context, item, later=reply.message)
         if reply.form is not None:
             content = render.form_card(config, reply.form, reply.form_errors)
-            outgoing.append(
-                render.card_activity(config, content, render.plain(config, reply.form.title))
-            )
-        for item in outgoing:
-            try:
-                await turn_context.send_activity(activity_from(item))
-            except Exception:  # the change is saved; only this answer is lost
-                log.exception("teams: could not send the reply")
+            item = render.card_activity(config, content, render.plain(config, reply.form.title))
+            await self.answer(turn_context, item, later=None)
+
+    async def answer(
+        self, turn_context: TurnContext, item: dict[str, Any], later: Message | None
+    ) -> None:
+        """Send one reply in this turn. One Teams throttled (or surely never got) goes to the
+        outbox, which posts it in the same thread after the Retry-After Teams asked for, as
+        it does every proactive post; a reply that may have arrived is not sent again."""
+        try:
+            await turn_context.send_activity(activity_from(item))
+            return
+        except Exception as exc:  # the change is saved; the answer must not be lost
+            outcome = outcome_of(exc, repeatable=False)
+        activity = turn_context.activity
+        if later is None or not isinstance(outcome, Retry) or not activity.conversation:
+            log.error("teams: could not send the reply: %s", outcome.error)
+            return
+        place = identity.place_of(activity, identity.tenant_of(activity, self.desk.config))
+        target = Target("conversation", place.channel.key, reply_to=place.thread)
+        post = Post(target, later, f"reply:{_event_id(activity)}")
+        when = self.desk.now() + dt.timedelta(seconds=outcome.after or 0)
+        await self.db(
+            lambda s: self.desk.post(s, SOURCE, place.channel.scope, post, not_before=when)
+        )
+        log.warning("teams: reply not sent (%s); queued in the outbox", outcome.error)
 
     # -- card presses (Action.Execute) -----------------------------------------------------
 
@@ -261,6 +291,15 @@ def _router_call(
     action_id = str(data.get(render.ACTION) or "")
     value = str(data.get(render.VALUE) or "")
     return lambda: router.handle_action(desk, actor, place, action_id, value)
+
+
+def _bot_removed(activity: Activity) -> bool:
+    """The app uninstalled, or the bot taken out of the conversation's members."""
+    if activity.type == "installationUpdate":
+        return str(activity.action or "").startswith("remove")
+    bot = activity.recipient.id if activity.recipient else None
+    removed = activity.members_removed or [] if activity.type == "conversationUpdate" else []
+    return bot is not None and any(m.id == bot for m in removed)
 
 
 def _event_id(activity: Activity) -> str:

@@ -274,6 +274,8 @@ def form_card(config: TeamConfig, form: Form, errors: dict[str, str]) -> dict[st
             item = {"type": "Input.ChoiceSet", "style": "filtered", "choices": choices}
         else:
             item = {"type": "Input.Text", "isMultiline": f.kind == "multiline"}
+            if f.max_length:
+                item["maxLength"] = f.max_length
         item.update(id=f.name, label=label, isRequired=f.required, value=f.initial)
         body.append(item)
         if f.name in errors:

@@ -24,9 +24,9 @@ from botbuilder.schema import (
 )
 from sqlmodel import Session
 
-from bot.delivery import Delivery, Failed, Outcome, Retry, Sent
+from bot.delivery import Delivery, Failed, Outcome, Retry, Sent, Skipped
 from bot.teams import identity, render
-from bot.teams.connector import activity_from, outcome_of, tune
+from bot.teams.connector import activity_from, outcome_of, status_of, tune
 from handlers.chat.model import Ref
 from handlers.config.team import TeamConfig
 from handlers.desk import Desk
@@ -35,6 +35,7 @@ from storage.db import session_scope
 from storage.models import TeamsConversation
 
 log = logging.getLogger(__name__)
+FORBIDDEN = 403  # Teams: the bot is no longer in the conversation (removed, or blocked)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class TeamsSender:
             return Retry(f"the post to edit ({target.replace}) is not delivered yet")
         tenant = delivery.scope.partition(":")[2]
         route = await asyncio.to_thread(self._route, delivery, tenant)
+        if isinstance(route, Skipped):
+            return route
         if isinstance(route, Failed):
             log.error("teams: outbox %s not sent: %s", delivery.row_id, route.error)
             return route
@@ -71,7 +74,7 @@ class TeamsSender:
 
     # -- where to --------------------------------------------------------------------------
 
-    def _route(self, delivery: Delivery, tenant: str) -> Route | Failed:
+    def _route(self, delivery: Delivery, tenant: str) -> Route | Failed | Skipped:
         with session_scope(self.desk.engine) as session:
             return resolve(session, self.desk.config, delivery, tenant)
 
@@ -81,6 +84,8 @@ class TeamsSender:
         self, route: Route, delivery: Delivery, tenant: str, payload: dict[str, Any]
     ) -> Outcome:
         root = (delivery.thread_ref or {}).get("root") if route.kind == "channel" else None
+        if route.kind == "channel" and root is None:
+            root = delivery.target.reply_to  # an answer in the thread it was asked in
         reference = ConversationReference().deserialize(route.reference)
         reference.conversation.id = identity.thread_id(route.conversation_id, root)
         result: list[Outcome] = []
@@ -102,7 +107,7 @@ class TeamsSender:
                     conversation_id, activity
                 )
             except Exception as exc:
-                result.append(outcome_of(exc, repeatable=False))
+                result.append(await self._refused(exc, route, repeatable=False))
                 return
             posted = response.id if response else None
             base, _ = identity.split_conversation(conversation_id)
@@ -131,13 +136,35 @@ class TeamsSender:
                 await client.conversations.update_activity(
                     reference.conversation.id, posted, update
                 )
-            except Exception as exc:
-                result.append(outcome_of(exc, repeatable=True))  # an edit can be repeated
+            except Exception as exc:  # an edit can be repeated
+                result.append(await self._refused(exc, route, repeatable=True))
                 return
             result.append(Sent(replace_ref))
 
         await self.adapter.continue_conversation(reference, logic, self.app_id)
         return result[0] if result else Failed("the Teams turn ended without a result")
+
+    async def _refused(self, exc: BaseException, route: Route, repeatable: bool) -> Outcome:
+        """What a failed call means; a 403 (the bot was removed from the conversation) also
+        marks the conversation inactive, so later posts there are skipped quietly."""
+        outcome = outcome_of(exc, repeatable=repeatable)
+        status, _ = status_of(exc)
+        if status != FORBIDDEN or not route.conversation_id:
+            return outcome
+        reason = outcome.error if isinstance(outcome, Failed | Retry) else str(exc)
+        now = self.desk.now()
+
+        def mark() -> bool:
+            with session_scope(self.desk.engine) as session:
+                return conversations.mark_inactive(session, route.conversation_id, now, reason)
+
+        if await asyncio.to_thread(mark):
+            log.warning(
+                "teams: conversation %s refused a post (403); marked inactive, later posts "
+                "there are skipped until it is heard from again",
+                route.conversation_id,
+            )
+        return outcome
 
     async def _open_chat(self, client: Any, route: Route, tenant: str) -> str:
         """Create the 1:1 chat with a person and remember it for the next DM."""
@@ -189,7 +216,7 @@ def channel_id(config: TeamConfig, name: str) -> str | None:
 
 def resolve(
     session: Session, config: TeamConfig, delivery: Delivery, tenant: str
-) -> Route | Failed:
+) -> Route | Failed | Skipped:
     target = delivery.target
     if target.kind == "channel":
         conversation = channel_id(config, target.name)
@@ -216,7 +243,7 @@ def resolve(
     return Route(anchor.reference, "", "personal", member_id=member)
 
 
-def _known(session: Session, conversation_id: str, what: str) -> Route | Failed:
+def _known(session: Session, conversation_id: str, what: str) -> Route | Failed | Skipped:
     row = conversations.conversation(session, identity.split_conversation(conversation_id)[0])
     if row is None:
         return Failed(
@@ -227,5 +254,10 @@ def _known(session: Session, conversation_id: str, what: str) -> Route | Failed:
     return _route(row)
 
 
-def _route(row: TeamsConversation) -> Route:
+def _route(row: TeamsConversation) -> Route | Skipped:
+    if row.inactive_since is not None:
+        return Skipped(
+            f"Teams conversation {row.conversation_id} is inactive since "
+            f"{row.inactive_since:%Y-%m-%d %H:%M} UTC ({row.inactive_reason})"
+        )
     return Route(row.reference, row.conversation_id, row.kind)

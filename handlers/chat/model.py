@@ -215,6 +215,7 @@ class FormField:
     required: bool = False
     choices: tuple[Choice, ...] = ()
     initial: str = ""
+    max_length: int | None = None  # the longest value taken (the input stops typing there)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,42 @@ from handlers.chat.model import Choice, Form, FormField, clean_input
 from handlers.chat.texts import phrase
 from handlers.config.team import INTAKES, PRIORITIES, TeamConfig
 
-SUMMARY_MAX = 300
+# The longest value each field takes, in characters: one limit per field, enforced here for
+# the text command and every form, given to the forms' inputs, and equal to the column
+# lengths in storage.models (tests/test_fields.py pins them equal).
+LIMITS: dict[str, int] = {
+    "summary": 300,
+    "description": 4000,
+    "environment": 2000,
+    "reporter": 200,
+    "tried": 4000,
+    "links": 2000,
+}
+SUMMARY_MAX = LIMITS["summary"]
+TEXT_MAX = 4000  # the free text after a ticket verb: a note, a root cause, a resolution
 _URL = re.compile(r"^https?://\S+$")
+# Characters no chat client sends on purpose, and PostgreSQL refuses in text (NUL), or that
+# cannot be stored as UTF-8 (lone surrogates). Tab and line breaks are fine.
+_UNFIT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def unfit_character(text: str) -> str | None:
+    """The reason a text cannot be taken, when it holds a character that cannot be stored."""
+    found = _UNFIT.search(text)
+    if found is None:
+        return None
+    return phrase("error.bad_character", code=f"U+{ord(found.group()):04X}", at=found.start() + 1)
+
+
+def too_long(name: str, value: str, limit: int | None = None) -> str | None:
+    """The reason a field's value is too long, if it is."""
+    limit = limit or LIMITS[name]
+    if len(value) <= limit:
+        return None
+    if name == "summary":
+        return phrase("error.summary_long", limit=limit, length=len(value))
+    label = phrase(f"field.{name}")
+    return phrase("error.field_long", field=label, limit=limit, length=len(value))
 
 
 @dataclass(frozen=True)
@@ -40,11 +74,13 @@ def validate(values: dict[str, str], config: TeamConfig) -> NewTicket:
     """Check raw field values (strings) and build a NewTicket, or raise FieldErrors."""
     v = {k: clean_input(val).strip() for k, val in values.items() if val is not None}
     errors: dict[str, str] = {}
+    for name, value in v.items():
+        reason = unfit_character(value) or (too_long(name, value) if name in LIMITS else None)
+        if reason:
+            errors[name] = reason
     summary = v.get("summary", "")
     if not summary:
         errors["summary"] = phrase("error.summary_missing")
-    elif len(summary) > SUMMARY_MAX:
-        errors["summary"] = phrase("error.summary_long", limit=SUMMARY_MAX, length=len(summary))
     category = v.get("category", "").removeprefix("#").lower() or None
     if category and config.category(category) is None:
         errors["category"] = phrase(
@@ -58,7 +94,7 @@ def validate(values: dict[str, str], config: TeamConfig) -> NewTicket:
         errors["intake"] = phrase("error.bad_intake", given=intake, known=INTAKES)
     links = tuple(x for x in re.split(r"[\s,]+", v.get("links", "")) if x)
     bad = [x for x in links if not _URL.match(x)]
-    if bad:
+    if bad and "links" not in errors:
         errors["links"] = phrase("error.bad_link", given=bad[0])
     if errors:
         raise FieldErrors(errors)
@@ -92,6 +128,7 @@ def new_ticket_form(config: TeamConfig, initial: dict[str, str] | None = None) -
             required=required,
             choices=tuple(choices),
             initial=initial.get(name, ""),
+            max_length=LIMITS.get(name),
         )
 
     return Form(

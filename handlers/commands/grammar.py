@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 from handlers.chat.model import clean_input
 from handlers.chat.texts import Md, phrase
-from handlers.commands.fields import FieldErrors, NewTicket, validate
+from handlers.commands.fields import (
+    TEXT_MAX,
+    FieldErrors,
+    NewTicket,
+    unfit_character,
+    validate,
+)
 from handlers.config.team import PRIORITIES, Person, TeamConfig
 
 TICKET_VERBS = ("new", "show", "take", "note", "dispatch", "rca", "resolve", "close", "reopen")
@@ -120,6 +126,8 @@ def parse(text: str, config: TeamConfig) -> Request:
     if not words:
         return HelpRequest("")
     command = words[0].removeprefix("/").lower()
+    if reason := unfit_character(text):  # refused whole, before any part of it is used
+        raise ParseError(Md(reason), usage(command if command in COMMANDS else "help"))
     rest = words[1].strip() if len(words) > 1 else ""
     if command == "ticket":
         return _ticket(rest, config)
@@ -241,6 +249,10 @@ def _ticket(rest: str, config: TeamConfig) -> Request:
         category, text = _take_category(text, config, verb)
     if verb in _NEEDS_TEXT and not text:
         raise ParseError(phrase(f"error.missing_{_NEEDS_TEXT[verb]}"), usage(f"ticket.{verb}"))
+    if len(text) > TEXT_MAX:
+        raise ParseError(
+            phrase("error.text_long", limit=TEXT_MAX, length=len(text)), usage(f"ticket.{verb}")
+        )
     return TicketVerb(verb, int(match.group(1)), text, category)
 
 

@@ -244,7 +244,9 @@ class ClockCalls(Strict):
 class Schedules(Strict):
     """The scheduled jobs besides the meetings, and how missed fires are handled."""
 
-    grace_minutes: int = Field(60, ge=0)  # a fire missed by less runs late; older: skipped
+    # a fire missed by less runs late; older: skipped. On-time fires (run within a minute,
+    # as every tick is) never depend on it, so 0 means "no late runs", not "no runs".
+    grace_minutes: int = Field(60, ge=0)
     queue_reminders: QueueReminders = QueueReminders()
     l2_weekly_report: WeeklyReportReminder = WeeklyReportReminder()
     manager_digest: ManagerDigest = ManagerDigest()

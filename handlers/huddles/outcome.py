@@ -12,6 +12,7 @@ import logging
 from handlers.chat.model import Actor, Place, Post, Reply, Target, clean_input
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase
+from handlers.commands.fields import unfit_character
 from handlers.commands.grammar import OUTCOME_MAX, HuddleEnd, ParseError, ticket_number
 from handlers.config.team import Person
 from handlers.desk import Desk
@@ -106,8 +107,11 @@ def submit(desk: Desk, actor: Actor, place: Place, values: dict[str, str]) -> Re
         number = ticket_number(v.get("ticket"), "huddle.end")
     except ParseError as exc:
         errors["ticket"] = exc.reason
+    for name, value in v.items():
+        if reason := unfit_character(value):
+            errors[name] = reason
     if not v.get("decision"):
-        errors["decision"] = phrase("error.decision_missing")
+        errors.setdefault("decision", phrase("error.decision_missing"))
     owner = _owner_name(desk, place, v.get("owner", ""))
     outcome = say.outcome_text(v.get("decision", ""), owner, v.get("next_step", ""))
     if len(outcome) > OUTCOME_MAX:

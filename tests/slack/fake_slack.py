@@ -1,7 +1,10 @@
 """A fake Slack on a local port: the Web API and response URLs, recording every call.
 
 It answers like Slack (ts, channel ids, permalinks) and fails on demand: `fail_next` makes
-the next call of a method answer an HTTP status (429 with Retry-After, 500) or `ok: false`.
+the next call of a method answer an HTTP status (429 with Retry-After, 500) or `ok: false`;
+`reset_next` reads the next call's request and closes the connection without an answer
+(having done the call, or not). Posts are kept with their metadata, so
+`conversations.history` / `conversations.replies` can find them.
 """
 
 from __future__ import annotations
@@ -36,7 +39,13 @@ class FakeSlack:
     failures: dict[str, list[tuple[int, dict[str, str], str]]] = field(default_factory=dict)
     url: str = ""
     clock: ManualClock | None = None
+    resets: dict[str, list[bool]] = field(default_factory=dict)  # method -> done before reset?
+    messages: list[dict[str, Any]] = field(default_factory=list)  # what the channels hold
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def reset_next(self, method: str, done: bool = True) -> None:
+        """The next call of `method` is read, done (or not), and its connection reset."""
+        self.resets.setdefault(method, []).append(done)
 
     def fail_next(
         self, method: str, status: int, headers: dict[str, str] | None = None, error: str = ""
@@ -69,6 +78,15 @@ class FakeSlack:
         method = request.match_info["method"]
         params = await _params(request)
         at = self.clock.now() if self.clock else None
+        resets = self.resets.get(method)
+        if resets:
+            done = resets.pop(0)
+            self.calls.append(Call(method, params, 200 if done else -1, at))
+            if done:
+                self._answer(method, params)
+            assert request.transport is not None
+            request.transport.close()  # the request arrived; no answer ever comes
+            return web.Response(status=500)
         queued = self.failures.get(method)
         if queued:
             status, headers, error = queued.pop(0)
@@ -85,13 +103,45 @@ class FakeSlack:
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "X"))}}
         if method in ("chat.postMessage", "chat.update"):
             ts = params.get("ts") or f"1700000000.{next(self._ts):06d}"
+            if method == "chat.postMessage":
+                self.messages.append(
+                    {
+                        "channel": params.get("channel"),
+                        "ts": ts,
+                        "thread_ts": params.get("thread_ts"),
+                        "text": params.get("text", ""),
+                        "metadata": params.get("metadata"),
+                    }
+                )
             return {"ok": True, "channel": params.get("channel"), "ts": ts}
+        if method in ("conversations.history", "conversations.replies"):
+            return {"ok": True, "messages": self._read(method, params), "has_more": False}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
         if method == "chat.getPermalink":
             ts = str(params.get("message_ts", "")).replace(".", "")
             return {"ok": True, "permalink": f"https://example.slack.com/archives/C1/p{ts}"}
         return {"ok": True}
+
+    def _read(self, method: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """A channel's top-level messages, or one thread, newest first, as Slack lists them;
+        metadata only when asked for."""
+        channel, thread = params.get("channel"), params.get("ts")
+        found = [
+            m
+            for m in self.messages
+            if m["channel"] == channel
+            and (
+                (not m["thread_ts"] or m["thread_ts"] == m["ts"])
+                if method == "conversations.history"
+                else thread in (m["ts"], m["thread_ts"])
+            )
+        ]
+        with_metadata = params.get("include_all_metadata") in (True, "true", "1", 1)
+        return [
+            {k: v for k, v in m.items() if k != "metadata" or (with_metadata and v)}
+            for m in reversed(found)
+        ]
 
     async def response(self, request: web.Request) -> web.Response:
         self.calls.append(Call("response", await request.json()))

@@ -32,8 +32,11 @@ def test_the_manifest_is_complete() -> None:
     assert settings["event_subscriptions"]["bot_events"] == ["app_mention"]
     assert sorted(data["oauth_config"]["scopes"]["bot"]) == [
         "app_mentions:read",
+        "channels:history",
         "chat:write",
         "commands",
+        "groups:history",
+        "im:history",
         "im:write",
     ]
 

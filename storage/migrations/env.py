@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-from storage import huddles, models  # noqa: F401  (registers the tables)
+from storage import huddles, knowledge, models, quality  # noqa: F401  (registers the tables)
 
 config = context.config
 engine = config.attributes["engine"]
@@ -14,5 +14,6 @@ with engine.begin() as connection:
         target_metadata=SQLModel.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=knowledge.not_search_index,
     )
     context.run_migrations()

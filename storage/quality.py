@@ -1,0 +1,203 @@
+"""Quality records: satisfaction scores, QA check results, improvement suggestions.
+
+A score belongs to one resolution of a ticket (`resolved_at`): a ticket reopened and resolved
+again is asked again, and the unique key keeps one answer per resolution.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from storage.models import UTCDateTime
+from storage.tickets import _insert, next_number
+
+
+def _when(nullable: bool = True) -> dt.datetime:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable)  # type: ignore[no-any-return]
+
+
+class SatisfactionScore(SQLModel, table=True):
+    __tablename__ = "satisfaction_score"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "resolved_at", name="uq_satisfaction_resolution"),
+        Index("ix_satisfaction_scope_resolved", "scope", "resolved_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    scope: str = Field(max_length=200)
+    resolved_at: dt.datetime = _when(nullable=False)  # which resolution was scored
+    score: int
+    comment: str = ""
+    given_by: str = Field(max_length=200)  # actor key: the reporter, or who phoned them
+    via: str = Field(max_length=20)  # chat (the survey) or phone (`/ticket csat`)
+    answered_at: dt.datetime = _when(nullable=False)  # first answer: the change window
+    updated_at: dt.datetime = _when(nullable=False)
+
+
+class QaResult(SQLModel, table=True):
+    """One QA check of one ticket: pass or fail, with an optional note; the last word wins."""
+
+    __tablename__ = "qa_result"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "check", name="uq_qa_result"),
+        Index("ix_qa_result_scope_at", "scope", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    scope: str = Field(max_length=200)
+    check: str = Field(max_length=64)
+    passed: bool
+    note: str = ""
+    by: str = Field(max_length=200)
+    at: dt.datetime = _when(nullable=False)
+
+
+class Suggestion(SQLModel, table=True):
+    """A process-improvement suggestion (seed 003: at least five a month)."""
+
+    __tablename__ = "suggestion"
+    __table_args__ = (
+        UniqueConstraint("scope", "number", name="uq_suggestion_scope_number"),
+        Index("ix_suggestion_scope_created", "scope", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=200)
+    number: int
+    text: str
+    author: str = Field(max_length=200)
+    status: str = Field(default="new", max_length=20)  # new, accepted, done
+    created_at: dt.datetime = _when(nullable=False)
+    updated_at: dt.datetime = _when(nullable=False)
+
+    @property
+    def key(self) -> str:
+        return f"S-{self.number}"
+
+
+# -- satisfaction ----------------------------------------------------------------------
+
+
+def score_of(
+    session: Session, ticket_id: int, resolved_at: dt.datetime
+) -> SatisfactionScore | None:
+    query = select(SatisfactionScore).where(
+        SatisfactionScore.ticket_id == ticket_id, SatisfactionScore.resolved_at == resolved_at
+    )
+    return session.exec(query.with_for_update()).first()
+
+
+def scores_between(
+    session: Session, scope: str, start: dt.datetime, end: dt.datetime
+) -> list[SatisfactionScore]:
+    """Scores of the resolutions that fell in [start, end)."""
+    query = select(SatisfactionScore).where(
+        SatisfactionScore.scope == scope,
+        SatisfactionScore.resolved_at >= start,
+        SatisfactionScore.resolved_at < end,
+    )
+    return list(session.exec(query))
+
+
+def scored(
+    session: Session, pairs: Iterable[tuple[int, dt.datetime]]
+) -> set[tuple[int, dt.datetime]]:
+    """Which (ticket id, resolution) pairs have a score."""
+    wanted = list(pairs)
+    if not wanted:
+        return set()
+    ids = {ticket_id for ticket_id, _ in wanted}
+    query = select(SatisfactionScore.ticket_id, SatisfactionScore.resolved_at).where(
+        col(SatisfactionScore.ticket_id).in_(ids)
+    )
+    return {(t, r) for t, r in session.exec(query)}
+
+
+# -- QA checks -------------------------------------------------------------------------
+
+
+def save_check(
+    session: Session,
+    ticket_id: int,
+    scope: str,
+    check: str,
+    passed: bool,
+    note: str,
+    by: str,
+    at: dt.datetime,
+) -> None:
+    """Record a check; checking again replaces the earlier result (one row per check)."""
+    values = {
+        "ticket_id": ticket_id,
+        "scope": scope,
+        "check": check,
+        "passed": passed,
+        "note": note,
+        "by": by,
+        "at": at,
+    }
+    stmt = (
+        _insert(session, QaResult)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=["ticket_id", "check"],
+            set_={k: values[k] for k in ("passed", "note", "by", "at")},
+        )
+    )
+    session.execute(stmt)
+
+
+def checks_between(
+    session: Session, scope: str, start: dt.datetime, end: dt.datetime
+) -> list[QaResult]:
+    query = select(QaResult).where(QaResult.scope == scope, QaResult.at >= start, QaResult.at < end)
+    return list(session.exec(query))
+
+
+# -- suggestions -----------------------------------------------------------------------
+
+
+def add_suggestion(
+    session: Session, scope: str, text: str, author: str, at: dt.datetime
+) -> Suggestion:
+    # numbered by the ticket counter under a scope of their own: race-free on every backend
+    number = next_number(session, f"{scope}#suggestion")
+    row = Suggestion(
+        scope=scope,
+        number=number,
+        text=text,
+        author=author,
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def suggestion(session: Session, scope: str, number: int) -> Suggestion | None:
+    query = select(Suggestion).where(Suggestion.scope == scope, Suggestion.number == number)
+    return session.exec(query.with_for_update()).first()
+
+
+def suggestions(
+    session: Session,
+    scope: str,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    open_only: bool = False,
+) -> list[Suggestion]:
+    query = select(Suggestion).where(Suggestion.scope == scope)
+    if start is not None:
+        query = query.where(Suggestion.created_at >= start)
+    if end is not None:
+        query = query.where(Suggestion.created_at < end)
+    if open_only:
+        query = query.where(Suggestion.status != "done")
+    return list(session.exec(query.order_by(col(Suggestion.number))))

@@ -96,6 +96,13 @@ def published_between(
     return list(session.exec(query))
 
 
+def any_published(session: Session, scope: str) -> bool:
+    query = select(KnowledgeEntry.id).where(
+        KnowledgeEntry.scope == scope, KnowledgeEntry.status == "published"
+    )
+    return session.exec(query.limit(1)).first() is not None
+
+
 def index(session: Session, entry: KnowledgeEntry) -> None:
     """Make a published entry findable (PostgreSQL indexes the column by itself)."""
     if session.get_bind().dialect.name == "sqlite":

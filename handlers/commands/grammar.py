@@ -13,10 +13,27 @@ from dataclasses import dataclass
 from handlers.chat.model import clean_input
 from handlers.chat.texts import Md, phrase
 from handlers.commands.fields import FieldErrors, NewTicket, validate
+from handlers.commands.quality import (
+    QUALITY_COMMANDS,
+    QualityParseError,
+    QualityRequest,
+    parse_quality,
+)
 from handlers.config.team import PRIORITIES, Person, TeamConfig
 
-TICKET_VERBS = ("new", "show", "take", "note", "dispatch", "rca", "resolve", "close", "reopen")
-COMMANDS = ("ticket", "queue", "raci", "roster", "huddle", "kpi", "help")
+TICKET_VERBS = (
+    "new",
+    "show",
+    "take",
+    "note",
+    "dispatch",
+    "rca",
+    "resolve",
+    "close",
+    "reopen",
+    "csat",
+)
+COMMANDS = ("ticket", "queue", "raci", "roster", "huddle", "kpi", "help", *QUALITY_COMMANDS)
 KPI_PERIODS = ("day", "week", "month")
 _TICKET_ID = re.compile(r"^(?:t-?)?(\d{1,9})$", re.IGNORECASE)
 _CATEGORY_TAG = re.compile(r"^#([A-Za-z][\w-]*)$")
@@ -34,7 +51,7 @@ _SECTION_NAMES = {
     "links": "links",
 }
 # Words after the id that a verb needs; a missing one is bad input.
-_NEEDS_TEXT = {"note": "note_text", "rca": "root_cause", "resolve": "resolution"}
+_NEEDS_TEXT = {"note": "note_text", "rca": "root_cause", "resolve": "resolution", "csat": "score"}
 
 
 @dataclass(frozen=True)
@@ -99,6 +116,7 @@ Request = (
     | HuddleEnd
     | KpiView
     | HelpRequest
+    | QualityRequest
 )
 
 
@@ -135,6 +153,11 @@ def parse(text: str, config: TeamConfig) -> Request:
         return _kpi(rest)
     if command == "help":
         return HelpRequest(rest.lower().removeprefix("/"))
+    if command in QUALITY_COMMANDS:
+        try:
+            return parse_quality(command, rest, config.quality.sample.checks)
+        except QualityParseError as exc:
+            raise ParseError(exc.reason, usage(exc.usage_key)) from exc
     raise ParseError(phrase("error.unknown_command", given=command, known=COMMANDS), usage("help"))
 
 

@@ -1,0 +1,47 @@
+"""Process-improvement suggestions (seed 003: at least five a month): `/suggest TEXT` records
+one; `/suggest` lists the open ones; `/suggest accept|done S-<n>` moves one on. Listed in the
+monthly planning agenda."""
+
+from __future__ import annotations
+
+from handlers.chat.model import Actor, Message, Place, Reply, Text
+from handlers.chat.refusals import Refused
+from handlers.chat.texts import phrase, render
+from handlers.commands.quality import SuggestMove, SuggestNew
+from handlers.desk import Desk
+from storage import quality as store
+from storage.db import session_scope
+
+STATUS = {"accept": "accepted", "done": "done"}
+
+
+def add(desk: Desk, actor: Actor, place: Place, request: SuggestNew) -> Reply:
+    with session_scope(desk.engine) as session:
+        row = store.add_suggestion(
+            session, place.channel.scope, request.text, actor.key, desk.now()
+        )
+    return Reply(_text(phrase("done.suggest", s=row)), ephemeral=False)
+
+
+def move(desk: Desk, actor: Actor, place: Place, request: SuggestMove) -> Reply:
+    scope = place.channel.scope
+    if request.verb == "list":
+        with session_scope(desk.engine) as session:
+            rows = store.suggestions(session, scope, open_only=True)
+        body = render("suggestions.md", rows=rows, config=desk.config)
+        return Reply(Message((Text(body),), phrase("suggest.list_fallback", count=len(rows))))
+    if actor.person is None or not any(
+        actor.person.holds(r) for r in desk.config.quality.suggestion_deciders
+    ):
+        raise Refused(phrase("refused.suggest_who"))
+    with session_scope(desk.engine) as session:
+        row = store.suggestion(session, scope, request.number)
+        if row is None:
+            raise Refused(phrase("error.unknown_suggestion", key=f"S-{request.number}"))
+        row.status, row.updated_at = STATUS[request.verb], desk.now()
+        session.add(row)
+    return Reply(_text(phrase("done.suggest_move", s=row)), ephemeral=False)
+
+
+def _text(markdown: str) -> Message:
+    return Message((Text(markdown),), markdown)

@@ -20,6 +20,7 @@ from handlers.config.team import Meeting, TeamConfig, TeamInfo
 from handlers.desk import Desk
 from schedules import agendas, reminders
 from schedules.fire import Fire
+from schedules.qa_sample import qa_sample
 from schedules.triggers import trigger_for
 
 MEETING_KINDS = {"yesterday": "standup", "week": "weekly_review", "month": "monthly_planning"}
@@ -30,6 +31,7 @@ JOB_KINDS = (
     "queue_reminder",
     "l2_weekly_report",
     "manager_digest",
+    "qa_sample",
 )
 
 
@@ -72,6 +74,13 @@ def jobs_for(config: TeamConfig) -> list[Job]:
             (s.manager_digest.when,),
             s.manager_digest.enabled,
             agendas.digest,
+        ),
+        _job(
+            team,
+            "qa_sample",
+            (config.quality.sample.when,),
+            config.quality.sample.enabled,
+            qa_sample,
         ),
     ]
 

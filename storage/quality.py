@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, and_, or_
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from storage.models import UTCDateTime
+from storage.models import Ticket, TicketEvent, UTCDateTime
 from storage.tickets import _insert, next_number
 
 
@@ -201,3 +201,51 @@ def suggestions(
     if open_only:
         query = query.where(Suggestion.status != "done")
     return list(session.exec(query.order_by(col(Suggestion.number))))
+
+
+def resolved_since(session: Session, since: dt.datetime) -> list[Ticket]:
+    """Tickets of every scope resolved (and not reopened) since a moment: the survey reminders."""
+    query = select(Ticket).where(
+        col(Ticket.resolved_at).is_not(None),
+        col(Ticket.resolved_at) >= since,
+        col(Ticket.status).in_(("resolved", "closed")),
+    )
+    return list(session.exec(query.order_by(col(Ticket.resolved_at), col(Ticket.id))))
+
+
+def finished_between(
+    session: Session, scope: str, start: dt.datetime, end: dt.datetime
+) -> list[Ticket]:
+    """Tickets resolved or closed in [start, end): the QA sample's pool."""
+    query = select(Ticket).where(
+        Ticket.scope == scope,
+        or_(
+            and_(col(Ticket.resolved_at) >= start, col(Ticket.resolved_at) < end),
+            and_(col(Ticket.closed_at) >= start, col(Ticket.closed_at) < end),
+        ),
+    )
+    return list(session.exec(query.order_by(col(Ticket.number))))
+
+
+def low_scored(session: Session, ticket_ids: Iterable[int], at_most: int) -> set[int]:
+    ids = list(ticket_ids)
+    if not ids:
+        return set()
+    query = select(SatisfactionScore.ticket_id).where(
+        col(SatisfactionScore.ticket_id).in_(ids), SatisfactionScore.score <= at_most
+    )
+    return set(session.exec(query))
+
+
+def reused_entries(session: Session, ticket_ids: Iterable[int]) -> dict[int, int]:
+    """Per ticket, the knowledge entry its latest resolution named, when it named one."""
+    ids = list(ticket_ids)
+    if not ids:
+        return {}
+    query = (
+        select(TicketEvent)
+        .where(col(TicketEvent.ticket_id).in_(ids), TicketEvent.kind == "resolve")
+        .order_by(col(TicketEvent.id))
+    )
+    latest = {event.ticket_id: event.detail for event in session.exec(query)}
+    return {t: int(d["knowledge"]) for t, d in latest.items() if d.get("knowledge")}

@@ -28,7 +28,7 @@ def move(desk: Desk, actor: Actor, place: Place, request: SuggestMove) -> Reply:
     if request.verb == "list":
         with session_scope(desk.engine) as session:
             rows = store.suggestions(session, scope, open_only=True)
-        body = render("suggestions.md", rows=rows, config=desk.config)
+        body = render("suggestions.md", suggestions=rows, config=desk.config)
         return Reply(Message((Text(body),), phrase("suggest.list_fallback", count=len(rows))))
     if actor.person is None or not any(
         actor.person.holds(r) for r in desk.config.quality.suggestion_deciders

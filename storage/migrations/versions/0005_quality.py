@@ -14,7 +14,6 @@ from alembic import op
 
 import storage.models
 
-
 revision: str = "0005_quality"
 down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None

@@ -32,6 +32,7 @@ from handlers.commands.quality import (
     KbShow,
     QaCause,
     QaCheck,
+    ReportRequest,
     SuggestMove,
     SuggestNew,
 )
@@ -44,7 +45,7 @@ from handlers.knowledge import messages as kb_messages
 from handlers.knowledge.search import knowledge_reference
 from handlers.kpis import figures as kpis
 from handlers.quality import sample as qa_sample
-from handlers.quality import satisfaction, suggestions
+from handlers.quality import satisfaction, suggestions, weekly_report
 from handlers.raci import lookup as raci
 from handlers.raci import roster
 from handlers.tickets import queue
@@ -167,6 +168,10 @@ def _run(desk: Desk, actor: Actor, place: Place, request: object) -> Reply:
             return qa_sample.record(desk, actor, place, request)
         case QaCause():
             return satisfaction.record_cause(desk, actor, place, request)
+        case ReportRequest(verb="submit", text=text):
+            return weekly_report.submit(desk, actor, place, text)
+        case ReportRequest():
+            return weekly_report.show(desk, actor, place)
         case HelpRequest(topic=topic):
             return Reply(_text(render("help.md", topic=topic)))
     raise AssertionError(f"unhandled request {request!r}")
@@ -180,6 +185,8 @@ def _quality_action(
         return satisfaction.from_button(desk, actor, place, value)
     if action_id in (qa_sample.PASS_ACTION, qa_sample.FAIL_ACTION):
         return qa_sample.from_button(desk, actor, place, action_id == qa_sample.PASS_ACTION, value)
+    if action_id == weekly_report.SUBMIT_ACTION:
+        return weekly_report.submit(desk, actor, place, "")
     if action_id == satisfaction.CAUSE_ACTION:
         return satisfaction.cause_form(desk, value)
     if action_id == kb_messages.APPROVE_ACTION:
@@ -198,7 +205,7 @@ def _quality_form(
     try:
         if form_id == knowledge.FORM_ID:
             return knowledge.submit(desk, actor, place, values, from_form=True)
-        text = f"qa cause {values.get('ticket', '')} {values.get('cause', '')}"
+        text = f"ticket qa {values.get('ticket', '')} cause {values.get('cause', '')}"
         return handle_text(desk, actor, place, text)
     except Refused as exc:
         return refusal(Md(exc.reason))

@@ -1,7 +1,8 @@
 """The team's scheduled jobs, from its configuration: meetings, reminders, the digest.
 
 Job ids: each meeting's id (`standup`, `weekly_review`, `monthly_planning` in the sample),
-`queue_reminder`, `l2_weekly_report`, `manager_digest`. A meeting's kind follows the live
+`queue_reminder`, `l2_weekly_report` (missing reports at the deadline), `l2_report_reminder`,
+`manager_digest`, `qa_sample`. A meeting's kind follows the live
 figures its agenda carries (`figures: yesterday|week|month`), so a team may rename or add
 meetings.
 """
@@ -18,7 +19,7 @@ from handlers.chat.model import Post
 from handlers.chat.texts import phrase
 from handlers.config.team import Meeting, TeamConfig, TeamInfo
 from handlers.desk import Desk
-from schedules import agendas, reminders
+from schedules import agendas, l2_reports, reminders
 from schedules.fire import Fire
 from schedules.qa_sample import qa_sample
 from schedules.triggers import trigger_for
@@ -30,6 +31,7 @@ JOB_KINDS = (
     "monthly_planning",
     "queue_reminder",
     "l2_weekly_report",
+    "l2_report_reminder",
     "manager_digest",
     "qa_sample",
 )
@@ -66,7 +68,14 @@ def jobs_for(config: TeamConfig) -> list[Job]:
             "l2_weekly_report",
             (s.l2_weekly_report.when,),
             s.l2_weekly_report.enabled,
-            reminders.weekly_report,
+            l2_reports.missing,
+        ),
+        _job(
+            team,
+            "l2_report_reminder",
+            (s.l2_weekly_report.remind,),
+            s.l2_weekly_report.enabled,
+            l2_reports.reminder,
         ),
         _job(
             team,

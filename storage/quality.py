@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Index, UniqueConstraint, and_, or_
+from sqlalchemy import JSON, Index, UniqueConstraint, and_, or_
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.models import Ticket, TicketEvent, UTCDateTime
@@ -249,3 +249,51 @@ def reused_entries(session: Session, ticket_ids: Iterable[int]) -> dict[int, int
     )
     latest = {event.ticket_id: event.detail for event in session.exec(query)}
     return {t: int(d["knowledge"]) for t, d in latest.items() if d.get("knowledge")}
+
+
+class WeeklyReport(SQLModel, table=True):
+    """An L2 expert's weekly complex-problem report, filed once per week (seed 003 §2.1.3)."""
+
+    __tablename__ = "weekly_report"
+    __table_args__ = (UniqueConstraint("scope", "person", "week", name="uq_weekly_report"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=200)
+    person: str = Field(max_length=200)
+    week: dt.date  # the Monday of the week reported on
+    tickets: list[int] = Field(default_factory=list, sa_type=JSON)  # ticket numbers covered
+    suggestions: str = ""
+    filed_at: dt.datetime = _when(nullable=False)
+
+
+def file_report(session: Session, row: WeeklyReport) -> bool:
+    """Insert a report; False when that person already filed for that week."""
+    values = row.model_dump(exclude={"id"})
+    stmt = (
+        _insert(session, WeeklyReport)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["scope", "person", "week"])
+        .returning(WeeklyReport.id)
+    )
+    return session.execute(stmt).first() is not None
+
+
+def filed(session: Session, scope: str, week: dt.date) -> set[str]:
+    query = select(WeeklyReport.person).where(
+        WeeklyReport.scope == scope, WeeklyReport.week == week
+    )
+    return set(session.exec(query))
+
+
+def dispatched_since(session: Session, scope: str, since: dt.datetime) -> list[Ticket]:
+    """Tickets dispatched at or after a moment, and open ones dispatched before it: what an
+    L2 report covers (the week's work, and what is still overdue from earlier weeks)."""
+    query = select(Ticket).where(
+        Ticket.scope == scope,
+        col(Ticket.dispatched_at).is_not(None),
+        or_(
+            col(Ticket.dispatched_at) >= since,
+            col(Ticket.status).in_(("new", "in_progress", "dispatched")),
+        ),
+    )
+    return list(session.exec(query.order_by(col(Ticket.dispatched_at), col(Ticket.number))))

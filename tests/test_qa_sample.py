@@ -110,13 +110,15 @@ def test_checks_are_stored_per_ticket_and_check(desk: Desk, clock: ManualClock) 
     a_day_of_tickets(desk, clock, count=1)
     press = router.handle_action(desk, actor_of(desk.config, "tom"), PLACE, "qa.fail", "T-1:timely")
     assert press.ok and "timely response failed" in press.message.fallback
-    assert say(desk, "tom", "/qa T-1 timely pass rechecked the clock").ok  # the last word wins
-    assert say(desk, "tom", "/qa T-1 solution pass").ok
+    assert say(
+        desk, "tom", "/ticket qa T-1 timely pass rechecked the clock"
+    ).ok  # the last word wins
+    assert say(desk, "tom", "/ticket qa T-1 solution pass").ok
     before = snapshot(desk.engine)
     for who, text, reason in (
-        ("lee", "/qa T-1 solution pass", "Only the QA specialist"),
-        ("tom", "/qa T-1 speed pass", "Unknown QA check"),
-        ("tom", "/qa T-1 solution maybe", "Say pass or fail"),
+        ("lee", "/ticket qa T-1 solution pass", "Only the QA specialist"),
+        ("tom", "/ticket qa T-1 speed pass", "Unknown QA check"),
+        ("tom", "/ticket qa T-1 solution maybe", "Say pass or fail"),
     ):
         reply = say(desk, who, text)
         assert not reply.ok and reason in reply.message.fallback

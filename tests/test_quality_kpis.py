@@ -45,9 +45,9 @@ def prepared_week(desk: Desk, clock: ManualClock) -> None:
     for text in ("docs in the portal", "a VPN FAQ", "weekly office hours"):
         say(desk, "sam", f"/suggest {text}")
     for check in ("timely pass", "description pass", "solution pass", "solution fail"):
-        say(desk, "tom", f"/qa T-{1 if 'fail' not in check else 4} {check}")
-    say(desk, "tom", "/qa T-2 timely fail")
-    say(desk, "tom", "/qa T-3 timely pass")
+        say(desk, "tom", f"/ticket qa T-{1 if 'fail' not in check else 4} {check}")
+    say(desk, "tom", "/ticket qa T-2 timely fail")
+    say(desk, "tom", "/ticket qa T-3 timely pass")
     clock.advance(dt.timedelta(hours=1))
 
 

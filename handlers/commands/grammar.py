@@ -17,6 +17,7 @@ from handlers.commands.quality import (
     QUALITY_COMMANDS,
     QualityParseError,
     QualityRequest,
+    parse_qa,
     parse_quality,
 )
 from handlers.config.team import PRIORITIES, Person, TeamConfig
@@ -32,6 +33,7 @@ TICKET_VERBS = (
     "close",
     "reopen",
     "csat",
+    "qa",
 )
 COMMANDS = ("ticket", "queue", "raci", "roster", "huddle", "kpi", "help", *QUALITY_COMMANDS)
 KPI_PERIODS = ("day", "week", "month")
@@ -155,7 +157,7 @@ def parse(text: str, config: TeamConfig) -> Request:
         return HelpRequest(rest.lower().removeprefix("/"))
     if command in QUALITY_COMMANDS:
         try:
-            return parse_quality(command, rest, config.quality.sample.checks)
+            return parse_quality(command, rest)
         except QualityParseError as exc:
             raise ParseError(exc.reason, usage(exc.usage_key)) from exc
     raise ParseError(phrase("error.unknown_command", given=command, known=COMMANDS), usage("help"))
@@ -252,6 +254,11 @@ def _ticket(rest: str, config: TeamConfig) -> Request:
         )
     if verb == "new":
         return TicketNew(_new_fields(tail, config) if tail else None)
+    if verb == "qa":
+        try:
+            return parse_qa(tail, config.quality.sample.checks)
+        except QualityParseError as exc:
+            raise ParseError(exc.reason, usage(exc.usage_key)) from exc
     parts = tail.split(None, 1)
     if not parts:
         raise ParseError(phrase("error.missing_id"), usage(f"ticket.{verb}"))

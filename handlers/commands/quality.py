@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from handlers.chat.texts import Md, phrase
 
-QUALITY_COMMANDS = ("kb", "suggest", "qa", "report")
+QUALITY_COMMANDS = ("kb", "suggest", "report")
 KB_VERBS = ("new", "search", "approve", "return", "show")
 SUGGEST_VERBS = ("list", "accept", "done")
 _KB_ID = re.compile(r"^kb-?(\d{1,9})$", re.IGNORECASE)
@@ -108,13 +108,11 @@ QualityRequest = (
 )
 
 
-def parse_quality(command: str, rest: str, checks: tuple[str, ...]) -> QualityRequest:
+def parse_quality(command: str, rest: str) -> QualityRequest:
     if command == "kb":
         return _kb(rest)
     if command == "suggest":
         return _suggest(rest)
-    if command == "qa":
-        return _qa(rest, checks)
     return _report(rest)
 
 
@@ -183,25 +181,25 @@ def _suggest(rest: str) -> QualityRequest:
     return SuggestNew(rest.strip())
 
 
-def _qa(rest: str, checks: tuple[str, ...]) -> QualityRequest:
-    """`/qa T-5 CHECK pass|fail [NOTE]`, `/qa cause T-5 ROOT CAUSE`."""
-    words = rest.split(None, 1)
-    if words and words[0].lower() == "cause":
-        parts = words[1].split(None, 1) if len(words) > 1 else []
-        number = _number(_TICKET_ID, parts[0] if parts else None, "id", "qa.cause")
-        text = parts[1].strip() if len(parts) > 1 else ""
-        if not text:
-            raise QualityParseError(phrase("error.missing_root_cause"), "qa.cause")
-        return QaCause(number, text)
-    parts = rest.split(None, 3)
-    number = _number(_TICKET_ID, parts[0] if parts else None, "id", "qa")
-    check = parts[1].lower() if len(parts) > 1 else ""
-    if check not in checks:
-        raise QualityParseError(phrase("error.unknown_check", given=check, known=checks), "qa")
-    result = parts[2].lower() if len(parts) > 2 else ""
-    if result not in ("pass", "fail"):
-        raise QualityParseError(phrase("error.bad_check_result", given=result), "qa")
-    return QaCheck(number, check, result == "pass", parts[3].strip() if len(parts) > 3 else "")
+def parse_qa(rest: str, checks: tuple[str, ...]) -> QaCheck | QaCause:
+    """`/ticket qa T-5 CHECK pass|fail [NOTE]`, `/ticket qa T-5 cause ROOT CAUSE` (a verb of
+    `/ticket`: Teams lists at most ten commands)."""
+    parts = rest.split(None, 2)
+    number = _number(_TICKET_ID, parts[0] if parts else None, "id", "ticket.qa")
+    word = parts[1].lower() if len(parts) > 1 else ""
+    tail = parts[2].strip() if len(parts) > 2 else ""
+    if word == "cause":
+        if not tail:
+            raise QualityParseError(phrase("error.missing_root_cause"), "ticket.qa")
+        return QaCause(number, tail)
+    if word not in checks:
+        raise QualityParseError(
+            phrase("error.unknown_check", given=word, known=checks), "ticket.qa"
+        )
+    result, _, note = tail.partition(" ")
+    if result.lower() not in ("pass", "fail"):
+        raise QualityParseError(phrase("error.bad_check_result", given=result), "ticket.qa")
+    return QaCheck(number, word, result.lower() == "pass", note.strip())
 
 
 def _report(rest: str) -> QualityRequest:

@@ -227,7 +227,8 @@ class QueueReminders(Strict):
 class WeeklyReportReminder(Strict):
     """L2 experts file the weekly complex-problem report to the team lead (seed 003 §2.1.3)."""
 
-    when: WhenText = "fri 17:00"
+    when: WhenText = "fri 17:00"  # the deadline: missing reports are listed to the team lead
+    remind: WhenText = "fri 15:00"  # each expert gets their pre-filled report to file
     enabled: bool = True
     experts: Id = "l2"  # the role reminded
     report_to: Id = "team_lead"  # the role the report goes to

@@ -111,6 +111,18 @@ def upgrade() -> None:
             "ix_satisfaction_scope_resolved", ["scope", "resolved_at"], unique=False
         )
 
+    op.create_table(
+        "weekly_report",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scope", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("person", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("week", sa.Date(), nullable=False),
+        sa.Column("tickets", sa.JSON(), nullable=False),
+        sa.Column("suggestions", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("filed_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("scope", "person", "week", name="uq_weekly_report"),
+    )
     # the full-text index (see storage.knowledge): FTS5 on SQLite, GIN on PostgreSQL
     if op.get_bind().dialect.name == "sqlite":
         op.execute("CREATE VIRTUAL TABLE knowledge_fts USING fts5(entry_id UNINDEXED, body)")
@@ -122,6 +134,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("weekly_report")
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE knowledge_fts")
     else:

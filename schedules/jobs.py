@@ -2,7 +2,7 @@
 
 Job ids: each meeting's id (`standup`, `weekly_review`, `monthly_planning` in the sample),
 `queue_reminder`, `l2_weekly_report` (missing reports at the deadline), `l2_report_reminder`,
-`manager_digest`, `qa_sample`. A meeting's kind follows the live
+`manager_digest`, `qa_sample`, `quality_report`. A meeting's kind follows the live
 figures its agenda carries (`figures: yesterday|week|month`), so a team may rename or add
 meetings.
 """
@@ -22,6 +22,7 @@ from handlers.desk import Desk
 from schedules import agendas, l2_reports, reminders
 from schedules.fire import Fire
 from schedules.qa_sample import qa_sample
+from schedules.quality_report import quality_report
 from schedules.triggers import trigger_for
 
 MEETING_KINDS = {"yesterday": "standup", "week": "weekly_review", "month": "monthly_planning"}
@@ -34,6 +35,7 @@ JOB_KINDS = (
     "l2_report_reminder",
     "manager_digest",
     "qa_sample",
+    "quality_report",
 )
 
 
@@ -90,6 +92,13 @@ def jobs_for(config: TeamConfig) -> list[Job]:
             (config.quality.sample.when,),
             config.quality.sample.enabled,
             qa_sample,
+        ),
+        _job(
+            team,
+            "quality_report",
+            (config.quality.monthly_report.when,),
+            config.quality.monthly_report.enabled,
+            quality_report,
         ),
     ]
 

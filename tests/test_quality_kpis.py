@@ -7,8 +7,9 @@ import datetime as dt
 from handlers import router
 from handlers.desk import Desk, ManualClock
 from handlers.kpis import figures as kpis
+from schedules.driver import Outlet, Scheduler
 from tests.conftest import PLACE, actor_of
-from tests.support import text_of
+from tests.support import posts, text_of
 
 
 def say(desk: Desk, who: str, text: str) -> None:
@@ -80,3 +81,28 @@ def test_kpi_week_shows_them_against_target(desk: Desk, clock: ManualClock) -> N
     assert "Knowledge entries published: 2 (target ≥ 20 a month)" in body
     assert "Improvement suggestions: 3 (target ≥ 5 a month)" in body
     assert "timely 67 % (2/3)" in body and "description 100 % (1/1) · on target" in body
+
+
+def test_the_monthly_quality_report_per_role(desk: Desk, clock: ManualClock) -> None:
+    prepared_week(desk, clock)
+    say(desk, "lee", "/ticket new Core switch #network p2")
+    say(desk, "sam", "/ticket take T-6")
+    say(desk, "sam", "/ticket dispatch T-6 rebooted")
+    clock.advance(dt.timedelta(hours=2, minutes=30))
+    say(desk, "sam", "/ticket resolve T-6 optic replaced")
+    first_working_day = dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC)  # Tue 1 Dec 09:00 local
+    clock.set(first_working_day)
+    scheduler = Scheduler(desk, [Outlet("console", "console:local")], timers=[])
+    [outcome] = scheduler.fire(scheduler.job("quality_report"), first_working_day, "posted")
+    assert outcome.posts == 1
+    target, message = posts(desk.engine)[-1]
+    assert target["name"] == "managers"
+    body = text_of(message)
+    assert "Monthly quality report 协作质量白皮书** · 01 Nov to 30 Nov 2026" in body
+    assert "- Lee Wang: 100 % (5/5)" in body and "- Sam Okafor: 0 % (0/1)" in body
+    assert "- Ana Costa: no data" in body
+    assert "- Raj Patel: 2 h 30 min on average over 1 ticket" in body
+    assert "- Dana Li: nothing resolved" in body
+    assert "- User satisfaction: 75 % (3/4)" in body
+    assert "- Knowledge reuse: 33 % (2/6)" in body
+    assert "- QA timely: 67 % (2/3) passed" in body

@@ -35,8 +35,18 @@ class QaSample(Strict):
     checks: tuple[Id, ...] = ("timely", "description", "solution", "satisfaction")
 
 
+class MonthlyReport(Strict):
+    """The monthly quality report (协作质量白皮书) in the managers' channel."""
+
+    when: WhenText = "first-working-day 09:00"
+    enabled: bool = True
+    l1: Id = "l1"  # the roles reported on: L1 by first-contact resolution,
+    l2: Id = "l2"  # L2 by resolution time of what was dispatched to them
+
+
 class Quality(Strict):
     role: Id = "qa"  # who follows up low scores and checks the sample
+    monthly_report: MonthlyReport = MonthlyReport()
     # who accepts a suggestion or marks it done: the roles that run the process
     suggestion_deciders: tuple[Id, ...] = ("team_lead", "process_manager", "service_desk_manager")
     survey: Survey = Survey()

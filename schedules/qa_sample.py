@@ -9,7 +9,7 @@ from handlers.chat.model import Post, Target
 from handlers.desk import Desk
 from handlers.kpis.figures import previous_working_day
 from handlers.quality import sample
-from handlers.quality.satisfaction import qa_people
+from handlers.quality.common import qa_people
 from schedules.fire import Fire
 from storage import quality as store
 

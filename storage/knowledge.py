@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from storage.models import UTCDateTime
+from storage.models import _when
 from storage.tickets import next_number
 
 SEARCH_INDEX = "knowledge_fts"
@@ -24,10 +24,6 @@ SEARCH_INDEX = "knowledge_fts"
 def not_search_index(name: str | None, type_: str, *_: Any) -> bool:
     """Alembic `include_name`: the full-text index (and FTS5's shadow tables) is no model."""
     return not (name or "").startswith(SEARCH_INDEX)
-
-
-def _when(nullable: bool = True) -> Any:
-    return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
 
 
 class KnowledgeEntry(SQLModel, table=True):

@@ -12,12 +12,8 @@ from collections.abc import Iterable
 from sqlalchemy import JSON, Index, UniqueConstraint, and_, or_
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from storage.models import Ticket, TicketEvent, UTCDateTime
+from storage.models import Ticket, TicketEvent, _when
 from storage.tickets import _insert, next_number
-
-
-def _when(nullable: bool = True) -> dt.datetime:
-    return Field(default=None, sa_type=UTCDateTime, nullable=nullable)  # type: ignore[no-any-return]
 
 
 class SatisfactionScore(SQLModel, table=True):

@@ -14,7 +14,7 @@ SCRIPT = """\
 :as lee
 :click 2
 /kb new
-/kb new VPN client reset | problem: VPN 网络 drops every hour | solution: reset the client profile | system: oa | type: login
+{kb}
 :as yuki
 :click 1
 /ticket new VPN drops every hour #network
@@ -22,7 +22,10 @@ SCRIPT = """\
 :time 2026-11-24T09:31
 :as grace
 /kpi week
-"""
+""".format(
+    kb="/kb new VPN client reset | problem: VPN 网络 drops every hour"
+    " | solution: reset the client profile | system: oa | type: login"
+)
 
 
 def test_the_done_when_walk(tmp_path: Path) -> None:

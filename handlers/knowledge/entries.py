@@ -14,12 +14,11 @@ from handlers.chat.model import (
     Choice,
     Form,
     FormField,
-    Message,
     Place,
     Post,
     Reply,
     Target,
-    Text,
+    text_message,
 )
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase
@@ -64,19 +63,15 @@ def form(config: TeamConfig, initial: dict[str, str] | None = None) -> Form:
             )
             for name in ELEMENTS
         ),
-        FormField(
-            "system",
-            phrase("kb.field.system"),
-            kind="select",
-            choices=choices(k.systems),
-            initial=values.get("system", ""),
-        ),
-        FormField(
-            "problem_type",
-            phrase("kb.field.problem_type"),
-            kind="select",
-            choices=choices(k.problem_types),
-            initial=values.get("problem_type", ""),
+        *(
+            FormField(
+                name,
+                phrase(f"kb.field.{name}"),
+                kind="select",
+                choices=choices(items),
+                initial=values.get(name, ""),
+            )
+            for name, items in (("system", k.systems), ("problem_type", k.problem_types))
         ),
         FormField("ticket", phrase("kb.field.ticket"), initial=values.get("ticket", "")),
     ]
@@ -182,7 +177,7 @@ def submit(
                 f"{scope}:{entry.key}:review:{person.id}",
             )
             desk.post(session, actor.ref.platform, scope, post)
-    return Reply(_text(phrase("done.kb_new", e=entry, reviewers=people)), ephemeral=False)
+    return Reply(text_message(phrase("done.kb_new", e=entry, reviewers=people)), ephemeral=False)
 
 
 def review(desk: Desk, actor: Actor, place: Place, request: KbReview) -> Reply:
@@ -207,12 +202,12 @@ def review(desk: Desk, actor: Actor, place: Place, request: KbReview) -> Reply:
         if author is not None and author.id != actor.key:
             post = Post(
                 Target("person", author.id),
-                _text(phrase("kb.reviewed", e=entry, reviewer=actor.name)),
+                text_message(phrase("kb.reviewed", e=entry, reviewer=actor.name)),
                 f"{scope}:{entry.key}:reviewed",
             )
             desk.post(session, actor.ref.platform, scope, post)
     done = "done.kb_approve" if request.approve else "done.kb_return"
-    return Reply(_text(phrase(done, e=entry)), ephemeral=False)
+    return Reply(text_message(phrase(done, e=entry)), ephemeral=False)
 
 
 def show(desk: Desk, place: Place, number: int) -> Reply:
@@ -240,7 +235,3 @@ def check_reference(desk: Desk, scope: str, number: int) -> None:
         entry = _get(session, scope, number)
     if entry.status != "published":
         raise Refused(phrase("refused.kb_unpublished", e=entry))
-
-
-def _text(markdown: str) -> Message:
-    return Message((Text(markdown),), markdown)

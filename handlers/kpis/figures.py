@@ -31,6 +31,7 @@ from handlers.config.workdays import calendar, local_day_bounds
 from handlers.desk import Desk
 from handlers.quality import figures as quality
 from handlers.quality.figures import QualityFigures
+from handlers.quality.figures import Ratio as Share
 from handlers.tickets import clocks
 from storage import reports
 from storage.db import session_scope
@@ -48,16 +49,6 @@ class Window:
     end: dt.datetime
     first_day: dt.date  # local dates, for headings
     last_day: dt.date
-
-
-@dataclass(frozen=True)
-class Share:
-    hits: int
-    total: int
-
-    @property
-    def value(self) -> float | None:
-        return self.hits / self.total if self.total else None
 
 
 @dataclass(frozen=True)

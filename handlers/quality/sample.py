@@ -13,12 +13,24 @@ import math
 import random
 from collections.abc import Sequence
 
-from handlers.chat.model import Actions, Actor, Button, Divider, Header, Message, Place, Reply, Text
+from handlers.chat.model import (
+    Actions,
+    Actor,
+    Button,
+    Divider,
+    Header,
+    Message,
+    Place,
+    Reply,
+    Text,
+    text_message,
+)
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase
 from handlers.commands.quality import QaCheck
 from handlers.config.team import TeamConfig
 from handlers.desk import Desk
+from handlers.quality.common import button_value, locked_ticket, require_qa
 from handlers.tickets import clocks
 from storage import quality as store
 from storage import tickets as repo
@@ -104,25 +116,19 @@ def message(
 
 
 def from_button(desk: Desk, actor: Actor, place: Place, passed: bool, value: str) -> Reply:
-    key, _, check = value.rpartition(":")
-    number = key.upper().removeprefix("T-")
-    if not number.isdigit():
-        raise Refused(phrase("error.unknown_ticket", key=key))
-    return record(desk, actor, place, QaCheck(int(number), check, passed))
+    number, check = button_value(value)
+    return record(desk, actor, place, QaCheck(number, check, passed))
 
 
 def record(desk: Desk, actor: Actor, place: Place, request: QaCheck) -> Reply:
     config, now = desk.config, desk.now()
-    if actor.person is None or not actor.person.holds(config.quality.role):
-        raise Refused(phrase("refused.qa_only", role=config.quality.role))
+    require_qa(config, actor)
     if request.check not in config.quality.sample.checks:
         raise Refused(
             phrase("error.unknown_check", given=request.check, known=config.quality.sample.checks)
         )
     with session_scope(desk.engine) as session:
-        ticket = repo.get(session, place.channel.scope, request.number, lock=True)
-        if ticket is None:
-            raise Refused(phrase("error.unknown_ticket", key=f"T-{request.number}"))
+        ticket = locked_ticket(session, place.channel.scope, request.number)
         store.save_check(
             session,
             ticket.id or 0,
@@ -144,8 +150,4 @@ def record(desk: Desk, actor: Actor, place: Place, request: QaCheck) -> Reply:
             note=request.note,
         )
     result = "done.qa_pass" if request.passed else "done.qa_fail"
-    return Reply(_text(phrase(result, t=ticket, check=phrase(f"qa.check.{request.check}"))))
-
-
-def _text(markdown: str) -> Message:
-    return Message((Text(markdown),), markdown)
+    return Reply(text_message(phrase(result, t=ticket, check=phrase(f"qa.check.{request.check}"))))

@@ -12,13 +12,24 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from handlers.chat.model import Actions, Actor, Button, Message, Place, Post, Reply, Target, Text
+from handlers.chat.model import (
+    Actions,
+    Actor,
+    Button,
+    Message,
+    Place,
+    Post,
+    Reply,
+    Target,
+    Text,
+    text_message,
+)
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase
 from handlers.commands.grammar import ParseError, TicketVerb, usage
 from handlers.commands.quality import QaCause
-from handlers.config.team import Person, TeamConfig
 from handlers.desk import Desk
+from handlers.quality.common import button_value, locked_ticket, qa_people, require_qa
 from handlers.tickets import permissions
 from handlers.tickets.survey import SCORES
 from handlers.tickets.workflow import card_key
@@ -32,17 +43,12 @@ CAUSE_ACTION = "qa.cause"
 CAUSE_FORM = "qa.cause"
 
 
-def qa_people(config: TeamConfig) -> list[Person]:
-    return [p for p in config.people if p.holds(config.quality.role)]
-
-
 def from_button(desk: Desk, actor: Actor, place: Place, value: str) -> Reply:
     """A press on the survey: value `T-5:4`."""
-    key, _, score = value.rpartition(":")
-    number = key.upper().removeprefix("T-")
-    if not number.isdigit() or not score.isdigit():
-        raise Refused(phrase("error.unknown_ticket", key=key))
-    return record(desk, actor, place.channel.scope, int(number), int(score), "", "chat")
+    number, score = button_value(value)
+    if not score.isdigit() or int(score) not in SCORES:
+        raise Refused(phrase("error.bad_score", given=score))
+    return record(desk, actor, place.channel.scope, number, int(score), "", "chat")
 
 
 def from_command(desk: Desk, actor: Actor, place: Place, request: TicketVerb) -> Reply:
@@ -60,9 +66,7 @@ def record(
 ) -> Reply:
     config, now = desk.config, desk.now()
     with session_scope(desk.engine) as session:
-        ticket = repo.get(session, scope, number, lock=True)
-        if ticket is None:
-            raise Refused(phrase("error.unknown_ticket", key=f"T-{number}"))
+        ticket = locked_ticket(session, scope, number)
         if ticket.resolved_at is None:
             raise Refused(phrase("refused.csat_open", t=ticket))
         is_reporter = actor.key in (ticket.reporter, ticket.logged_by)
@@ -97,7 +101,9 @@ def record(
         low = config.quality.survey.low_score
         if score <= low and (previous is None or previous > low):
             _follow_up(desk, session, ticket, actor, score, comment, event)
-    return Reply(_text(phrase("done.csat", t=ticket, score=score, changed=previous is not None)))
+    return Reply(
+        text_message(phrase("done.csat", t=ticket, score=score, changed=previous is not None))
+    )
 
 
 def _follow_up(
@@ -143,22 +149,15 @@ def cause_form(desk: Desk, key: str) -> Reply:
 def record_cause(desk: Desk, actor: Actor, place: Place, request: QaCause) -> Reply:
     """The QA specialist's root cause of a low score (or of an overdue ticket)."""
     config, now = desk.config, desk.now()
-    if actor.person is None or not actor.person.holds(config.quality.role):
-        raise Refused(phrase("refused.qa_only", role=config.quality.role))
+    require_qa(config, actor)
     with session_scope(desk.engine) as session:
-        ticket = repo.get(session, place.channel.scope, request.number, lock=True)
-        if ticket is None:
-            raise Refused(phrase("error.unknown_ticket", key=f"T-{request.number}"))
+        ticket = locked_ticket(session, place.channel.scope, request.number)
         event = repo.record(session, ticket, actor.key, "qa_cause", now, text=request.text)
         thread = Target("channel", "queue", thread=card_key(ticket))
         post = Post(
             thread,
-            _text(phrase("post.qa_cause", t=ticket, actor=actor.name, text=request.text)),
+            text_message(phrase("post.qa_cause", t=ticket, actor=actor.name, text=request.text)),
             f"{ticket.key}:qa-cause:{event}",
         )
         desk.post(session, actor.ref.platform, ticket.scope, post)
-    return Reply(_text(phrase("done.qa_cause", t=ticket)))
-
-
-def _text(markdown: str) -> Message:
-    return Message((Text(markdown),), markdown)
+    return Reply(text_message(phrase("done.qa_cause", t=ticket)))

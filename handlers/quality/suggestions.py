@@ -4,7 +4,7 @@ monthly planning agenda."""
 
 from __future__ import annotations
 
-from handlers.chat.model import Actor, Message, Place, Reply, Text
+from handlers.chat.model import Actor, Message, Place, Reply, Text, text_message
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase, render
 from handlers.commands.quality import SuggestMove, SuggestNew
@@ -20,7 +20,7 @@ def add(desk: Desk, actor: Actor, place: Place, request: SuggestNew) -> Reply:
         row = store.add_suggestion(
             session, place.channel.scope, request.text, actor.key, desk.now()
         )
-    return Reply(_text(phrase("done.suggest", s=row)), ephemeral=False)
+    return Reply(text_message(phrase("done.suggest", s=row)), ephemeral=False)
 
 
 def move(desk: Desk, actor: Actor, place: Place, request: SuggestMove) -> Reply:
@@ -40,8 +40,4 @@ def move(desk: Desk, actor: Actor, place: Place, request: SuggestMove) -> Reply:
             raise Refused(phrase("error.unknown_suggestion", key=f"S-{request.number}"))
         row.status, row.updated_at = STATUS[request.verb], desk.now()
         session.add(row)
-    return Reply(_text(phrase("done.suggest_move", s=row)), ephemeral=False)
-
-
-def _text(markdown: str) -> Message:
-    return Message((Text(markdown),), markdown)
+    return Reply(text_message(phrase("done.suggest_move", s=row)), ephemeral=False)

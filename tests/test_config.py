@@ -126,3 +126,17 @@ def test_unreadable_and_malformed_files_are_one_line_errors(tmp_path: Path) -> N
     _, config, problems = read(str(bad))
     assert config is None and problems[0].place.startswith("line ")
     assert main(["check-config", str(bad)]) == 1
+
+
+def test_the_quality_settings_name_known_roles(sample) -> None:  # type: ignore[no-untyped-def]
+    from handlers.config.rules import check
+
+    bad = sample.model_copy(
+        update={
+            "quality": sample.quality.model_copy(update={"role": "auditor"}),
+            "knowledge": sample.knowledge.model_copy(update={"reviewer": "librarian"}),
+        }
+    )
+    found = [str(p) for p in check(bad)]
+    assert "error: quality > role: unknown role 'auditor'" in found
+    assert "error: knowledge > reviewer: unknown role 'librarian'" in found

@@ -27,7 +27,9 @@ from storage.knowledge import KnowledgeEntry
 from storage.models import Ticket
 
 log = logging.getLogger(__name__)
-LOOKBACK = dt.timedelta(days=31)  # an unanswered survey older than this is left alone
+# A reminder more than a day past its moment (the bot was down) is not sent late; this also
+# keeps each tick's read to a couple of days of resolved tickets.
+LOOKBACK = dt.timedelta(days=1)
 
 
 def _stamp(at: dt.datetime) -> str:

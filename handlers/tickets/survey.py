@@ -32,7 +32,13 @@ def message(config: TeamConfig, ticket: Ticket, reminder: bool = False) -> Messa
         Button(phrase(f"csat.button.{n}"), SCORE_ACTION, f"{ticket.key}:{n}") for n in SCORES
     )
     return Message(
-        (Text(body), Actions(buttons), Context(phrase("csat.comment_hint", t=ticket))),
+        (
+            Text(body),
+            Actions(buttons),
+            Context(
+                phrase("csat.comment_hint", t=ticket, window=config.quality.survey.change_window)
+            ),
+        ),
         phrase("csat.fallback", t=ticket),
     )
 

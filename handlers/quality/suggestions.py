@@ -30,10 +30,10 @@ def move(desk: Desk, actor: Actor, place: Place, request: SuggestMove) -> Reply:
             rows = store.suggestions(session, scope, open_only=True)
         body = render("suggestions.md", suggestions=rows, config=desk.config)
         return Reply(Message((Text(body),), phrase("suggest.list_fallback", count=len(rows))))
-    if actor.person is None or not any(
-        actor.person.holds(r) for r in desk.config.quality.suggestion_deciders
-    ):
-        raise Refused(phrase("refused.suggest_who"))
+    deciders = desk.config.quality.suggestion_deciders
+    if actor.person is None or not any(actor.person.holds(r) for r in deciders):
+        roles = [desk.config.role(r) for r in deciders]
+        raise Refused(phrase("refused.suggest_who", who=[r.name for r in roles if r]))
     with session_scope(desk.engine) as session:
         row = store.suggestion(session, scope, request.number)
         if row is None:

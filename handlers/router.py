@@ -25,15 +25,32 @@ from handlers.commands.grammar import (
     parse,
     usage,
 )
+from handlers.commands.quality import (
+    KbNew,
+    KbReview,
+    KbSearch,
+    KbShow,
+    QaCause,
+    QaCheck,
+    ReportRequest,
+    SuggestMove,
+    SuggestNew,
+)
 from handlers.desk import Desk
 from handlers.huddles import outcome as huddle_outcome
 from handlers.huddles import start as huddles
 from handlers.huddles.messages import OUTCOME_ACTION, OUTCOME_FORM
+from handlers.knowledge import entries as knowledge
+from handlers.knowledge import messages as kb_messages
+from handlers.knowledge.search import knowledge_reference
 from handlers.kpis import figures as kpis
+from handlers.quality import sample as qa_sample
+from handlers.quality import satisfaction, suggestions, weekly_report
 from handlers.raci import lookup as raci
 from handlers.raci import roster
 from handlers.tickets import queue
 from handlers.tickets import workflow as tickets
+from handlers.tickets.survey import SCORE_ACTION
 
 
 def handle_text(desk: Desk, actor: Actor, place: Place, text: str) -> Reply:
@@ -58,6 +75,12 @@ def handle_action(desk: Desk, actor: Actor, place: Place, action_id: str, value:
         return handle_text(desk, actor, place, f"huddle {value}")  # join: points to the open one
     if action_id == OUTCOME_ACTION:
         return huddle_outcome.outcome_form(desk, place, value)
+    try:
+        quality = _quality_action(desk, actor, place, action_id, value)
+    except Refused as exc:
+        return refusal(Md(exc.reason))
+    if quality is not None:
+        return quality
     return handle_text(desk, actor, place, f"{family} {verb} {value}")
 
 
@@ -69,6 +92,8 @@ def handle_form(
             return huddle_outcome.submit(desk, actor, place, values)
         except Refused as exc:
             return refusal(Md(exc.reason))
+    if form_id in (knowledge.FORM_ID, satisfaction.CAUSE_FORM):
+        return _quality_form(desk, actor, place, form_id, values)
     if form_id != "ticket.new":
         return refusal(phrase("error.unknown_form", given=form_id))
     try:
@@ -106,6 +131,11 @@ def _run(desk: Desk, actor: Actor, place: Place, request: object) -> Reply:
             return tickets.log(desk, actor, place, fields)
         case TicketVerb(verb="show", number=number):
             return tickets.show(desk, place, number)
+        case TicketVerb(verb="csat"):
+            return satisfaction.from_command(desk, actor, place, request)
+        case TicketVerb(verb="resolve", text=text) if entry := knowledge_reference(text):
+            knowledge.check_reference(desk, place.channel.scope, entry)
+            return tickets.act(desk, actor, place, request)
         case TicketVerb():
             return tickets.act(desk, actor, place, request)
         case QueueView():
@@ -120,6 +150,62 @@ def _run(desk: Desk, actor: Actor, place: Place, request: object) -> Reply:
             return huddle_outcome.end(desk, actor, place, request)
         case KpiView(period=period):
             return kpis.show(desk, place, period)  # type: ignore[arg-type]
+        case KbNew(values=None, ticket=ticket):
+            return knowledge.new_form(desk, place, ticket)
+        case KbNew(values=values) if values is not None:
+            return knowledge.submit(desk, actor, place, values, from_form=False)
+        case KbShow(number=number):
+            return knowledge.show(desk, place, number)
+        case KbSearch(text=text):
+            return knowledge.search(desk, place, text)
+        case KbReview():
+            return knowledge.review(desk, actor, place, request)
+        case SuggestNew():
+            return suggestions.add(desk, actor, place, request)
+        case SuggestMove():
+            return suggestions.move(desk, actor, place, request)
+        case QaCheck():
+            return qa_sample.record(desk, actor, place, request)
+        case QaCause():
+            return satisfaction.record_cause(desk, actor, place, request)
+        case ReportRequest(verb="submit", text=text):
+            return weekly_report.submit(desk, actor, place, text)
+        case ReportRequest():
+            return weekly_report.show(desk, actor, place)
         case HelpRequest(topic=topic):
             return Reply(_text(render("help.md", topic=topic)))
     raise AssertionError(f"unhandled request {request!r}")
+
+
+def _quality_action(
+    desk: Desk, actor: Actor, place: Place, action_id: str, value: str
+) -> Reply | None:
+    """Presses on the survey, the review request, the QA sample and the low-score ping."""
+    if action_id == SCORE_ACTION:
+        return satisfaction.from_button(desk, actor, place, value)
+    if action_id in (qa_sample.PASS_ACTION, qa_sample.FAIL_ACTION):
+        return qa_sample.from_button(desk, actor, place, action_id == qa_sample.PASS_ACTION, value)
+    if action_id == weekly_report.SUBMIT_ACTION:
+        return weekly_report.submit(desk, actor, place, "")
+    if action_id == satisfaction.CAUSE_ACTION:
+        return satisfaction.cause_form(desk, value)
+    if action_id == kb_messages.APPROVE_ACTION:
+        return handle_text(desk, actor, place, f"kb approve {value}")
+    if action_id == kb_messages.RETURN_ACTION:
+        # returning needs a comment: answer with the command to type
+        return Reply(
+            _text(phrase("action.needs_text", verb="return", key=value, usage=usage("kb.return")))
+        )
+    return None
+
+
+def _quality_form(
+    desk: Desk, actor: Actor, place: Place, form_id: str, values: dict[str, str]
+) -> Reply:
+    try:
+        if form_id == knowledge.FORM_ID:
+            return knowledge.submit(desk, actor, place, values, from_form=True)
+        text = f"ticket qa {values.get('ticket', '')} cause {values.get('cause', '')}"
+        return handle_text(desk, actor, place, text)
+    except Refused as exc:
+        return refusal(Md(exc.reason))

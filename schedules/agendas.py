@@ -14,6 +14,7 @@ from handlers.kpis import figures as kpis
 from handlers.tickets import clocks
 from schedules.common import holders, local, message
 from schedules.fire import Fire
+from storage import quality as quality_store
 from storage import reports
 
 
@@ -29,7 +30,11 @@ def meeting(
         window = kpis.period_window(config, "week", at)
         context = {"k": kpis.report(desk, scope, window, session)}
     elif m.figures == "month":
-        context = {"k": kpis.report(desk, scope, kpis.previous_month(config, at), session)}
+        context = {
+            "k": kpis.report(desk, scope, kpis.previous_month(config, at), session),
+            # the open improvement suggestions are an item of the month's planning
+            "suggestions": quality_store.suggestions(session, scope, end=at, open_only=True),
+        }
     body = render(
         "meeting.md",
         meeting=m,

@@ -1,7 +1,8 @@
 """The team's scheduled jobs, from its configuration: meetings, reminders, the digest.
 
 Job ids: each meeting's id (`standup`, `weekly_review`, `monthly_planning` in the sample),
-`queue_reminder`, `l2_weekly_report`, `manager_digest`. A meeting's kind follows the live
+`queue_reminder`, `l2_weekly_report` (missing reports at the deadline), `l2_report_reminder`,
+`manager_digest`, `qa_sample`, `quality_report`. A meeting's kind follows the live
 figures its agenda carries (`figures: yesterday|week|month`), so a team may rename or add
 meetings.
 """
@@ -18,8 +19,10 @@ from handlers.chat.model import Post
 from handlers.chat.texts import phrase
 from handlers.config.team import Meeting, TeamConfig, TeamInfo
 from handlers.desk import Desk
-from schedules import agendas, reminders
+from schedules import agendas, l2_reports, reminders
 from schedules.fire import Fire
+from schedules.qa_sample import qa_sample
+from schedules.quality_report import quality_report
 from schedules.triggers import trigger_for
 
 MEETING_KINDS = {"yesterday": "standup", "week": "weekly_review", "month": "monthly_planning"}
@@ -29,7 +32,10 @@ JOB_KINDS = (
     "monthly_planning",
     "queue_reminder",
     "l2_weekly_report",
+    "l2_report_reminder",
     "manager_digest",
+    "qa_sample",
+    "quality_report",
 )
 
 
@@ -64,7 +70,14 @@ def jobs_for(config: TeamConfig) -> list[Job]:
             "l2_weekly_report",
             (s.l2_weekly_report.when,),
             s.l2_weekly_report.enabled,
-            reminders.weekly_report,
+            l2_reports.missing,
+        ),
+        _job(
+            team,
+            "l2_report_reminder",
+            (s.l2_weekly_report.remind,),
+            s.l2_weekly_report.enabled,
+            l2_reports.reminder,
         ),
         _job(
             team,
@@ -72,6 +85,20 @@ def jobs_for(config: TeamConfig) -> list[Job]:
             (s.manager_digest.when,),
             s.manager_digest.enabled,
             agendas.digest,
+        ),
+        _job(
+            team,
+            "qa_sample",
+            (config.quality.sample.when,),
+            config.quality.sample.enabled,
+            qa_sample,
+        ),
+        _job(
+            team,
+            "quality_report",
+            (config.quality.monthly_report.when,),
+            config.quality.monthly_report.enabled,
+            quality_report,
         ),
     ]
 

@@ -1,4 +1,4 @@
-"""Reminders: the unassigned queue at 09:00/14:00/17:00, and Friday's weekly L2 report."""
+"""Reminders: the unassigned queue at 09:00/14:00/17:00 (the weekly L2 report: `l2_reports`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from sqlmodel import Session
 from handlers.chat.model import Context, Message, Post, Target, Text
 from handlers.chat.texts import phrase, render
 from handlers.desk import Desk
-from handlers.kpis import figures as kpis
 from handlers.tickets import queue
-from schedules.common import everyone, local, on_duty_l1
+from schedules.common import local, on_duty_l1
 from schedules.fire import Fire
 from storage import reports
 from storage import tickets as repo
@@ -44,32 +43,4 @@ def queue_reminder(desk: Desk, session: Session, scope: str, fire: Fire) -> list
         count=min(waiting, queue.LIMIT),
         more=waiting > queue.LIMIT,
     )
-    return [Post(Target("channel", "queue"), Message(tuple(blocks), fallback))]
-
-
-def weekly_report(desk: Desk, session: Session, scope: str, fire: Fire) -> list[Post]:
-    """Friday 17:00: the L2 experts file the weekly complex-problem report to the team lead;
-    the week's dispatched tickets are listed to write it from."""
-    at, late = fire.at, fire.late
-    config = desk.config
-    settings = config.schedules.l2_weekly_report
-    window = kpis.period_window(config, "week", at)
-    tickets = reports.window_tickets(session, scope, window.start, window.end)
-    dispatched = [
-        t for t in tickets if t.dispatched_at is not None and window.start <= t.dispatched_at < at
-    ]
-    leads = everyone(config, settings.report_to)
-    body = render(
-        "l2_report.md",
-        at=local(config, at),
-        experts=everyone(config, settings.experts),
-        leads=leads,
-        tickets=dispatched,
-        config=config,
-    )
-    blocks: list = [Text(body)]
-    if late:
-        blocks.append(Context(phrase("schedule.late", due=local(config, at))))
-    lead = ", ".join(p.name for p in leads)
-    fallback = phrase("l2_report.fallback", lead=lead)
     return [Post(Target("channel", "queue"), Message(tuple(blocks), fallback))]

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from handlers.desk import Desk
 from schedules.huddle_timer import HUDDLES
+from schedules.quality_timers import KNOWLEDGE_REVIEW, SURVEY_REMINDERS
 from schedules.response_clocks import RESPONSE_CLOCKS
 
 
@@ -32,3 +33,5 @@ class Timer(Protocol):
 TIMERS: list[Timer] = []
 TIMERS.append(HUDDLES)
 TIMERS.append(RESPONSE_CLOCKS)
+TIMERS.append(SURVEY_REMINDERS)
+TIMERS.append(KNOWLEDGE_REVIEW)

@@ -188,14 +188,44 @@ def test_kpi_command_shows_the_same_table_to_anyone(week: Week) -> None:
     assert not bad.ok and "`year` is not a period" in bad.message.fallback
 
 
-def test_l2_weekly_report_reminder_lists_the_weeks_dispatches(week: Week) -> None:
-    week.until("2026-11-27T17:01")
-    reminder = week.post("Weekly complex-problem report")
-    assert reminder[0].startswith(
-        "Weekly complex-problem report @Raj Patel, @Kim Park, @Dana Li, @Omar Haddad, "
-        "@Sofia Rossi: please file this week's report to Mei Chen by 17:00 today"
-    )
-    assert reminder[reminder.index("Dispatched to L2 this week (2)") + 1 :] == [
-        "- T-2 P2 #network Core switch · resolved · root cause: bad optic",
-        "- T-4 P2 #application ERP login fails · dispatched · root cause: expired SSO certificate",
+def _dm(week: Week, person: str, start: str) -> list[list[str]]:
+    return [
+        lines(week.desk, m)
+        for t, m in posts(week.desk.engine)
+        if t["kind"] == "person"
+        and t["name"] == person
+        and lines(week.desk, m)[0].startswith(start)
     ]
+
+
+def test_l2_weekly_report_is_pre_filled_filed_and_missing_ones_listed(week: Week) -> None:
+    week.until("2026-11-27T15:01")
+    [raj] = _dm(week, "raj", "Your weekly complex-problem report")
+    assert "Dispatched to you this week (1)" in raj
+    assert (
+        "- T-2 P2 #network Core switch · resolved · root cause: bad optic"
+        " · resolution: optic replaced" in raj
+    )
+    [omar] = _dm(week, "omar", "Your weekly complex-problem report")
+    assert any(line.startswith("- T-4 P2 #application ERP login fails") for line in omar)
+    assert _dm(week, "mei", "Your weekly") == []  # the team lead files none
+
+    filed = router.handle_text(
+        week.desk, actor_of(week.desk.config, "raj"), PLACE, "/report submit spare optics on site"
+    )
+    assert filed.ok and "Mei Chen" in filed.message.fallback
+    [report] = _dm(week, "mei", "Weekly complex-problem report from Raj Patel")
+    assert "Improvement suggestions: spare optics on site" in report
+    again = router.handle_action(
+        week.desk, actor_of(week.desk.config, "raj"), PLACE, "report.submit", ""
+    )
+    assert not again.ok and "already" in again.message.fallback
+    l1 = router.handle_text(week.desk, actor_of(week.desk.config, "sam"), PLACE, "/report")
+    assert not l1.ok
+
+    week.until("2026-11-27T17:01")
+    [missing] = _dm(week, "mei", "Weekly complex-problem reports")
+    assert missing[0] == (
+        "Weekly complex-problem reports for the week of 23 Nov: missing from @Kim Park,"
+        " @Dana Li, @Omar Haddad, @Sofia Rossi (filed: Raj Patel)."
+    )

@@ -139,3 +139,16 @@ def test_grace_minutes_zero_is_valid_and_a_negative_grace_is_an_error_with_its_p
     data["schedules"]["grace_minutes"] = -5
     assert main(["check-config", str(write(tmp_path, data))]) == 1
     assert "schedules > grace_minutes" in capsys.readouterr().out
+
+def test_the_quality_settings_name_known_roles(sample) -> None:  # type: ignore[no-untyped-def]
+    from handlers.config.rules import check
+
+    bad = sample.model_copy(
+        update={
+            "quality": sample.quality.model_copy(update={"role": "auditor"}),
+            "knowledge": sample.knowledge.model_copy(update={"reviewer": "librarian"}),
+        }
+    )
+    found = [str(p) for p in check(bad)]
+    assert "error: quality > role: unknown role 'auditor'" in found
+    assert "error: knowledge > reviewer: unknown role 'librarian'" in found

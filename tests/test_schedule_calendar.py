@@ -89,13 +89,19 @@ def test_sample_defaults_are_the_seeds(sample: TeamConfig) -> None:
         "monthly_planning",
         "queue_reminder",
         "l2_weekly_report",
+        "l2_report_reminder",
         "manager_digest",
+        "qa_sample",
+        "quality_report",
     }
     assert jobs["queue_reminder"].whens == ("09:00", "14:00", "17:00")
     assert jobs["standup"].whens == ("09:30",)
     assert jobs["weekly_review"].whens == ("fri 15:00",)
     assert jobs["monthly_planning"].whens == ("first-working-day 10:00",)
     assert jobs["l2_weekly_report"].whens == ("fri 17:00",)
+    assert jobs["l2_report_reminder"].whens == ("fri 15:00",)
+    assert jobs["qa_sample"].whens == ("09:30",)
+    assert jobs["quality_report"].whens == ("first-working-day 09:00",)
     assert jobs["manager_digest"].whens == ("18:00",)
     assert sample.schedules.grace_minutes == 60
     # and with no `schedules:` section at all, the same defaults

@@ -85,6 +85,7 @@ def test_a_restart_within_the_grace_window_runs_missed_fires_late_and_says_so(
         ("manager_digest", "skipped"),  # Monday 18:00: more than an hour ago
         ("queue_reminder", "late"),  # 09:00
         ("standup", "late"),  # 09:30
+        ("qa_sample", "late"),  # 09:30 (nothing finished on Monday: it posts nothing)
     ]
     messages = [m for _, m in posts(desk.engine)]
     late = [text_of(m) for m in messages if "Posted late" in text_of(m)]
@@ -108,6 +109,7 @@ def test_fires_missed_beyond_the_grace_window_are_recorded_as_skipped(
         ("manager_digest", "2026-11-23 10:00", "skipped"),
         ("queue_reminder", "2026-11-24 01:00", "skipped"),
         ("standup", "2026-11-24 01:30", "skipped"),
+        ("qa_sample", "2026-11-24 01:30", "skipped"),
     ]
 
 
@@ -152,6 +154,8 @@ def test_two_schedulers_on_one_database_post_each_fire_once(
         [
             ("queue_reminder", "2026-11-27 01:00"),
             ("standup", "2026-11-27 01:30"),
+            ("qa_sample", "2026-11-27 01:30"),
+            ("l2_report_reminder", "2026-11-27 07:00"),
             ("queue_reminder", "2026-11-27 06:00"),
             ("weekly_review", "2026-11-27 07:00"),
             ("queue_reminder", "2026-11-27 09:00"),
@@ -159,7 +163,7 @@ def test_two_schedulers_on_one_database_post_each_fire_once(
             ("manager_digest", "2026-11-27 10:00"),
         ]
     )
-    assert len(posts(engine)) == 7
+    assert len(posts(engine)) == 7 + 5  # and each of the five L2 experts gets their report
 
 
 def test_a_claim_rolled_back_by_a_crash_is_taken_over(desk: Desk, clock: ManualClock) -> None:
@@ -223,7 +227,8 @@ def test_schedule_run_posts_now_and_a_turned_off_job_does_not_fire(
     desk = Desk(off, engine, clock)
     scheduler = Scheduler(desk, [CONSOLE], timers=[])
     list(scheduler.walk(clock.now(), at(off, "2026-11-23T10:00"), clock.set))
-    assert [job for job, _, _ in fire_rows(engine)] == []  # 09:00 was START itself; 09:30 off
+    # 09:00 was START itself; the 09:30 standup is off (the QA sample is not a meeting)
+    assert [job for job, _, _ in fire_rows(engine)] == ["qa_sample"]
     outcomes = scheduler.run_now("standup")
     assert [(o.job, o.status, o.posts) for o in outcomes] == [("standup", "manual", 1)]
     assert "Daily standup" in text_of(posts(engine)[-1][1])

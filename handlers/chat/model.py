@@ -182,6 +182,11 @@ class Message:
         return _MESSAGE.validate_python(data)
 
 
+def text_message(markdown: str) -> Message:
+    """A message that is one piece of Markdown, which is also its fallback."""
+    return Message((Text(markdown),), markdown)
+
+
 # Blocks carry a `type` tag, so pydantic can rebuild the tree from JSON (and fast).
 _MESSAGE: TypeAdapter[Message] = TypeAdapter(Message)
 

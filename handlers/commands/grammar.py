@@ -19,10 +19,29 @@ from handlers.commands.fields import (
     unfit_character,
     validate,
 )
+from handlers.commands.quality import (
+    QUALITY_COMMANDS,
+    QualityParseError,
+    QualityRequest,
+    parse_qa,
+    parse_quality,
+)
 from handlers.config.team import PRIORITIES, Person, TeamConfig
 
-TICKET_VERBS = ("new", "show", "take", "note", "dispatch", "rca", "resolve", "close", "reopen")
-COMMANDS = ("ticket", "queue", "raci", "roster", "huddle", "kpi", "help")
+TICKET_VERBS = (
+    "new",
+    "show",
+    "take",
+    "note",
+    "dispatch",
+    "rca",
+    "resolve",
+    "close",
+    "reopen",
+    "csat",
+    "qa",
+)
+COMMANDS = ("ticket", "queue", "raci", "roster", "huddle", "kpi", "help", *QUALITY_COMMANDS)
 KPI_PERIODS = ("day", "week", "month")
 _TICKET_ID = re.compile(r"^(?:t-?)?(\d{1,9})$", re.IGNORECASE)
 _CATEGORY_TAG = re.compile(r"^#([A-Za-z][\w-]*)$")
@@ -40,7 +59,7 @@ _SECTION_NAMES = {
     "links": "links",
 }
 # Words after the id that a verb needs; a missing one is bad input.
-_NEEDS_TEXT = {"note": "note_text", "rca": "root_cause", "resolve": "resolution"}
+_NEEDS_TEXT = {"note": "note_text", "rca": "root_cause", "resolve": "resolution", "csat": "score"}
 
 
 @dataclass(frozen=True)
@@ -105,6 +124,7 @@ Request = (
     | HuddleEnd
     | KpiView
     | HelpRequest
+    | QualityRequest
 )
 
 
@@ -143,6 +163,11 @@ def parse(text: str, config: TeamConfig) -> Request:
         return _kpi(rest)
     if command == "help":
         return HelpRequest(rest.lower().removeprefix("/"))
+    if command in QUALITY_COMMANDS:
+        try:
+            return parse_quality(command, rest)
+        except QualityParseError as exc:
+            raise ParseError(exc.reason, usage(exc.usage_key)) from exc
     raise ParseError(phrase("error.unknown_command", given=command, known=COMMANDS), usage("help"))
 
 
@@ -237,6 +262,11 @@ def _ticket(rest: str, config: TeamConfig) -> Request:
         )
     if verb == "new":
         return TicketNew(_new_fields(tail, config) if tail else None)
+    if verb == "qa":
+        try:
+            return parse_qa(tail, config.quality.sample.checks)
+        except QualityParseError as exc:
+            raise ParseError(exc.reason, usage(exc.usage_key)) from exc
     parts = tail.split(None, 1)
     if not parts:
         raise ParseError(phrase("error.missing_id"), usage(f"ticket.{verb}"))

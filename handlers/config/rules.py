@@ -133,7 +133,14 @@ def _references(config: TeamConfig) -> list[Problem]:
 
 
 # Job ids of `schedules`; a meeting id is a job id too, so it must not reuse one of these.
-SCHEDULE_JOBS = ("queue_reminder", "l2_weekly_report", "manager_digest")
+SCHEDULE_JOBS = (
+    "queue_reminder",
+    "l2_weekly_report",
+    "l2_report_reminder",
+    "manager_digest",
+    "qa_sample",
+    "quality_report",
+)
 
 
 def _schedules(config: TeamConfig) -> list[Problem]:
@@ -163,6 +170,14 @@ def _schedules(config: TeamConfig) -> list[Problem]:
         "schedules > l2_weekly_report > report_to": (s.l2_weekly_report.report_to,),
         "schedules > clocks > breach": s.clocks.breach,
         "schedules > clocks > root_cause": s.clocks.root_cause,
+        "quality > role": (config.quality.role,),
+        "quality > suggestion_deciders": config.quality.suggestion_deciders,
+        "quality > monthly_report": (
+            config.quality.monthly_report.l1,
+            config.quality.monthly_report.l2,
+        ),
+        "knowledge > reviewer": (config.knowledge.reviewer,),
+        "knowledge > escalate_to": (config.knowledge.escalate_to,),
     }
     for place, role_ids in named.items():
         found += [_error(place, f"unknown role {r!r}") for r in role_ids if r not in roles]

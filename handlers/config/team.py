@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from handlers.config.quality import Knowledge, Quality
 from handlers.config.when import WhenText
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
@@ -193,6 +194,11 @@ class KpiTargets(Strict):
     answered_within_first_response: float = 1.0
     l2_root_cause_in_time: float = 1.0
     dispatched_share_max: float = 0.30
+    # the quality half of the handbook (seed 003 §1.2)
+    knowledge_reuse: float = 0.60
+    knowledge_entries_per_month: int = 20
+    suggestions_per_month: int = 5
+    qa_pass_rate: float = 0.95  # per check; seed 003's description-accuracy target
 
 
 class Meeting(Strict):
@@ -221,7 +227,8 @@ class QueueReminders(Strict):
 class WeeklyReportReminder(Strict):
     """L2 experts file the weekly complex-problem report to the team lead (seed 003 §2.1.3)."""
 
-    when: WhenText = "fri 17:00"
+    when: WhenText = "fri 17:00"  # the deadline: missing reports are listed to the team lead
+    remind: WhenText = "fri 15:00"  # each expert gets their pre-filled report to file
     enabled: bool = True
     experts: Id = "l2"  # the role reminded
     report_to: Id = "team_lead"  # the role the report goes to
@@ -295,6 +302,8 @@ class TeamConfig(Strict):
     meetings: tuple[Meeting, ...] = ()
     huddles: Huddles = Huddles()
     schedules: Schedules = Schedules()
+    quality: Quality = Quality()
+    knowledge: Knowledge = Knowledge()
 
     # -- look-ups used across the core -------------------------------------------------
 

@@ -19,7 +19,7 @@ Every figure reads ticket fields (not what the bot happened to post), with the c
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from sqlmodel import Session
@@ -29,6 +29,9 @@ from handlers.chat.texts import phrase, render
 from handlers.config.team import TeamConfig
 from handlers.config.workdays import calendar, local_day_bounds
 from handlers.desk import Desk
+from handlers.quality import figures as quality
+from handlers.quality.figures import QualityFigures
+from handlers.quality.figures import Ratio as Share
 from handlers.tickets import clocks
 from storage import reports
 from storage.db import session_scope
@@ -46,16 +49,6 @@ class Window:
     end: dt.datetime
     first_day: dt.date  # local dates, for headings
     last_day: dt.date
-
-
-@dataclass(frozen=True)
-class Share:
-    hits: int
-    total: int
-
-    @property
-    def value(self) -> float | None:
-        return self.hits / self.total if self.total else None
 
 
 @dataclass(frozen=True)
@@ -80,6 +73,7 @@ class Kpis:
     breaches: tuple[Breach, ...]
     satisfaction: Share | None = None
     on_target: dict[str, bool | None] = field(default_factory=dict)
+    quality: QualityFigures | None = None  # satisfaction, knowledge, suggestions, QA
 
 
 # -- windows -------------------------------------------------------------------------------
@@ -124,10 +118,12 @@ def report(desk: Desk, scope: str, window: Window, session: Session | None = Non
     """The KPIs of a scope's tickets in the window (read in `session` when given)."""
     if session is None:
         with session_scope(desk.engine) as own:
-            tickets = reports.window_tickets(own, scope, window.start, window.end)
-    else:
-        tickets = reports.window_tickets(session, scope, window.start, window.end)
-    return compute(desk.config, tickets, window)
+            return report(desk, scope, window, own)
+    tickets = reports.window_tickets(session, scope, window.start, window.end)
+    k = compute(desk.config, tickets, window)
+    resolved = [t for t in tickets if t.resolved_at and window.start <= t.resolved_at < window.end]
+    q = quality.figures(desk.config, session, scope, window.start, window.end, resolved)
+    return replace(k, quality=q, on_target={**k.on_target, **q.on_target})
 
 
 def compute(config: TeamConfig, tickets: list[Ticket], window: Window) -> Kpis:

@@ -10,6 +10,7 @@ from handlers.chat.texts import escape_md, name, phrase, render
 from handlers.commands.fields import missing_key_fields
 from handlers.config.team import Person, TeamConfig
 from handlers.tickets.lifecycle import OPEN_STATES
+from storage.knowledge import KnowledgeEntry
 from storage.models import Ticket, TicketEvent
 
 # Which buttons a card offers in each status.
@@ -51,10 +52,16 @@ def _or_none(raw: str | None, empty: str) -> str:
     return escape_md(raw) if raw else phrase(empty)
 
 
-def card(config: TeamConfig, ticket: Ticket, notify: Sequence[Person] = ()) -> Message:
+def card(
+    config: TeamConfig,
+    ticket: Ticket,
+    notify: Sequence[Person] = (),
+    suggestions: Sequence[KnowledgeEntry] = (),
+) -> Message:
     """The ticket as posted in the queue channel, with its action buttons.
 
     `notify`: people to ping with the first post (edits of the card do not ping again).
+    `suggestions`: published knowledge entries that match it ("Might help: KB-12 ...").
     """
     blocks: list = [
         Header(phrase("card.header", t=ticket)),
@@ -67,6 +74,8 @@ def card(config: TeamConfig, ticket: Ticket, notify: Sequence[Person] = ()) -> M
         blocks.append(
             Context(phrase("card.missing", fields=[phrase(f"field.{m}") for m in missing]))
         )
+    if suggestions:
+        blocks.append(Context(phrase("card.might_help", entries=suggestions)))
     if notify:
         blocks.append(Context(phrase("card.notify", people=notify)))
     buttons = tuple(

@@ -18,8 +18,9 @@ from handlers.commands.fields import NewTicket
 from handlers.commands.grammar import TicketVerb
 from handlers.config.team import Person
 from handlers.desk import Desk
+from handlers.knowledge.search import knowledge_reference, might_help
 from handlers.raci.tagging import responsible, tag
-from handlers.tickets import cards, lifecycle, permissions
+from handlers.tickets import cards, lifecycle, permissions, survey
 from storage import tickets as repo
 from storage.db import session_scope
 from storage.models import Ticket
@@ -78,7 +79,12 @@ def log(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Reply:
             scope,
             Post(
                 Target("channel", "queue"),
-                cards.card(desk.config, ticket, notify=_intake_people(desk, actor, ticket)),
+                cards.card(
+                    desk.config,
+                    ticket,
+                    notify=_intake_people(desk, actor, ticket),
+                    suggestions=might_help(desk.config, session, ticket),
+                ),
                 card_key(ticket),
             ),
         )
@@ -131,7 +137,7 @@ def act(desk: Desk, actor: Actor, place: Place, request: TicketVerb) -> Reply:
         event_id = repo.record(
             session, ticket, actor.key, request.verb, now, status=status, **detail
         )
-        card = cards.card(desk.config, ticket)
+        card = cards.card(desk.config, ticket, suggestions=might_help(desk.config, session, ticket))
         platform = actor.ref.platform
         desk.post(
             session,
@@ -225,7 +231,12 @@ def _resolve(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetim
     t.resolution = r.text
     t.resolved_at = now
     post = _in_thread(t, phrase("post.resolved", t=t, actor=actor.name), f"{t.key}:resolve")
-    return [post], {"resolution": r.text}, phrase("done.resolve", t=t)
+    detail: dict[str, object] = {"resolution": r.text}
+    entry = knowledge_reference(r.text)
+    if entry is not None:
+        detail["knowledge"] = entry  # a reuse of that entry (the knowledge-reuse KPI)
+    asked = survey.ask(desk.config, t)
+    return [post, *([asked] if asked else [])], detail, phrase("done.resolve", t=t)
 
 
 def _close(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:

@@ -1,0 +1,295 @@
+"""Quality records: satisfaction scores, QA check results, improvement suggestions.
+
+A score belongs to one resolution of a ticket (`resolved_at`): a ticket reopened and resolved
+again is asked again, and the unique key keeps one answer per resolution.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import JSON, Index, UniqueConstraint, and_, or_
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from storage.models import Ticket, TicketEvent, _when
+from storage.tickets import _insert, next_number
+
+
+class SatisfactionScore(SQLModel, table=True):
+    __tablename__ = "satisfaction_score"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "resolved_at", name="uq_satisfaction_resolution"),
+        Index("ix_satisfaction_scope_resolved", "scope", "resolved_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    scope: str = Field(max_length=200)
+    resolved_at: dt.datetime = _when(nullable=False)  # which resolution was scored
+    score: int
+    comment: str = ""
+    given_by: str = Field(max_length=200)  # actor key: the reporter, or who phoned them
+    via: str = Field(max_length=20)  # chat (the survey) or phone (`/ticket csat`)
+    answered_at: dt.datetime = _when(nullable=False)  # first answer: the change window
+    updated_at: dt.datetime = _when(nullable=False)
+
+
+class QaResult(SQLModel, table=True):
+    """One QA check of one ticket: pass or fail, with an optional note; the last word wins."""
+
+    __tablename__ = "qa_result"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "check", name="uq_qa_result"),
+        Index("ix_qa_result_scope_at", "scope", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    scope: str = Field(max_length=200)
+    check: str = Field(max_length=64)
+    passed: bool
+    note: str = ""
+    by: str = Field(max_length=200)
+    at: dt.datetime = _when(nullable=False)
+
+
+class Suggestion(SQLModel, table=True):
+    """A process-improvement suggestion (seed 003: at least five a month)."""
+
+    __tablename__ = "suggestion"
+    __table_args__ = (
+        UniqueConstraint("scope", "number", name="uq_suggestion_scope_number"),
+        Index("ix_suggestion_scope_created", "scope", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=200)
+    number: int
+    text: str
+    author: str = Field(max_length=200)
+    status: str = Field(default="new", max_length=20)  # new, accepted, done
+    created_at: dt.datetime = _when(nullable=False)
+    updated_at: dt.datetime = _when(nullable=False)
+
+    @property
+    def key(self) -> str:
+        return f"S-{self.number}"
+
+
+# -- satisfaction ----------------------------------------------------------------------
+
+
+def score_of(
+    session: Session, ticket_id: int, resolved_at: dt.datetime
+) -> SatisfactionScore | None:
+    query = select(SatisfactionScore).where(
+        SatisfactionScore.ticket_id == ticket_id, SatisfactionScore.resolved_at == resolved_at
+    )
+    return session.exec(query.with_for_update()).first()
+
+
+def scores_between(
+    session: Session, scope: str, start: dt.datetime, end: dt.datetime
+) -> list[SatisfactionScore]:
+    """Scores of the resolutions that fell in [start, end)."""
+    query = select(SatisfactionScore).where(
+        SatisfactionScore.scope == scope,
+        SatisfactionScore.resolved_at >= start,
+        SatisfactionScore.resolved_at < end,
+    )
+    return list(session.exec(query))
+
+
+def scored(
+    session: Session, pairs: Iterable[tuple[int, dt.datetime]]
+) -> set[tuple[int, dt.datetime]]:
+    """Which (ticket id, resolution) pairs have a score."""
+    wanted = list(pairs)
+    if not wanted:
+        return set()
+    ids = {ticket_id for ticket_id, _ in wanted}
+    query = select(SatisfactionScore.ticket_id, SatisfactionScore.resolved_at).where(
+        col(SatisfactionScore.ticket_id).in_(ids)
+    )
+    return {(t, r) for t, r in session.exec(query)}
+
+
+# -- QA checks -------------------------------------------------------------------------
+
+
+def save_check(
+    session: Session,
+    ticket_id: int,
+    scope: str,
+    check: str,
+    passed: bool,
+    note: str,
+    by: str,
+    at: dt.datetime,
+) -> None:
+    """Record a check; checking again replaces the earlier result (one row per check)."""
+    values = {
+        "ticket_id": ticket_id,
+        "scope": scope,
+        "check": check,
+        "passed": passed,
+        "note": note,
+        "by": by,
+        "at": at,
+    }
+    stmt = (
+        _insert(session, QaResult)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=["ticket_id", "check"],
+            set_={k: values[k] for k in ("passed", "note", "by", "at")},
+        )
+    )
+    session.execute(stmt)
+
+
+def checks_between(
+    session: Session, scope: str, start: dt.datetime, end: dt.datetime
+) -> list[QaResult]:
+    query = select(QaResult).where(QaResult.scope == scope, QaResult.at >= start, QaResult.at < end)
+    return list(session.exec(query))
+
+
+# -- suggestions -----------------------------------------------------------------------
+
+
+def add_suggestion(
+    session: Session, scope: str, text: str, author: str, at: dt.datetime
+) -> Suggestion:
+    # numbered by the ticket counter under a scope of their own: race-free on every backend
+    number = next_number(session, f"{scope}#suggestion")
+    row = Suggestion(
+        scope=scope,
+        number=number,
+        text=text,
+        author=author,
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def suggestion(session: Session, scope: str, number: int) -> Suggestion | None:
+    query = select(Suggestion).where(Suggestion.scope == scope, Suggestion.number == number)
+    return session.exec(query.with_for_update()).first()
+
+
+def suggestions(
+    session: Session,
+    scope: str,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    open_only: bool = False,
+) -> list[Suggestion]:
+    query = select(Suggestion).where(Suggestion.scope == scope)
+    if start is not None:
+        query = query.where(Suggestion.created_at >= start)
+    if end is not None:
+        query = query.where(Suggestion.created_at < end)
+    if open_only:
+        query = query.where(Suggestion.status != "done")
+    return list(session.exec(query.order_by(col(Suggestion.number))))
+
+
+def resolved_since(session: Session, since: dt.datetime) -> list[Ticket]:
+    """Tickets of every scope resolved (and not reopened) since a moment: the survey reminders."""
+    query = select(Ticket).where(
+        col(Ticket.resolved_at).is_not(None),
+        col(Ticket.resolved_at) >= since,
+        col(Ticket.status).in_(("resolved", "closed")),
+    )
+    return list(session.exec(query.order_by(col(Ticket.resolved_at), col(Ticket.id))))
+
+
+def finished_between(
+    session: Session, scope: str, start: dt.datetime, end: dt.datetime
+) -> list[Ticket]:
+    """Tickets resolved or closed in [start, end): the QA sample's pool."""
+    query = select(Ticket).where(
+        Ticket.scope == scope,
+        or_(
+            and_(col(Ticket.resolved_at) >= start, col(Ticket.resolved_at) < end),
+            and_(col(Ticket.closed_at) >= start, col(Ticket.closed_at) < end),
+        ),
+    )
+    return list(session.exec(query.order_by(col(Ticket.number))))
+
+
+def low_scored(session: Session, ticket_ids: Iterable[int], at_most: int) -> set[int]:
+    ids = list(ticket_ids)
+    if not ids:
+        return set()
+    query = select(SatisfactionScore.ticket_id).where(
+        col(SatisfactionScore.ticket_id).in_(ids), SatisfactionScore.score <= at_most
+    )
+    return set(session.exec(query))
+
+
+def reused_entries(session: Session, ticket_ids: Iterable[int]) -> dict[int, int]:
+    """Per ticket, the knowledge entry its latest resolution named, when it named one."""
+    ids = list(ticket_ids)
+    if not ids:
+        return {}
+    query = (
+        select(TicketEvent)
+        .where(col(TicketEvent.ticket_id).in_(ids), TicketEvent.kind == "resolve")
+        .order_by(col(TicketEvent.id))
+    )
+    latest = {event.ticket_id: event.detail for event in session.exec(query)}
+    return {t: int(d["knowledge"]) for t, d in latest.items() if d.get("knowledge")}
+
+
+class WeeklyReport(SQLModel, table=True):
+    """An L2 expert's weekly complex-problem report, filed once per week (seed 003 §2.1.3)."""
+
+    __tablename__ = "weekly_report"
+    __table_args__ = (UniqueConstraint("scope", "person", "week", name="uq_weekly_report"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=200)
+    person: str = Field(max_length=200)
+    week: dt.date  # the Monday of the week reported on
+    tickets: list[int] = Field(default_factory=list, sa_type=JSON)  # ticket numbers covered
+    suggestions: str = ""
+    filed_at: dt.datetime = _when(nullable=False)
+
+
+def file_report(session: Session, row: WeeklyReport) -> bool:
+    """Insert a report; False when that person already filed for that week."""
+    values = row.model_dump(exclude={"id"})
+    stmt = (
+        _insert(session, WeeklyReport)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["scope", "person", "week"])
+        .returning(WeeklyReport.id)
+    )
+    return session.execute(stmt).first() is not None
+
+
+def filed(session: Session, scope: str, week: dt.date) -> set[str]:
+    query = select(WeeklyReport.person).where(
+        WeeklyReport.scope == scope, WeeklyReport.week == week
+    )
+    return set(session.exec(query))
+
+
+def dispatched_since(session: Session, scope: str, since: dt.datetime) -> list[Ticket]:
+    """Tickets dispatched at or after a moment, and open ones dispatched before it: what an
+    L2 report covers (the week's work, and what is still overdue from earlier weeks)."""
+    query = select(Ticket).where(
+        Ticket.scope == scope,
+        col(Ticket.dispatched_at).is_not(None),
+        or_(
+            col(Ticket.dispatched_at) >= since,
+            col(Ticket.status).in_(("new", "in_progress", "dispatched")),
+        ),
+    )
+    return list(session.exec(query.order_by(col(Ticket.dispatched_at), col(Ticket.number))))

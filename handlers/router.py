@@ -23,7 +23,6 @@ from handlers.commands.grammar import (
     TicketNew,
     TicketVerb,
     parse,
-    usage,
 )
 from handlers.desk import Desk
 from handlers.huddles import outcome as huddle_outcome
@@ -32,6 +31,7 @@ from handlers.huddles.messages import OUTCOME_ACTION, OUTCOME_FORM
 from handlers.kpis import figures as kpis
 from handlers.raci import lookup as raci
 from handlers.raci import roster
+from handlers.tickets import forms as ticket_forms
 from handlers.tickets import queue
 from handlers.tickets import workflow as tickets
 
@@ -47,13 +47,20 @@ def handle_text(desk: Desk, actor: Actor, place: Place, text: str) -> Reply:
 
 
 def handle_action(desk: Desk, actor: Actor, place: Place, action_id: str, value: str) -> Reply:
-    """A button press: `ticket.take` with value `T-3` is `/ticket take T-3`."""
+    """A button press: `ticket.take` with value `T-3` is `/ticket take T-3`; the buttons that
+    need more than a press (Resolve, Dispatch, Edit) open their form."""
     family, _, verb = action_id.partition(".")
-    if family == "ticket" and verb in ("resolve",):
-        # resolving needs a resolution: answer with the command to type (forms come later)
-        return Reply(
-            _text(phrase("action.needs_text", verb=verb, key=value, usage=usage(f"ticket.{verb}")))
-        )
+    try:
+        if family == "ticket" and verb in ticket_forms.FORM_VERBS:
+            return ticket_forms.open_form(desk, place, verb, value)
+        if action_id == "ticket.take":
+            asked = ticket_forms.confirm_take(desk, actor, place, value)
+            if asked is not None:
+                return asked
+        if action_id == ticket_forms.TAKE_OVER:
+            verb = "take"
+    except Refused as exc:
+        return refusal(Md(exc.reason))
     if family == "huddle" and verb in ("start", "join"):
         return handle_text(desk, actor, place, f"huddle {value}")  # join: points to the open one
     if action_id == OUTCOME_ACTION:
@@ -67,6 +74,11 @@ def handle_form(
     if form_id == OUTCOME_FORM:
         try:
             return huddle_outcome.submit(desk, actor, place, values)
+        except Refused as exc:
+            return refusal(Md(exc.reason))
+    if form_id.partition(":")[0].removeprefix("ticket.") in ticket_forms.FORM_VERBS:
+        try:
+            return ticket_forms.submit(desk, actor, place, form_id, values)
         except Refused as exc:
             return refusal(Md(exc.reason))
     if form_id != "ticket.new":

@@ -12,27 +12,30 @@ from dataclasses import dataclass
 
 from handlers.chat.model import clean_input
 from handlers.chat.texts import Md, phrase
+from handlers.commands import ticket_words as words_of
 from handlers.commands.fields import FieldErrors, NewTicket, validate
-from handlers.config.team import PRIORITIES, Person, TeamConfig
+from handlers.config.team import Person, TeamConfig
 
-TICKET_VERBS = ("new", "show", "take", "note", "dispatch", "rca", "resolve", "close", "reopen")
+TICKET_VERBS = (
+    "new",
+    "show",
+    "take",
+    "assign",
+    "edit",
+    "note",
+    "dispatch",
+    "rca",
+    "resolve",
+    "close",
+    "reopen",
+)
 COMMANDS = ("ticket", "queue", "raci", "roster", "huddle", "kpi", "help")
 KPI_PERIODS = ("day", "week", "month")
 _TICKET_ID = re.compile(r"^(?:t-?)?(\d{1,9})$", re.IGNORECASE)
-_CATEGORY_TAG = re.compile(r"^#([A-Za-z][\w-]*)$")
-_MENTION = re.compile(r"^@([\w.:@-]+?)[,.;:!?]*$")
+_CATEGORY_TAG = words_of.CATEGORY_TAG
+_MENTION = words_of.MENTION
 TOPIC_MAX = 200
 OUTCOME_MAX = 2000
-_SECTION_NAMES = {
-    "desc": "description",
-    "description": "description",
-    "env": "environment",
-    "environment": "environment",
-    "tried": "tried",
-    "reporter": "reporter",
-    "link": "links",
-    "links": "links",
-}
 # Words after the id that a verb needs; a missing one is bad input.
 _NEEDS_TEXT = {"note": "note_text", "rca": "root_cause", "resolve": "resolution"}
 
@@ -48,6 +51,10 @@ class TicketVerb:
     number: int
     text: str = ""
     category: str | None = None
+    person: str | None = None  # dispatch to / assign to (a person id)
+    changes: tuple[tuple[str, str], ...] = ()  # edit: raw field values
+    reason: str = ""  # close: duplicate, cancelled, not_reproducible
+    other: int | None = None  # close duplicate: the ticket it duplicates
 
 
 @dataclass(frozen=True)
@@ -210,12 +217,7 @@ def _huddle(rest: str, config: TeamConfig) -> Request:
 
 
 def _person(config: TeamConfig, given: str) -> Person | None:
-    """A mention as the adapters leave it: `@personid`, or a platform's user id."""
-    return (
-        config.person(given.lower())
-        or config.find_person("slack", given)
-        or config.find_person("teams", given)
-    )
+    return words_of.person(config, given)
 
 
 def _ticket(rest: str, config: TeamConfig) -> Request:
@@ -236,12 +238,34 @@ def _ticket(rest: str, config: TeamConfig) -> Request:
     if not match:
         raise ParseError(phrase("error.bad_id", given=parts[0]), usage(f"ticket.{verb}"))
     text = parts[1].strip() if len(parts) > 1 else ""
-    category = None
+    number = int(match.group(1))
+
+    def fail(reason: Md) -> ParseError:
+        return ParseError(reason, usage(f"ticket.{verb}"))
+
+    if verb == "edit":
+        values, summary = words_of.fields(text, fail)
+        if summary:
+            values["summary"] = " ".join(summary)
+        if not values:
+            raise fail(phrase("error.nothing_to_edit"))
+        return TicketVerb(verb, number, changes=tuple(values.items()))
+    if verb == "close":
+        reason, other, text = words_of.close_reason(text, fail)
+        return TicketVerb(verb, number, text, reason=reason, other=other)
+    category = person = None
     if verb == "dispatch":
         category, text = _take_category(text, config, verb)
+        person, text = words_of.leading_mention(config, text, fail)
+        if category is None:  # `#category` may also follow the mention
+            category, text = _take_category(text, config, verb)
+    if verb == "assign":
+        person, text = words_of.leading_mention(config, text, fail)
+        if person is None:
+            raise fail(phrase("error.assign_whom"))
     if verb in _NEEDS_TEXT and not text:
-        raise ParseError(phrase(f"error.missing_{_NEEDS_TEXT[verb]}"), usage(f"ticket.{verb}"))
-    return TicketVerb(verb, int(match.group(1)), text, category)
+        raise fail(phrase(f"error.missing_{_NEEDS_TEXT[verb]}"))
+    return TicketVerb(verb, number, text, category, person=person)
 
 
 def _take_category(text: str, config: TeamConfig, verb: str) -> tuple[str | None, str]:
@@ -263,30 +287,12 @@ def _take_category(text: str, config: TeamConfig, verb: str) -> tuple[str | None
 
 
 def _new_fields(text: str, config: TeamConfig) -> NewTicket:
-    head, *sections = [s.strip() for s in text.split(" | ")]
-    values: dict[str, str] = {}
-    summary: list[str] = []
-    for word in head.split():
-        lower = word.lower()
-        if _CATEGORY_TAG.match(word):
-            values["category"] = lower
-        elif lower in PRIORITIES:
-            values["priority"] = lower
-        elif lower.startswith("via:"):
-            values["intake"] = lower
-        else:
-            summary.append(word)
+    def fail(reason: Md) -> ParseError:
+        return ParseError(reason, usage("ticket.new"))
+
+    values, summary = words_of.fields(text, fail)
     values["summary"] = " ".join(summary)
-    for section in sections:
-        key, sep, value = section.partition(":")
-        field_name = _SECTION_NAMES.get(key.strip().lower())
-        if not sep or field_name is None:
-            raise ParseError(
-                phrase("error.bad_section", given=section, known=sorted(set(_SECTION_NAMES))),
-                usage("ticket.new"),
-            )
-        values[field_name] = value.strip()
     try:
         return validate(values, config)
     except FieldErrors as exc:
-        raise ParseError(Md(exc.first()), usage("ticket.new")) from exc
+        raise fail(Md(exc.first())) from exc

@@ -123,7 +123,7 @@ def _references(config: TeamConfig) -> list[Problem]:
             found.append(_error(f"purposes > {purpose}", f"no RACI activity {activity_id!r}"))
     for verb, allowed in config.permissions.model_dump().items():
         for who in allowed:
-            if who not in roles and who not in ("assignee", "reporter"):
+            if who not in roles and who not in PERMISSION_WORDS:
                 found.append(_error(f"permissions > {verb}", f"unknown role {who!r}"))
     for meeting in config.meetings:
         for role in meeting.participants:
@@ -131,6 +131,9 @@ def _references(config: TeamConfig) -> list[Problem]:
                 found.append(_error(f"meetings > {meeting.id}", f"unknown role {role!r}"))
     return found
 
+
+# What a permission may name besides a role (see `handlers.tickets.permissions`).
+PERMISSION_WORDS = ("assignee", "reporter", "experts")
 
 # Job ids of `schedules`; a meeting id is a job id too, so it must not reuse one of these.
 SCHEDULE_JOBS = ("queue_reminder", "l2_weekly_report", "manager_digest")

@@ -40,6 +40,9 @@ class Role(Strict):
     id: Id
     name: str
     name_zh: str = ""
+    # How a sentence names everyone holding it ("L1 engineers", "the team lead"); refusals
+    # list who may act in these words. Empty: the name.
+    plural: str = ""
 
 
 class Person(Strict):
@@ -98,17 +101,24 @@ class Matrix(Strict):
 
 
 class Permissions(Strict):
-    """Who may do what to a ticket: role ids, plus `assignee` and `reporter`.
+    """Who may do what to a ticket: role ids, plus `assignee`, `reporter` and `experts` (the
+    L2 experts of the ticket's category).
 
     Logging and showing a ticket is open to anyone and not listed.
     """
 
     take: tuple[str, ...] = ("l1", "l2", "team_lead")
+    # Holders of `assign_any` hand a ticket to anyone; the other roles of `assign` only to
+    # someone holding one of their own roles (their tier).
+    assign: tuple[str, ...] = ("team_lead", "service_desk_manager", "l1", "l2")
+    assign_any: tuple[str, ...] = ("team_lead", "service_desk_manager")
+    edit: tuple[str, ...] = ("l1", "l2", "team_lead", "assignee", "reporter")
     dispatch: tuple[str, ...] = ("l1", "l2", "team_lead")
     note: tuple[str, ...] = ("l1", "l2", "team_lead", "assignee")
-    rca: tuple[str, ...] = ("l2", "team_lead", "assignee")
+    # The L2 owner, the category's experts or the lead; not the L1 who dispatched it.
+    rca: tuple[str, ...] = ("assignee", "experts", "team_lead")
     resolve: tuple[str, ...] = ("assignee", "team_lead")
-    close: tuple[str, ...] = ("assignee", "team_lead")
+    close: tuple[str, ...] = ("assignee", "team_lead", "service_desk_manager")
     reopen: tuple[str, ...] = ("l1", "l2", "team_lead", "reporter")
     huddle: tuple[str, ...] = ("l1", "l2", "team_lead", "assignee")
 

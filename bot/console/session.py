@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import TextIO
 
 from bot import markdown
+from bot.console import forms
 from bot.delivery import Delivery, Outcome, Sent, deliver_due
 from handlers import router
 from handlers.chat.model import (
@@ -107,6 +108,7 @@ class Console:
         # Held while a command runs: the scheduler's real-time posts wait for it to finish.
         self.lock = threading.RLock()
         self.last_message: Message | None = None
+        self.form: Form | None = None  # the form shown last; `:form` fills it
 
     # -- who and where -------------------------------------------------------------------
 
@@ -162,9 +164,10 @@ class Console:
             "click": self.meta_click,
             "time": self.meta_time,
             "json": self.meta_json,
+            "form": lambda a: forms.fill(self, a),
         }.get(command)
         if handler is None:
-            self.say(f"? unknown meta-command :{command} (:as :in :click :time :json :quit)")
+            self.say(f"? unknown meta-command :{command} (:as :in :click :form :time :json :quit)")
             return
         handler(arg)
 
@@ -258,14 +261,7 @@ class Console:
             self.show_form(reply.form, reply.form_errors)
 
     def show_form(self, form: Form, errors: dict[str, str]) -> None:
-        config = self.desk.config
-        self.say(f"deskbot (only you): [form] {plain(config, form.title)}")
-        for f in form.fields:
-            mark = " *" if f.required else ""
-            error = f"  ← {plain(config, errors[f.name])}" if f.name in errors else ""
-            self.say(f"  {plain(config, f.label)}{mark}{error}")
-        if form.hint:
-            self.say(f"  {plain(config, form.hint)}")
+        forms.show(self, form, errors)
 
     def show_message(self, heading: str, message: Message) -> None:
         self.last_message = message
@@ -372,7 +368,7 @@ def _run(console: Console, stdin: TextIO, out: TextIO, start: Callable[[], None]
         console.say(
             f"deskbot console · {desk.config.team.name} · you are {console.person.name} "
             f"in #{console.channel}. /help for commands; :as NAME, :in CHANNEL, :click N, "
-            ":time ISO, :json slack|teams, :quit"
+            ":form name=value; ..., :time ISO, :json slack|teams, :quit"
         )
         console.run(_prompted(stdin, out), echo=False, start=start)
     else:

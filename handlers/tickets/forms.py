@@ -25,7 +25,7 @@ from handlers.commands.fields import FieldErrors, new_ticket_form
 from handlers.commands.grammar import TicketVerb
 from handlers.config.team import TeamConfig
 from handlers.desk import Desk
-from handlers.tickets import changes, workflow
+from handlers.tickets import changes, lifecycle, workflow
 from handlers.tickets.lifecycle import DISPATCHED
 from storage import tickets as repo
 from storage.db import session_scope
@@ -51,6 +51,7 @@ def form_id(verb: str, key: str) -> str:
 def open_form(desk: Desk, place: Place, verb: str, key: str) -> Reply:
     """The form a card's button opens, pre-filled from the ticket."""
     t = _ticket(desk, place, key)
+    lifecycle.move(verb, t.key, t.status, t.assignee is not None)  # refuse before the form
     return Reply(form=_form(desk.config, verb, t, {}))
 
 
@@ -102,7 +103,8 @@ def _requests(config: TeamConfig, verb: str, t: Ticket, v: dict[str, str]) -> li
                 {"category": phrase("refused.no_experts", key=t.key, category=category)}
             )
         person = v.get("expert", "") or POOL
-        if person != POOL and config.person(person) not in experts:
+        if person != POOL and (named := config.person(person)) not in experts:
+            person = named.name if named else person
             raise FieldErrors(
                 {
                     "expert": phrase(

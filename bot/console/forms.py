@@ -4,21 +4,36 @@ modal or a Teams card (`router.handle_form`), with the same validation errors.""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from bot.console.plain import plain
 from handlers import router
-from handlers.chat.model import Form
+from handlers.chat.model import Actor, Form, Place, Reply
+from handlers.desk import Desk
 
-if TYPE_CHECKING:
-    from bot.console.session import Console
+
+class Console(Protocol):
+    """What a form needs of the console session."""
+
+    desk: Desk
+    form: Form | None
+
+    @property
+    def actor(self) -> Actor: ...
+
+    @property
+    def place(self) -> Place: ...
+
+    def say(self, text: str) -> None: ...
+
+    def show_reply(self, reply: Reply) -> None: ...
+
 
 USAGE = "? usage: :form name=value; name=value (the names the open form shows)"
 
 
 def show(console: Console, form: Form, errors: dict[str, str]) -> None:
     """Print the form: one line per field as `name: Label`, its choices, value and error."""
-    from bot.console.session import plain
-
     config = console.desk.config
     console.form = form
     console.say(f"deskbot (only you): [form] {plain(config, form.title)}")

@@ -18,8 +18,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
-from bot import markdown
 from bot.console import forms
+from bot.console.plain import plain
 from bot.delivery import Delivery, Outcome, Sent, deliver_due
 from handlers import router
 from handlers.chat.model import (
@@ -73,20 +73,6 @@ class ConsoleClock:
     def fixed(self) -> bool:
         """True once `:time` has set it (the scheduler then stops following real time)."""
         return self._fixed is not None
-
-
-def plain(config: TeamConfig, text: str) -> str:
-    """Markdown as terminal text: styles dropped, mentions as @Name, links as label <url>."""
-
-    def span(s: markdown.Span) -> str:
-        if s.kind == "mention":
-            person = config.person(s.text)
-            return f"@{person.name if person else s.text}"
-        if s.kind == "link":
-            return s.text if s.text == s.url else f"{s.text} <{s.url}>"
-        return s.text
-
-    return markdown.convert(text, span)
 
 
 def _nothing() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from handlers.chat.model import Actor, Message, Place, Reply, Text
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import Md, phrase, render
-from handlers.commands.fields import SUMMARY_MAX, FieldErrors, new_ticket_form, validate
+from handlers.commands.fields import FieldErrors, new_ticket_form, validate
 from handlers.commands.grammar import (
     HelpRequest,
     HuddleEnd,
@@ -32,7 +32,7 @@ from handlers.kpis import figures as kpis
 from handlers.raci import lookup as raci
 from handlers.raci import roster
 from handlers.tickets import forms as ticket_forms
-from handlers.tickets import queue
+from handlers.tickets import from_chat, queue
 from handlers.tickets import workflow as tickets
 
 
@@ -91,15 +91,28 @@ def handle_form(
 
 
 def ticket_from_message(
-    desk: Desk, actor: Actor, place: Place, text: str, link: str | None = None
+    desk: Desk,
+    actor: Actor,
+    place: Place,
+    text: str,
+    link: str | None = None,
+    author: str = "",
 ) -> Reply:
     """A chat message made into a ticket (a message shortcut or action): the new-ticket form,
-    prefilled with the message's first line as summary, its text, and a link to it."""
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    if len(first) > SUMMARY_MAX:
-        first = first[: SUMMARY_MAX - 1].rstrip() + "…"
-    initial = {"summary": first, "description": text.strip(), "links": link or ""}
-    return Reply(form=new_ticket_form(desk.config, initial))
+    prefilled with the message's first line as summary, its text, a link to it and its
+    author as reporter."""
+    reporter = from_chat.reporter_of(desk, place, author)
+    return Reply(form=new_ticket_form(desk.config, from_chat.prefill(text, link, reporter)))
+
+
+def ticket_from_reaction(
+    desk: Desk, actor: Actor, place: Place, text: str, author: str, link: str | None = None
+) -> Reply:
+    """A message someone reacted to with the team's ticket emoji: logged at once."""
+    try:
+        return from_chat.from_reaction(desk, actor, place, text, author, link)
+    except Refused as exc:
+        return refusal(Md(exc.reason))
 
 
 def refusal(reason: str) -> Reply:

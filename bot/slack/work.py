@@ -64,6 +64,15 @@ def run(desk: Desk, payload: Payload) -> Reply:
         return router.ticket_from_message(
             desk, actor, place, payload["text"], payload.get("permalink")
         )
+    if kind == "reaction":  # bot/slack/reaction.py
+        return router.ticket_from_reaction(
+            desk,
+            actor,
+            place,
+            payload.get("text", ""),
+            payload.get("author", ""),
+            payload.get("permalink"),
+        )
     raise ValueError(f"unknown Slack work kind {kind!r}")
 
 

@@ -197,6 +197,14 @@ class Huddles(Strict):
 HUDDLE_LINK_FIELDS = ("ticket", "huddle", "token")
 
 
+class TicketIntakeRules(Strict):
+    """Ways a chat message becomes a ticket besides the command."""
+
+    # Reacting with this emoji (its Slack name, without colons) to a message in a channel
+    # the bot is in logs a ticket from the message.
+    reaction_emoji: str = Field("ticket", pattern=r"^[a-z0-9_+'-]+$")
+
+
 class KpiTargets(Strict):
     first_contact_resolution: float = 0.80
     satisfaction: float = 0.90
@@ -303,6 +311,7 @@ class TeamConfig(Strict):
     meetings: tuple[Meeting, ...] = ()
     huddles: Huddles = Huddles()
     schedules: Schedules = Schedules()
+    tickets: TicketIntakeRules = TicketIntakeRules()
 
     # -- look-ups used across the core -------------------------------------------------
 

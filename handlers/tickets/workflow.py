@@ -30,6 +30,15 @@ __all__ = ["card_key"]  # the response clocks thread their posts under the card
 
 
 def log(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Reply:
+    ticket = create(desk, actor, place, fields)
+    return Reply(
+        _text(phrase("done.new", t=ticket, channel=desk.config.channels.queue.name)),
+        ephemeral=False,
+    )
+
+
+def create(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Ticket:
+    """A new ticket, its audit event and its queue card, in one transaction."""
     scope, now = place.channel.scope, desk.now()
     reporter = fields.reporter or actor.key
     with session_scope(desk.engine) as session:
@@ -72,10 +81,7 @@ def log(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Reply:
                 card_key(ticket),
             ),
         )
-    return Reply(
-        _text(phrase("done.new", t=ticket, channel=desk.config.channels.queue.name)),
-        ephemeral=False,
-    )
+    return ticket
 
 
 def _answered_while_logged(desk: Desk, actor: Actor, fields: NewTicket) -> bool:

@@ -37,6 +37,8 @@ class FakeSlack:
     url: str = ""
     clock: ManualClock | None = None
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    # channel messages conversations.replies reads: (channel, ts) -> message
+    messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     def fail_next(
         self, method: str, status: int, headers: dict[str, str] | None = None, error: str = ""
@@ -91,6 +93,11 @@ class FakeSlack:
         if method == "chat.getPermalink":
             ts = str(params.get("message_ts", "")).replace(".", "")
             return {"ok": True, "permalink": f"https://example.slack.com/archives/C1/p{ts}"}
+        if method == "conversations.replies":
+            found = self.messages.get((str(params.get("channel")), str(params.get("ts"))))
+            if found is None:
+                return {"ok": False, "error": "thread_not_found"}
+            return {"ok": True, "messages": [found]}
         return {"ok": True}
 
     async def response(self, request: web.Request) -> web.Response:

@@ -95,6 +95,8 @@ class Activity(Strict):
 class Matrix(Strict):
     id: Id
     name: str
+    # Where the matrix comes from, for the file's readers; never shown to chat users (a
+    # YAML comment does the same job).
     source: str = ""
     note: str = ""
     activities: tuple[Activity, ...]

@@ -108,3 +108,32 @@ def test_resolve_and_dispatch_buttons_open_forms_filled_with_form(tmp_path: Path
     shown = resolve.rsplit("> /ticket show T-1", 1)[1]
     assert "Root cause: Expired certificate" in shown
     assert "Resolution: Renewed the relay certificate" in shown
+
+
+def test_take_on_someone_elses_card_asks_first_and_edit_opens_the_intake_form(
+    tmp_path: Path,
+) -> None:
+    out = run_console(
+        tmp_path,
+        "/ticket new Laptop slow\n"
+        "/ticket take T-1\n"
+        ":as sam\n"
+        ":click 1\n"
+        ":click 1\n"
+        "/ticket show T-1\n"
+        "/ticket new Mouse broken\n"
+        ":click 4\n"
+        ":form environment=Dell dock, Windows 11; links=https://x.example/m.png\n"
+        "/ticket show T-2\n",
+    )
+    asked = out.split("> :as sam", 1)[1].split("> :click 1", 2)
+    assert "T-1 is Lee Wang's; take it over?" in asked[1]
+    assert "[1] Take it over" in asked[1]
+    assert "T-1 is yours now." in asked[2]
+    assert "taken from Lee Wang by Sam Okafor" in after(out, "/ticket show T-1")
+    form = after(out, ":click 4")
+    assert "[form] Edit T-2" in form and "summary: Summary * = Mouse broken" in form
+    shown = after(out, "/ticket show T-2")
+    assert "User environment: Dell dock, Windows 11" in shown
+    assert "User environment changed by Sam Okafor: — → Dell dock, Windows 11" in shown
+    assert "Links and screenshots changed by Sam Okafor: — → https://x.example/m.png" in shown

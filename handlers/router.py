@@ -31,6 +31,7 @@ from handlers.huddles.messages import OUTCOME_ACTION, OUTCOME_FORM
 from handlers.kpis import figures as kpis
 from handlers.raci import lookup as raci
 from handlers.raci import roster
+from handlers.sharing import answers as sharing
 from handlers.tickets import forms as ticket_forms
 from handlers.tickets import from_chat, queue
 from handlers.tickets import workflow as tickets
@@ -50,6 +51,8 @@ def handle_action(desk: Desk, actor: Actor, place: Place, action_id: str, value:
     """A button press: `ticket.take` with value `T-3` is `/ticket take T-3`; the buttons that
     need more than a press (Resolve, Dispatch, Edit) open their form."""
     family, _, verb = action_id.partition(".")
+    if action_id == sharing.ACTION:  # the answer of `value`, posted in the conversation
+        return handle_text(desk, actor, place, f"{value} share")
     try:
         if family == "ticket" and verb in ticket_forms.FORM_VERBS:
             return ticket_forms.open_form(desk, place, verb, value)
@@ -135,16 +138,28 @@ def _run(desk: Desk, actor: Actor, place: Place, request: object) -> Reply:
             return tickets.act(desk, actor, place, request)
         case QueueView():
             return queue.show(desk, actor, place, request)
-        case RaciLookup(query=query):
-            return raci.lookup(desk.config, query)
-        case RosterLookup(role=role):
-            return roster.roster(desk.config, role)
+        case RaciLookup(query=query, share=share):
+            return _shared(
+                desk, actor, place, raci.lookup(desk.config, query), share, f"raci {query}"
+            )
+        case RosterLookup(role=role, share=share):
+            return _shared(
+                desk, actor, place, roster.roster(desk.config, role), share, f"roster {role}"
+            )
         case HuddleStart():
             return huddles.start(desk, actor, place, request)
         case HuddleEnd():
             return huddle_outcome.end(desk, actor, place, request)
-        case KpiView(period=period):
-            return kpis.show(desk, place, period)  # type: ignore[arg-type]
+        case KpiView(period=period, share=share):
+            answer = kpis.show(desk, place, period)  # type: ignore[arg-type]
+            return _shared(desk, actor, place, answer, share, f"kpi {period}")
         case HelpRequest(topic=topic):
             return Reply(_text(render("help.md", topic=topic)))
     raise AssertionError(f"unhandled request {request!r}")
+
+
+def _shared(desk: Desk, actor: Actor, place: Place, reply: Reply, share: bool, asked: str) -> Reply:
+    """A private answer with a Share button, or (`share`) posted in the conversation."""
+    if share:
+        return sharing.share(desk, actor, place, reply)
+    return sharing.offer(reply, asked.strip())

@@ -137,3 +137,15 @@ def test_take_on_someone_elses_card_asks_first_and_edit_opens_the_intake_form(
     assert "User environment: Dell dock, Windows 11" in shown
     assert "User environment changed by Sam Okafor: — → Dell dock, Windows 11" in shown
     assert "Links and screenshots changed by Sam Okafor: — → https://x.example/m.png" in shown
+
+
+def test_share_in_channel_posts_the_raci_answer_for_everyone(tmp_path: Path) -> None:
+    out = run_console(tmp_path, "/raci incident\n:click 1\n/kpi week share\n")
+    private = after(out, "/raci incident")
+    assert private.startswith("deskbot (only you):") and "[1] Share in channel" in private
+    shared = after(out, ":click 1")
+    assert "Shared in the channel." in shared
+    assert "[post → #service-desk · mentions: @Carlos Ruiz, @Hana Zhou]" in shared
+    assert "Shared by Lee Wang" in shared
+    kpi = after(out, "/kpi week share")
+    assert "[post → #service-desk" in kpi and "KPIs" in kpi

@@ -323,6 +323,8 @@ def destination(config: TeamConfig, target: Target) -> str:
             return f"#{channel.name if channel else target.name}"
         channel = getattr(config.channels, target.name, None)
         return f"#{channel.name if channel else target.name}"
+    if target.kind == "conversation":  # a conversation heard from: here, a channel's name
+        return f"#{target.name.rpartition(':')[2]}"
     return target.name
 
 

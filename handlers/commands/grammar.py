@@ -66,11 +66,13 @@ class QueueView:
 @dataclass(frozen=True)
 class RaciLookup:
     query: str
+    share: bool = False  # `/raci incident share`: post the answer in the conversation
 
 
 @dataclass(frozen=True)
 class RosterLookup:
     role: str
+    share: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class HuddleEnd:
 @dataclass(frozen=True)
 class KpiView:
     period: str  # one of KPI_PERIODS
+    share: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,9 +136,11 @@ def parse(text: str, config: TeamConfig) -> Request:
     if command == "queue":
         return _queue(rest, config)
     if command == "raci":
-        return RaciLookup(rest)
+        query, share = _share_word(rest)
+        return RaciLookup(query, share)
     if command == "roster":
-        return RosterLookup(rest.lower())
+        role, share = _share_word(rest)
+        return RosterLookup(role.lower(), share)
     if command == "huddle":
         return _huddle(rest, config)
     if command == "kpi":
@@ -146,10 +151,19 @@ def parse(text: str, config: TeamConfig) -> Request:
 
 
 def _kpi(rest: str) -> Request:
+    rest, share = _share_word(rest)
     word = rest.strip().lower() or "day"
     if word not in KPI_PERIODS:
         raise ParseError(phrase("error.bad_kpi_period", given=word), usage("kpi"))
-    return KpiView(word)
+    return KpiView(word, share)
+
+
+def _share_word(rest: str) -> tuple[str, bool]:
+    """A trailing `share` posts the answer in the conversation (see handlers.sharing)."""
+    words = rest.split()
+    if words and words[-1].lower() == "share":
+        return " ".join(words[:-1]), True
+    return rest, False
 
 
 def _queue(rest: str, config: TeamConfig) -> Request:

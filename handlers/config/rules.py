@@ -23,9 +23,11 @@ class Problem:
     severity: Literal["error", "warning"]
     place: str
     message: str
+    line: int | None = None  # in the YAML file, when known
 
     def __str__(self) -> str:
-        return f"{self.severity}: {self.place}: {self.message}"
+        where = f"line {self.line}: {self.place}" if self.line else self.place
+        return f"{self.severity}: {where}: {self.message}"
 
 
 def check(config: TeamConfig) -> list[Problem]:
@@ -35,7 +37,31 @@ def check(config: TeamConfig) -> list[Problem]:
     problems += _raci(config)
     problems += _references(config)
     problems += _schedules(config)
+    problems += _contradictions(config)
     return problems
+
+
+def _contradictions(config: TeamConfig) -> list[Problem]:
+    """Rules that cannot both hold: a nudge after its deadline, a warning after the end."""
+    found: list[Problem] = []
+    rules = config.time_rules
+    if rules.first_response_nudge >= rules.first_response:
+        found.append(
+            _error(
+                "time_rules > first_response_nudge",
+                f"{rules.first_response_nudge} min is not before the first-response deadline "
+                f"({rules.first_response} min): the nudge would come after the breach",
+            )
+        )
+    if rules.huddle_warning_before >= rules.huddle_length:
+        found.append(
+            _error(
+                "time_rules > huddle_warning_before",
+                f"{rules.huddle_warning_before} min before the end of a "
+                f"{rules.huddle_length}-min huddle is not during the huddle",
+            )
+        )
+    return found
 
 
 def _error(place: str, message: str) -> Problem:

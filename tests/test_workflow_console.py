@@ -149,3 +149,21 @@ def test_share_in_channel_posts_the_raci_answer_for_everyone(tmp_path: Path) -> 
     assert "Shared by Lee Wang" in shared
     kpi = after(out, "/kpi week share")
     assert "[post → #service-desk" in kpi and "KPIs" in kpi
+
+
+def test_every_form_fills_with_form_the_intake_form_too(tmp_path: Path) -> None:
+    out = run_console(
+        tmp_path,
+        "/ticket new\n"
+        ":form priority=p9\n"
+        ":form summary=Scanner offline; priority=p2; category=system\n"
+        ":form summary=again\n",
+    )
+    form = after(out, "/ticket new")
+    assert "[form] New ticket" in form and "summary: Summary *" in form
+    assert "priority: Priority (p1, p2, p3, p4)" in form
+    bad = after(out, ":form priority=p9")
+    assert "summary: Summary *  ← A ticket needs a summary" in bad
+    assert "priority: Priority (p1, p2, p3, p4) = p9  ← Unknown priority p9" in bad
+    assert "Logged T-1: Scanner offline." in out
+    assert "? no form is open" in after(out, ":form summary=again")

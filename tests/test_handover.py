@@ -25,9 +25,7 @@ def test_dispatch_to_the_pool_offers_take_to_the_experts(desk: Desk) -> None:
     assert (t.status, t.assignee, t.watchers) == ("dispatched", None, ["lee"])
     new = posts(desk.engine)[before:]
     l2 = next(m for target, m in new if target["name"] == "l2:network")
-    assert [(b.label, b.action_id, b.value) for b in l2.buttons] == [
-        ("Take", "ticket.take", "T-1")
-    ]
+    assert [(b.label, b.action_id, b.value) for b in l2.buttons] == [("Take", "ticket.take", "T-1")]
     dm = next(m for target, m in new if target["kind"] == "person" and target["name"] == "kim")
     assert [b.action_id for b in dm.buttons] == ["ticket.take"]
     # an expert presses Take: nobody held it, so no question and no notice
@@ -102,3 +100,13 @@ def test_take_on_someone_elses_ticket_asks_first_but_the_command_does_not(desk: 
     assert ticket(desk.engine, 1).assignee == "sam"
     assert say(desk, "lee", "/ticket take T-1").ok  # typed: no question
     assert ticket(desk.engine, 1).assignee == "lee"
+
+
+def test_the_l2_pool_is_not_the_l1_queue(desk: Desk) -> None:
+    say(desk, "lee", "/ticket new Switch down #network")
+    say(desk, "lee", "/ticket new Printer jam #system")
+    say(desk, "lee", "/ticket dispatch T-1 rebooted it")  # to the network pool
+    l1 = say(desk, "sam", "/queue").message.fallback
+    assert "1 ticket in the queue" in l1
+    network = router.handle_text(desk, actor_of(desk.config, "raj"), PLACE, "/queue #network")
+    assert "1 ticket in the queue" in network.message.fallback  # the L2 pool of #network

@@ -110,3 +110,30 @@ def test_the_l2_pool_is_not_the_l1_queue(desk: Desk) -> None:
     assert "1 ticket in the queue" in l1
     network = router.handle_text(desk, actor_of(desk.config, "raj"), PLACE, "/queue #network")
     assert "1 ticket in the queue" in network.message.fallback  # the L2 pool of #network
+
+
+def test_the_resolve_form_checks_every_step_before_the_first(desk: Desk) -> None:
+    say(desk, "lee", "/ticket new Switch down #network")
+    say(desk, "lee", "/ticket dispatch T-1 @raj rebooted it")
+    form = press(desk, "kim", "ticket.resolve", "T-1").form
+    assert [f.name for f in form.fields] == ["resolution", "root_cause"]
+    before = snapshot(desk.engine)
+    values = {"resolution": "replaced the optic", "root_cause": "bad optic"}
+    kim = actor_of(desk.config, "kim")  # an expert may record the cause, not resolve Raj's
+    refused = router.handle_form(desk, kim, PLACE, form.form_id, values)
+    assert not refused.ok and "may resolve T-1" in refused.message.fallback
+    assert snapshot(desk.engine) == before
+    before_posts = len(posts(desk.engine))
+    raj = actor_of(desk.config, "raj")
+    assert router.handle_form(desk, raj, PLACE, form.form_id, values).ok
+    t = ticket(desk.engine, 1)
+    assert (t.status, t.root_cause, t.resolution) == ("resolved", "bad optic", "replaced the optic")
+    # the L1 who dispatched it hears the root cause and the resolution
+    dms = [m.fallback for target, m in posts(desk.engine)[before_posts:] if target["name"] == "lee"]
+    assert any("bad optic" in d for d in dms) and any("replaced the optic" in d for d in dms)
+
+
+def test_an_edit_is_not_a_first_response(desk: Desk) -> None:
+    say(desk, "ana", "/ticket new Laptop slow")
+    assert say(desk, "ana", "/ticket edit T-1 | env: ThinkPad").ok
+    assert ticket(desk.engine, 1).first_response_at is None

@@ -25,7 +25,7 @@ from handlers.commands.fields import FieldErrors, new_ticket_form
 from handlers.commands.grammar import TicketVerb
 from handlers.config.team import TeamConfig
 from handlers.desk import Desk
-from handlers.tickets import changes, lifecycle, workflow
+from handlers.tickets import changes, lifecycle, permissions, workflow
 from handlers.tickets.lifecycle import DISPATCHED
 from storage import tickets as repo
 from storage.db import session_scope
@@ -74,6 +74,11 @@ def submit(desk: Desk, actor: Actor, place: Place, form: str, values: dict[str, 
         requests = _requests(desk.config, verb, t, values)
     except FieldErrors as exc:
         return Reply(form=_form(desk.config, verb, t, values), form_errors=exc.errors, ok=False)
+    # every step allowed before the first one runs: no root cause recorded by someone the
+    # resolution is then refused to
+    for request in requests:
+        lifecycle.move(request.verb, t.key, t.status, t.assignee is not None)
+        permissions.check(desk.config, actor, request.verb, t)
     reply = Reply()
     for request in requests:
         reply = workflow.act(desk, actor, place, request)

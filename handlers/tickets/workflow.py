@@ -122,7 +122,8 @@ def act(desk: Desk, actor: Actor, place: Place, request: TicketVerb) -> Reply:
         posts, detail, answer = apply(desk, actor, ticket, request, now)
         ticket.status = status
         ticket.updated_at = now
-        if ticket.first_response_at is None and request.verb != "reopen":
+        # a correction of the ticket's fields is no answer to the user
+        if ticket.first_response_at is None and request.verb not in ("reopen", "edit"):
             ticket.first_response_at = now
         session.add(ticket)
         session.flush()

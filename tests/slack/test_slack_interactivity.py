@@ -213,5 +213,7 @@ async def test_the_message_shortcut_opens_the_form_prefilled(slack: SlackServer)
     }
     assert initial["summary"] == "Outlook asks for my password <3"
     assert "since 9:00, cc @sam" in initial["description"]
+    reporter = next(b for b in view["blocks"] if b.get("block_id") == "reporter")
+    assert reporter["element"].get("initial_user") == "U0SAM"  # the message's author
     assert initial["links"] == "https://example.slack.com/archives/C1/p1700000200000200"
     assert json.loads(view["private_metadata"])["channel"] == "C0HELP"

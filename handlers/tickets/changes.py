@@ -13,8 +13,9 @@ from sqlmodel import Session
 from handlers.chat.model import Actor, Post
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase
-from handlers.commands.fields import FieldErrors, validate
+from handlers.commands.fields import FieldErrors, NewTicket, validate
 from handlers.commands.grammar import TicketVerb
+from handlers.config.team import TeamConfig
 from handlers.desk import Desk
 from handlers.tickets.lifecycle import OPEN_STATES
 from handlers.tickets.posts import dm, in_thread
@@ -42,7 +43,9 @@ def current_values(t: Ticket) -> dict[str, str]:
     return values
 
 
-def merged(t: Ticket, changes: dict[str, str], config: object) -> tuple[dict[str, str], object]:
+def merged(
+    t: Ticket, changes: dict[str, str], config: TeamConfig
+) -> tuple[dict[str, str], NewTicket]:
     """The ticket's values with the changes over them, validated (raises FieldErrors).
 
     Links add up: a new link never replaces one the ticket has."""
@@ -51,7 +54,7 @@ def merged(t: Ticket, changes: dict[str, str], config: object) -> tuple[dict[str
         old = list(t.links)
         new = [x for x in changes["links"].replace(",", " ").split() if x not in old]
         values["links"] = " ".join([*old, *new])
-    return values, validate(values, config)  # type: ignore[arg-type]
+    return values, validate(values, config)
 
 
 def edit(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:

@@ -14,7 +14,7 @@ from handlers.chat.texts import phrase, render
 from handlers.commands.grammar import TicketVerb
 from handlers.config.team import Person
 from handlers.desk import Desk
-from handlers.raci.tagging import tag
+from handlers.raci.tagging import Tagged, tag
 from handlers.tickets import permissions
 from handlers.tickets.posts import dm, in_thread
 from storage.models import Ticket
@@ -96,17 +96,18 @@ def dispatch(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetim
     }
     thread = render("dispatch_thread.md", **context)
     posts = [in_thread(t, thread, f"{t.key}:dispatch")]
-    take = (
+    take_button = (
         ()
         if named
         else (Actions((Button(phrase("button.take"), "ticket.take", t.key, "primary"),)),)
     )
     if t.category in config.channels.l2:
-        body = Message((Text(thread), *take), thread)
+        body = Message((Text(thread), *take_button), thread)
         posts.append(Post(Target("channel", f"l2:{t.category}"), body, f"{t.key}:dispatch-l2"))
     dm_text = render("dispatch_dm.md", **context)
     posts += [
-        dm(p.id, Message((Text(dm_text), *take), dm_text), f"{t.key}:dispatch-dm") for p in goes_to
+        dm(p.id, Message((Text(dm_text), *take_button), dm_text), f"{t.key}:dispatch-dm")
+        for p in goes_to
     ]
     detail: dict[str, object] = {
         "category": t.category,
@@ -136,7 +137,7 @@ def _named_expert(
     return person
 
 
-def _tags(desk: Desk, actor: Actor, t: Ticket, goes_to: list[Person]) -> list:
+def _tags(desk: Desk, actor: Actor, t: Ticket, goes_to: list[Person]) -> list[Tagged]:
     """The RACI of dispatching, with R narrowed to the experts it goes to: the on-duty L1
     share that R row but the ticket is no longer theirs."""
     config = desk.config
@@ -146,6 +147,6 @@ def _tags(desk: Desk, actor: Actor, t: Ticket, goes_to: list[Person]) -> list:
     for tagged in tag(config, activity, t.category, exclude=actor.key):
         if tagged.letter == "R":
             keep = tuple(p for p in tagged.people if p in goes_to)
-            tagged = type(tagged)(tagged.letter, tagged.role_ids, keep)
+            tagged = Tagged(tagged.letter, tagged.role_ids, keep)
         out.append(tagged)
     return out

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from handlers import router
+from handlers.chat.model import Actor, FormField, Place
+from handlers.config.team import TeamConfig
 from handlers.desk import Desk
+from handlers.tickets import forms as ticket_forms
+from storage.models import Ticket
 from tests.conftest import PLACE, actor_of
 from tests.support import events, posts, snapshot, ticket
 
@@ -137,3 +143,26 @@ def test_an_edit_is_not_a_first_response(desk: Desk) -> None:
     say(desk, "ana", "/ticket new Laptop slow")
     assert say(desk, "ana", "/ticket edit T-1 | env: ThinkPad").ok
     assert ticket(desk.engine, 1).first_response_at is None
+
+
+def test_the_resolve_form_takes_extra_fields_from_other_features(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hook the quality feature uses for "save as knowledge"."""
+    seen: list[tuple[str, str]] = []
+
+    def fields(config: TeamConfig, t: Ticket) -> tuple[FormField, ...]:
+        return (FormField("save_as_knowledge", "Save as knowledge", "select"),)
+
+    def run(desk: Desk, actor: Actor, place: Place, t: Ticket, values: dict[str, str]) -> None:
+        seen.append((t.status, values.get("save_as_knowledge", "")))
+
+    monkeypatch.setattr(ticket_forms, "RESOLVE_EXTRAS", [(fields, run)])
+    say(desk, "lee", "/ticket new Printer jam")
+    say(desk, "lee", "/ticket take T-1")
+    form = press(desk, "lee", "ticket.resolve", "T-1").form
+    assert [f.name for f in form.fields] == ["resolution", "save_as_knowledge"]
+    lee = actor_of(desk.config, "lee")
+    values = {"resolution": "cleared the paper path", "save_as_knowledge": "yes"}
+    assert router.handle_form(desk, lee, PLACE, form.form_id, values).ok
+    assert seen == [("resolved", "yes")]

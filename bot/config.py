@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
@@ -11,6 +13,7 @@ import yaml
 from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from handlers.config import places
 from handlers.config.rules import Problem, check
 from handlers.config.team import TeamConfig
 
@@ -67,11 +70,67 @@ def read(path: str | None) -> tuple[str, TeamConfig | None, list[Problem]]:
         return source, None, [Problem("error", where, f"not valid YAML: {exc}")]
     if not isinstance(raw, dict):
         return source, None, [Problem("error", source, "must be a mapping with a `team` key")]
+    tree = places.compose(text)
+    config, problems = _validate(raw)
+    schema_failed = bool(problems)
+    if config is not None:
+        problems += [p for p in check(config) if p not in problems]
+    lined = [replace(p, line=places.line_of(tree, p.place)) for p in problems]
+    return source, None if schema_failed else config, lined
+
+
+def _validate(raw: dict[str, Any]) -> tuple[TeamConfig | None, list[Problem]]:
+    """The schema's errors, every one; and a config to run the rules on.
+
+    A schema error used to hide every other problem. The schema reports all its errors in
+    one pass; then each invalid part is dropped (its list item, or its key, which takes its
+    default) and the rest validated again, so the rules still check what is valid. `read`
+    returns no config when the file had schema errors; the pruned one only feeds the rules.
+    """
     try:
-        config = TeamConfig.model_validate(raw)
+        return TeamConfig.model_validate(raw), []
     except ValidationError as exc:
-        return source, None, [_from_pydantic(raw, err) for err in exc.errors()]
-    return source, config, check(config)
+        errors = exc.errors()
+    schema: list[Problem] = []
+    for err in errors:
+        problem = _from_pydantic(raw, err)
+        if problem not in schema:
+            schema.append(problem)
+    pruned = copy.deepcopy(raw)
+    # the last list items first, so the indexes of the others still hold
+    for err in sorted(
+        errors,
+        key=lambda e: [f"{x:09d}" if isinstance(x, int) else str(x) for x in e["loc"]],
+        reverse=True,
+    ):
+        _drop(pruned, err["loc"])
+    try:
+        return TeamConfig.model_validate(pruned), schema
+    except ValidationError:  # a required part was invalid: the rules cannot run
+        return None, schema
+
+
+def _drop(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """Remove the invalid part at `loc`: the nearest list item holding it, else its key.
+    Returns the path removed, or None when there is nothing (left) to remove."""
+    index = next((i for i in range(len(loc) - 1, -1, -1) if isinstance(loc[i], int)), None)
+    path = loc[: index + 1] if index is not None else loc
+    if not path:
+        return None
+    node = data
+    for key in path[:-1]:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    last = path[-1]
+    if isinstance(node, list) and isinstance(last, int) and last < len(node):
+        del node[last]
+        return tuple(path)
+    if isinstance(node, dict) and last in node:
+        del node[last]
+        return tuple(path)
+    return None
 
 
 def load_team(path: str | None) -> TeamConfig:

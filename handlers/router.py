@@ -10,7 +10,7 @@ from __future__ import annotations
 from handlers.chat.model import Actor, Message, Place, Reply, Text
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import Md, phrase, render
-from handlers.commands.fields import SUMMARY_MAX, FieldErrors, new_ticket_form, validate
+from handlers.commands.fields import FieldErrors, new_ticket_form, validate
 from handlers.commands.grammar import (
     HelpRequest,
     HuddleEnd,
@@ -48,7 +48,9 @@ from handlers.quality import sample as qa_sample
 from handlers.quality import satisfaction, suggestions, weekly_report
 from handlers.raci import lookup as raci
 from handlers.raci import roster
-from handlers.tickets import queue
+from handlers.sharing import answers as sharing
+from handlers.tickets import forms as ticket_forms
+from handlers.tickets import from_chat, queue
 from handlers.tickets import workflow as tickets
 from handlers.tickets.survey import SCORE_ACTION
 
@@ -64,13 +66,22 @@ def handle_text(desk: Desk, actor: Actor, place: Place, text: str) -> Reply:
 
 
 def handle_action(desk: Desk, actor: Actor, place: Place, action_id: str, value: str) -> Reply:
-    """A button press: `ticket.take` with value `T-3` is `/ticket take T-3`."""
+    """A button press: `ticket.take` with value `T-3` is `/ticket take T-3`; the buttons that
+    need more than a press (Resolve, Dispatch, Edit) open their form."""
     family, _, verb = action_id.partition(".")
-    if family == "ticket" and verb in ("resolve",):
-        # resolving needs a resolution: answer with the command to type (forms come later)
-        return Reply(
-            _text(phrase("action.needs_text", verb=verb, key=value, usage=usage(f"ticket.{verb}")))
-        )
+    if action_id == sharing.ACTION:  # the answer of `value`, posted in the conversation
+        return handle_text(desk, actor, place, f"{value} share")
+    try:
+        if family == "ticket" and verb in ticket_forms.FORM_VERBS:
+            return ticket_forms.open_form(desk, place, verb, value)
+        if action_id == "ticket.take":
+            asked = ticket_forms.confirm_take(desk, actor, place, value)
+            if asked is not None:
+                return asked
+        if action_id == ticket_forms.TAKE_OVER:
+            verb = "take"
+    except Refused as exc:
+        return refusal(Md(exc.reason))
     if family == "huddle" and verb in ("start", "join"):
         return handle_text(desk, actor, place, f"huddle {value}")  # join: points to the open one
     if action_id == OUTCOME_ACTION:
@@ -94,6 +105,11 @@ def handle_form(
             return refusal(Md(exc.reason))
     if form_id in (knowledge.FORM_ID, satisfaction.CAUSE_FORM):
         return _quality_form(desk, actor, place, form_id, values)
+    if form_id.partition(":")[0].removeprefix("ticket.") in ticket_forms.FORM_VERBS:
+        try:
+            return ticket_forms.submit(desk, actor, place, form_id, values)
+        except Refused as exc:
+            return refusal(Md(exc.reason))
     if form_id != "ticket.new":
         return refusal(phrase("error.unknown_form", given=form_id))
     try:
@@ -104,15 +120,28 @@ def handle_form(
 
 
 def ticket_from_message(
-    desk: Desk, actor: Actor, place: Place, text: str, link: str | None = None
+    desk: Desk,
+    actor: Actor,
+    place: Place,
+    text: str,
+    link: str | None = None,
+    author: str = "",
 ) -> Reply:
     """A chat message made into a ticket (a message shortcut or action): the new-ticket form,
-    prefilled with the message's first line as summary, its text, and a link to it."""
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    if len(first) > SUMMARY_MAX:
-        first = first[: SUMMARY_MAX - 1].rstrip() + "…"
-    initial = {"summary": first, "description": text.strip(), "links": link or ""}
-    return Reply(form=new_ticket_form(desk.config, initial))
+    prefilled with the message's first line as summary, its text, a link to it and its
+    author as reporter."""
+    reporter = from_chat.reporter_of(desk, place, author)
+    return Reply(form=new_ticket_form(desk.config, from_chat.prefill(text, link, reporter)))
+
+
+def ticket_from_reaction(
+    desk: Desk, actor: Actor, place: Place, text: str, author: str, link: str | None = None
+) -> Reply:
+    """A message someone reacted to with the team's ticket emoji: logged at once."""
+    try:
+        return from_chat.from_reaction(desk, actor, place, text, author, link)
+    except Refused as exc:
+        return refusal(Md(exc.reason))
 
 
 def refusal(reason: str) -> Reply:
@@ -140,16 +169,21 @@ def _run(desk: Desk, actor: Actor, place: Place, request: object) -> Reply:
             return tickets.act(desk, actor, place, request)
         case QueueView():
             return queue.show(desk, actor, place, request)
-        case RaciLookup(query=query):
-            return raci.lookup(desk.config, query)
-        case RosterLookup(role=role):
-            return roster.roster(desk.config, role)
+        case RaciLookup(query=query, share=share):
+            return _shared(
+                desk, actor, place, raci.lookup(desk.config, query), share, f"raci {query}"
+            )
+        case RosterLookup(role=role, share=share):
+            return _shared(
+                desk, actor, place, roster.roster(desk.config, role), share, f"roster {role}"
+            )
         case HuddleStart():
             return huddles.start(desk, actor, place, request)
         case HuddleEnd():
             return huddle_outcome.end(desk, actor, place, request)
-        case KpiView(period=period):
-            return kpis.show(desk, place, period)  # type: ignore[arg-type]
+        case KpiView(period=period, share=share):
+            answer = kpis.show(desk, place, period)  # type: ignore[arg-type]
+            return _shared(desk, actor, place, answer, share, f"kpi {period}")
         case KbNew(values=None, ticket=ticket):
             return knowledge.new_form(desk, place, ticket)
         case KbNew(values=values) if values is not None:
@@ -209,3 +243,10 @@ def _quality_form(
         return handle_text(desk, actor, place, text)
     except Refused as exc:
         return refusal(Md(exc.reason))
+
+
+def _shared(desk: Desk, actor: Actor, place: Place, reply: Reply, share: bool, asked: str) -> Reply:
+    """A private answer with a Share button, or (`share`) posted in the conversation."""
+    if share:
+        return sharing.share(desk, actor, place, reply)
+    return sharing.offer(reply, asked.strip())

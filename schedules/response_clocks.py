@@ -21,6 +21,7 @@ from handlers.chat.texts import phrase
 from handlers.config.team import Person
 from handlers.desk import Desk
 from handlers.tickets import clocks
+from handlers.tickets.owners import clock_owners
 from handlers.tickets.workflow import card_key
 from schedules.common import holders, local, on_duty_l1
 from storage import fires, reports
@@ -121,7 +122,7 @@ def _post(desk: Desk, t: Ticket, stage: clocks.Stage, now: dt.datetime) -> Post:
         text = phrase(
             "clock.progress",
             t=t,
-            people=[assignee] if assignee else [],
+            people=clock_owners(config, t),
             since=local(config, stage.since).strftime("%H:%M"),
             rules=rules,
         )
@@ -129,7 +130,9 @@ def _post(desk: Desk, t: Ticket, stage: clocks.Stage, now: dt.datetime) -> Post:
     else:
         incident = config.activity(config.purposes.incident)
         accountable = holders(config, incident.holders("A")) if incident else []
-        people = _unique([*accountable, *holders(config, calls.root_cause)])
+        people = _unique(
+            [*clock_owners(config, t), *accountable, *holders(config, calls.root_cause)]
+        )
         text = phrase(
             "clock.root_cause",
             t=t,

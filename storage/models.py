@@ -75,6 +75,12 @@ class Ticket(SQLModel, table=True):
     root_cause_at: dt.datetime | None = _when()
     resolved_at: dt.datetime | None = _when()
     closed_at: dt.datetime | None = _when()
+    # Why it closed without (or besides) a resolution: duplicate, cancelled,
+    # not_reproducible; "" for a normal close. KPIs leave duplicates and cancellations out.
+    close_reason: str = Field(default="", max_length=20)
+    duplicate_of: int | None = None  # the ticket number a duplicate points at
+    # People kept informed besides the assignee (the L1 who dispatched it): person ids.
+    watchers: list[str] = Field(default_factory=list, sa_type=JSON)
 
     @property
     def key(self) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from storage.models import Ticket, TicketEvent
-from storage.tickets import OPEN
+from storage.tickets import L1_POOL, OPEN
 
 _CHUNK = 500  # scopes per IN list
 
@@ -41,7 +41,7 @@ def unassigned_pools(
             select(col(Ticket.id).label("id"), rank)
             .where(
                 col(Ticket.scope).in_(chunk),
-                col(Ticket.status).in_(OPEN),
+                col(Ticket.status).in_(L1_POOL),
                 col(Ticket.assignee).is_(None),
             )
             .subquery()

@@ -13,6 +13,9 @@ from sqlmodel import Session, col, select
 from storage.models import Ticket, TicketCounter, TicketEvent
 
 OPEN = ("new", "in_progress", "dispatched")
+# The L1's unassigned pool: a dispatched ticket nobody has taken waits in its category's L2
+# pool instead (its experts are pinged by the clocks and see it with `/queue #category`).
+L1_POOL = ("new", "in_progress")
 
 
 def _insert(session: Session, table: Any) -> Any:
@@ -85,8 +88,10 @@ def queue(
     category: str | None = None,
     limit: int = 50,
 ) -> list[Ticket]:
-    """Open tickets, oldest first: by default the unassigned pool."""
-    query = select(Ticket).where(Ticket.scope == scope, col(Ticket.status).in_(OPEN))
+    """Open tickets, oldest first: by default the unassigned pool (of one category: with the
+    category's L2 pool)."""
+    statuses = L1_POOL if unassigned_only and category is None else OPEN
+    query = select(Ticket).where(Ticket.scope == scope, col(Ticket.status).in_(statuses))
     if unassigned_only:
         query = query.where(col(Ticket.assignee).is_(None))
     if assignee is not None:

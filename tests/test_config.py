@@ -73,9 +73,10 @@ def test_two_accountable_in_one_row_fails_naming_the_row(
     assert main(["check-config", str(write(tmp_path, data))]) == 1
     out = capsys.readouterr().out
     assert (
-        "error: raci > 故障响应与处理 incident response: needs exactly one A, has 2 "
+        "raci > 故障响应与处理 incident response: needs exactly one A, has 2 "
         "(service_desk_manager, tech_support_lead)" in out
     )
+    assert "error: line " in out  # with its line in the file
 
 
 def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
@@ -140,6 +141,7 @@ def test_grace_minutes_zero_is_valid_and_a_negative_grace_is_an_error_with_its_p
     assert main(["check-config", str(write(tmp_path, data))]) == 1
     assert "schedules > grace_minutes" in capsys.readouterr().out
 
+
 def test_the_quality_settings_name_known_roles(sample) -> None:  # type: ignore[no-untyped-def]
     from handlers.config.rules import check
 
@@ -152,3 +154,52 @@ def test_the_quality_settings_name_known_roles(sample) -> None:  # type: ignore[
     found = [str(p) for p in check(bad)]
     assert "error: quality > role: unknown role 'auditor'" in found
     assert "error: knowledge > reviewer: unknown role 'librarian'" in found
+
+
+def _edited_sample(tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    """The sample file, as written (comments, layout and line numbers kept), with edits."""
+    text = SAMPLE_CONFIG.read_text("utf-8")
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = tmp_path / "team.yaml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def _line(path: Path, fragment: str) -> int:
+    return next(
+        n for n, line in enumerate(path.read_text("utf-8").splitlines(), 1) if fragment in line
+    )
+
+
+def test_a_schema_error_no_longer_hides_the_other_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _edited_sample(
+        tmp_path,
+        ('    when: "09:30"', '    when: "25:00"'),
+        ("roles: [qa]}", "roles: [qa, astronaut]}"),
+        ("first_response_nudge: 20", "first_response_nudge: 40"),
+        ("huddle_length: 5", "huddle_length: 1"),
+    )
+    assert main(["check-config", str(path)]) == 1
+    out = capsys.readouterr().out
+    when = _line(path, '"25:00"')
+    assert f"error: line {when}: meetings > standup > when:" in out and "25:00" in out
+    assert f"error: line {_line(path, 'astronaut')}: people > tom: unknown role 'astronaut'" in out
+    nudge = _line(path, "first_response_nudge")
+    assert f"error: line {nudge}: time_rules > first_response_nudge: 40 min is not before" in out
+    warning = _line(path, "huddle_warning_before")
+    assert f"error: line {warning}: time_rules > huddle_warning_before:" in out
+    assert f"line {_line(path, 'id: service_desk_operations')}: raci > 服务台日常运营" in out
+    assert "4 error(s)" in out
+    _, config, _ = read(str(path))
+    assert config is None  # a file with schema errors is never used
+
+
+def test_contradicting_time_rules_are_errors(tmp_path: Path) -> None:
+    data = sample_data()
+    data["time_rules"]["first_response_nudge"] = data["time_rules"]["first_response"]
+    with pytest.raises(ConfigError, match="nudge would come after the breach"):
+        load_team(str(write(tmp_path, data)))

@@ -98,21 +98,34 @@ def test_dispatched_ticket_progress_ping_and_root_cause_escalation(
 ) -> None:
     start = clock.now()
     say(desk, "lee", "/ticket new Core switch flapping #network p1")
-    say(desk, "lee", "/ticket dispatch T-1 rebooted the access switch")  # assignee: lee
+    say(desk, "lee", "/ticket dispatch T-1 @raj rebooted the access switch")  # owner: raj
     clock.set(start + 60 * MINUTE)
     say(desk, "lee", "/ticket note T-1 vendor called")  # restarts the 2-h progress clock
     run_until(desk, clock, start + 179 * MINUTE)
     assert clock_posts(desk.engine) == []  # 2 h after the dispatch is not 2 h after the note
     run_until(desk, clock, start + 239 * MINUTE)
     [(target, ping)] = clock_posts(desk.engine)
-    assert ping.mentions == ["lee"] and target["thread"] == "console:local:T-1:card"
+    assert ping.mentions == ["raj"] and target["thread"] == "console:local:T-1:card"
     assert "no progress note for 2 h since 10:00" in ping.fallback
     run_until(desk, clock, start + 6 * 60 * MINUTE, step=5 * MINUTE)
     [_, (target, escalation)] = clock_posts(desk.engine)
-    # the A of incident response (tech support lead) and the team lead
-    assert escalation.mentions == ["hana", "mei"]
-    assert "no L2 root cause 4 h after the dispatch (assignee: Lee Wang)" in escalation.fallback
+    # the L2 owner, the A of incident response (tech support lead) and the team lead
+    assert escalation.mentions == ["raj", "hana", "mei"]
+    assert "no L2 root cause 4 h after the dispatch (assignee: Raj Patel)" in escalation.fallback
     assert len(clock_posts(desk.engine)) == 2  # and nothing more, hours later
+
+
+def test_an_unclaimed_pool_ticket_pings_the_category_experts(
+    desk: Desk, clock: ManualClock
+) -> None:
+    start = clock.now()
+    say(desk, "lee", "/ticket new Core switch flapping #network p1")
+    say(desk, "lee", "/ticket take T-1")
+    say(desk, "lee", "/ticket dispatch T-1 rebooted the access switch")  # to the pool
+    assert ticket(desk.engine, 1).assignee is None
+    run_until(desk, clock, start + 121 * MINUTE)
+    [(_, ping)] = clock_posts(desk.engine)
+    assert ping.mentions == ["raj", "kim"]  # the network experts, not the L1 who dispatched
 
 
 def test_root_cause_recorded_in_time_stops_its_clock(desk: Desk, clock: ManualClock) -> None:
@@ -137,9 +150,10 @@ def test_resolved_a_second_before_the_root_cause_deadline_is_no_breach(
 ) -> None:
     start = clock.now()
     say(desk, "lee", "/ticket new Disk full #system p1")
-    say(desk, "lee", "/ticket dispatch T-1 cleared temp")
+    say(desk, "lee", "/ticket dispatch T-1 @dana cleared temp")
     clock.set(start + 4 * 60 * MINUTE - dt.timedelta(seconds=1))
-    say(desk, "lee", "/ticket resolve T-1 grew the volume")
+    reply = router.handle_text(desk, actor_of(desk.config, "dana"), PLACE, "/ticket resolve T-1 x")
+    assert reply.ok, reply
     run_until(desk, clock, start + 6 * 60 * MINUTE, step=10 * MINUTE)
     assert not any("Escalation" in m.fallback for _, m in clock_posts(desk.engine))
 

@@ -75,7 +75,7 @@ def test_check_config_names_the_bad_time_and_unknown_roles(tmp_path: Path) -> No
     raw["meetings"][1]["id"] = "queue_reminder"
     bad.write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
     _, config, problems = read(str(bad))
-    text = "\n".join(str(p) for p in problems)
+    text = "\n".join(f"{p.severity}: {p.place}: {p.message}" for p in problems)
     assert "error: schedules > clocks > breach: unknown role 'desk_boss'" in text
     assert "error: team > holidays_country: 'XX' is not a country" in text
     assert "error: meetings > queue_reminder: this id names a scheduled job" in text

@@ -46,3 +46,14 @@ def test_help_lists_every_command() -> None:
     body = render("help.md", topic="")
     for command in ("/ticket", "/queue", "/raci", "/roster", "/help"):
         assert command in body
+
+
+def test_no_phrase_is_defined_twice() -> None:
+    """YAML keeps the last of two equal keys without a word; a merge can leave one behind."""
+    import collections
+    import re
+    from importlib.resources import files
+
+    source = (files("handlers.chat") / "templates" / "phrases.yaml").read_text("utf-8")
+    keys = re.findall(r"^([\w.]+):", source, re.MULTILINE)
+    assert [k for k, n in collections.Counter(keys).items() if n > 1] == []

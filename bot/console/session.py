@@ -18,7 +18,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
-from bot import markdown
+from bot.console import forms
+from bot.console.plain import plain
 from bot.delivery import Delivery, Outcome, Sent, deliver_due
 from handlers import router
 from handlers.chat.model import (
@@ -74,20 +75,6 @@ class ConsoleClock:
         return self._fixed is not None
 
 
-def plain(config: TeamConfig, text: str) -> str:
-    """Markdown as terminal text: styles dropped, mentions as @Name, links as label <url>."""
-
-    def span(s: markdown.Span) -> str:
-        if s.kind == "mention":
-            person = config.person(s.text)
-            return f"@{person.name if person else s.text}"
-        if s.kind == "link":
-            return s.text if s.text == s.url else f"{s.text} <{s.url}>"
-        return s.text
-
-    return markdown.convert(text, span)
-
-
 def _nothing() -> None:
     return None
 
@@ -107,6 +94,7 @@ class Console:
         # Held while a command runs: the scheduler's real-time posts wait for it to finish.
         self.lock = threading.RLock()
         self.last_message: Message | None = None
+        self.form: Form | None = None  # the form shown last; `:form` fills it
 
     # -- who and where -------------------------------------------------------------------
 
@@ -162,9 +150,10 @@ class Console:
             "click": self.meta_click,
             "time": self.meta_time,
             "json": self.meta_json,
+            "form": lambda a: forms.fill(self, a),
         }.get(command)
         if handler is None:
-            self.say(f"? unknown meta-command :{command} (:as :in :click :time :json :quit)")
+            self.say(f"? unknown meta-command :{command} (:as :in :click :form :time :json :quit)")
             return
         handler(arg)
 
@@ -258,14 +247,7 @@ class Console:
             self.show_form(reply.form, reply.form_errors)
 
     def show_form(self, form: Form, errors: dict[str, str]) -> None:
-        config = self.desk.config
-        self.say(f"deskbot (only you): [form] {plain(config, form.title)}")
-        for f in form.fields:
-            mark = " *" if f.required else ""
-            error = f"  ← {plain(config, errors[f.name])}" if f.name in errors else ""
-            self.say(f"  {plain(config, f.label)}{mark}{error}")
-        if form.hint:
-            self.say(f"  {plain(config, form.hint)}")
+        forms.show(self, form, errors)
 
     def show_message(self, heading: str, message: Message) -> None:
         self.last_message = message
@@ -341,6 +323,8 @@ def destination(config: TeamConfig, target: Target) -> str:
             return f"#{channel.name if channel else target.name}"
         channel = getattr(config.channels, target.name, None)
         return f"#{channel.name if channel else target.name}"
+    if target.kind == "conversation":  # a conversation heard from: here, a channel's name
+        return f"#{target.name.rpartition(':')[2]}"
     return target.name
 
 
@@ -372,7 +356,7 @@ def _run(console: Console, stdin: TextIO, out: TextIO, start: Callable[[], None]
         console.say(
             f"deskbot console · {desk.config.team.name} · you are {console.person.name} "
             f"in #{console.channel}. /help for commands; :as NAME, :in CHANNEL, :click N, "
-            ":time ISO, :json slack|teams, :quit"
+            ":form name=value; ..., :time ISO, :json slack|teams, :quit"
         )
         console.run(_prompted(stdin, out), echo=False, start=start)
     else:

@@ -27,7 +27,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import modals, payloads, render
+from bot.slack import modals, payloads, reaction, render
 from bot.slack.work import Inbox, Payload
 from handlers.chat.model import Message, Reply, Text
 from handlers.chat.texts import phrase
@@ -97,6 +97,9 @@ class SlackApp:
         async def shortcut(ack: Any, body: Any, context: Any) -> Any:
             return await self.on_shortcut(ack, body, context)
 
+        async def reacted(event: Any, body: Any, context: Any) -> Any:
+            return await self.on_reaction(event, body, context)
+
         self.bolt = AsyncApp(
             signing_secret=signing_secret,
             authorize=authorize,  # single token; no Web API call on the ack path
@@ -109,6 +112,7 @@ class SlackApp:
         self.bolt.action(re.compile(r".*"))(action)
         self.bolt.view_submission(re.compile(r".*"))(submission)
         self.bolt.shortcut(SHORTCUT)(shortcut)
+        self.bolt.event("reaction_added")(reacted)
 
     # -- HTTP ------------------------------------------------------------------------------
 
@@ -212,6 +216,27 @@ class SlackApp:
         job = context.get(AFTER_ACK)
         if job is not None and payload["channel"] and payload["message_ts"]:
             context[AFTER_ACK] = lambda: self._with_permalink(payload, job)
+        return response
+
+    async def on_reaction(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> Any:
+        taken = reaction.taken(
+            self.desk.config, body, event, _bot_user(body) or self.identity.user_id
+        )
+        if taken is None:
+            return None
+        response = await self._take(context, *taken)
+        job = context.get(AFTER_ACK)
+        if job is not None:
+            payload = taken[1]
+
+            async def read_then_run() -> None:
+                try:
+                    await reaction.read_message(self.desk.config, self.web(), payload)
+                except Exception:  # unreadable (not in the channel): the work fails visibly
+                    log.exception("slack: could not read the message reacted to")
+                await job()
+
+            context[AFTER_ACK] = read_then_run
         return response
 
     async def _with_permalink(self, payload: Payload, job: Callable[[], Any]) -> None:

@@ -89,6 +89,7 @@ def shortcut(config: TeamConfig, body: dict[str, Any]) -> Taken:
         "channel": (body.get("channel") or {}).get("id"),
         "message_ts": message.get("ts"),
         "text": text_in(config, message.get("text", "")),
+        "author": message.get("user") or "",
         "response_url": body.get("response_url"),
         "trigger_id": body.get("trigger_id"),
     }

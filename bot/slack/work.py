@@ -62,7 +62,16 @@ def run(desk: Desk, payload: Payload) -> Reply:
         return router.handle_form(desk, actor, place, payload["form_id"], payload["values"])
     if kind == "shortcut":
         return router.ticket_from_message(
-            desk, actor, place, payload["text"], payload.get("permalink")
+            desk, actor, place, payload["text"], payload.get("permalink"), payload.get("author", "")
+        )
+    if kind == "reaction":  # bot/slack/reaction.py
+        return router.ticket_from_reaction(
+            desk,
+            actor,
+            place,
+            payload.get("text", ""),
+            payload.get("author", ""),
+            payload.get("permalink"),
         )
     raise ValueError(f"unknown Slack work kind {kind!r}")
 

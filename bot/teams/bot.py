@@ -18,10 +18,11 @@ from typing import Any, TypeVar
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity
+from botbuilder.schema.teams import MessagingExtensionAction, MessagingExtensionActionResponse
 from sqlmodel import Session
 
 from bot.delivery import Retry
-from bot.teams import identity, render
+from bot.teams import identity, message_action, render
 from bot.teams.connector import activity_from, outcome_of, tune
 from handlers import router
 from handlers.chat.model import Actor, Message, Place, Post, Reply, Target
@@ -254,6 +255,18 @@ class DeskBot(TeamsActivityHandler):
         run = _router_call(self.desk, actor, place, kind, data)
         reply = await self.once(activity, run)
         return None if reply is None else (reply, kind)
+
+    # -- the message action "Create ticket from message" (bot/teams/message_action.py) ------
+
+    async def on_teams_messaging_extension_fetch_task(  # type: ignore[override]
+        self, turn_context: TurnContext, action: MessagingExtensionAction
+    ) -> MessagingExtensionActionResponse:
+        return await message_action.fetch_task(self, turn_context, action)
+
+    async def on_teams_messaging_extension_submit_action(  # type: ignore[override]
+        self, turn_context: TurnContext, action: MessagingExtensionAction
+    ) -> MessagingExtensionActionResponse:
+        return await message_action.submit(self, turn_context, action)
 
     async def on_submit(self, turn_context: TurnContext, value: dict[str, Any]) -> None:
         """Action.Submit arrives as a message; the card is updated by id, answers are public."""

@@ -29,6 +29,9 @@ SCOPES = ["personal", "team", "groupChat"]
 MAX_COMMANDS, MAX_TITLE, MAX_DESCRIPTION = 10, 32, 128
 
 
+# The message action "Create ticket from message" (bot/teams/message_action.py).
+MESSAGE_ACTION = "ticketFromMessage"
+
 NO_BOT_ID = "MicrosoftAppId is empty: register the bot in Azure first, then set it"
 
 
@@ -95,6 +98,23 @@ def manifest(config: TeamConfig, bot_id: str, commands: list[dict[str, str]]) ->
                 "isNotificationOnly": False,
                 "supportsFiles": False,
                 "commandLists": [{"scopes": SCOPES, "commands": commands_for_teams}],
+            }
+        ],
+        "composeExtensions": [
+            {
+                "botId": bot_id,
+                "commands": [
+                    {
+                        "id": MESSAGE_ACTION,
+                        "type": "action",
+                        "context": ["message"],
+                        "fetchTask": True,
+                        "title": plain(config, phrase("teams.action.title"))[:MAX_TITLE],
+                        "description": plain(config, phrase("teams.action.description"))[
+                            :MAX_DESCRIPTION
+                        ],
+                    }
+                ],
             }
         ],
         "permissions": ["identity", "messageTeamMembers"],

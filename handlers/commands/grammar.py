@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from handlers.chat.model import clean_input
 from handlers.chat.texts import Md, phrase
+from handlers.commands import ticket_words as words_of
 from handlers.commands.fields import (
     TEXT_MAX,
     FieldErrors,
@@ -26,12 +27,14 @@ from handlers.commands.quality import (
     parse_qa,
     parse_quality,
 )
-from handlers.config.team import PRIORITIES, Person, TeamConfig
+from handlers.config.team import Person, TeamConfig
 
 TICKET_VERBS = (
     "new",
     "show",
     "take",
+    "assign",
+    "edit",
     "note",
     "dispatch",
     "rca",
@@ -44,20 +47,10 @@ TICKET_VERBS = (
 COMMANDS = ("ticket", "queue", "raci", "roster", "huddle", "kpi", "help", *QUALITY_COMMANDS)
 KPI_PERIODS = ("day", "week", "month")
 _TICKET_ID = re.compile(r"^(?:t-?)?(\d{1,9})$", re.IGNORECASE)
-_CATEGORY_TAG = re.compile(r"^#([A-Za-z][\w-]*)$")
-_MENTION = re.compile(r"^@([\w.:@-]+?)[,.;:!?]*$")
+_CATEGORY_TAG = words_of.CATEGORY_TAG
+_MENTION = words_of.MENTION
 TOPIC_MAX = 200
 OUTCOME_MAX = 2000
-_SECTION_NAMES = {
-    "desc": "description",
-    "description": "description",
-    "env": "environment",
-    "environment": "environment",
-    "tried": "tried",
-    "reporter": "reporter",
-    "link": "links",
-    "links": "links",
-}
 # Words after the id that a verb needs; a missing one is bad input.
 _NEEDS_TEXT = {"note": "note_text", "rca": "root_cause", "resolve": "resolution", "csat": "score"}
 
@@ -73,6 +66,10 @@ class TicketVerb:
     number: int
     text: str = ""
     category: str | None = None
+    person: str | None = None  # dispatch to / assign to (a person id)
+    changes: tuple[tuple[str, str], ...] = ()  # edit: raw field values
+    reason: str = ""  # close: duplicate, cancelled, not_reproducible
+    other: int | None = None  # close duplicate: the ticket it duplicates
 
 
 @dataclass(frozen=True)
@@ -84,11 +81,13 @@ class QueueView:
 @dataclass(frozen=True)
 class RaciLookup:
     query: str
+    share: bool = False  # `/raci incident share`: post the answer in the conversation
 
 
 @dataclass(frozen=True)
 class RosterLookup:
     role: str
+    share: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,6 +106,7 @@ class HuddleEnd:
 @dataclass(frozen=True)
 class KpiView:
     period: str  # one of KPI_PERIODS
+    share: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,9 +154,11 @@ def parse(text: str, config: TeamConfig) -> Request:
     if command == "queue":
         return _queue(rest, config)
     if command == "raci":
-        return RaciLookup(rest)
+        query, share = _share_word(rest)
+        return RaciLookup(query, share)
     if command == "roster":
-        return RosterLookup(rest.lower())
+        role, share = _share_word(rest)
+        return RosterLookup(role.lower(), share)
     if command == "huddle":
         return _huddle(rest, config)
     if command == "kpi":
@@ -172,10 +174,19 @@ def parse(text: str, config: TeamConfig) -> Request:
 
 
 def _kpi(rest: str) -> Request:
+    rest, share = _share_word(rest)
     word = rest.strip().lower() or "day"
     if word not in KPI_PERIODS:
         raise ParseError(phrase("error.bad_kpi_period", given=word), usage("kpi"))
-    return KpiView(word)
+    return KpiView(word, share)
+
+
+def _share_word(rest: str) -> tuple[str, bool]:
+    """A trailing `share` posts the answer in the conversation (see handlers.sharing)."""
+    words = rest.split()
+    if words and words[-1].lower() == "share":
+        return " ".join(words[:-1]), True
+    return rest, False
 
 
 def _queue(rest: str, config: TeamConfig) -> Request:
@@ -243,12 +254,7 @@ def _huddle(rest: str, config: TeamConfig) -> Request:
 
 
 def _person(config: TeamConfig, given: str) -> Person | None:
-    """A mention as the adapters leave it: `@personid`, or a platform's user id."""
-    return (
-        config.person(given.lower())
-        or config.find_person("slack", given)
-        or config.find_person("teams", given)
-    )
+    return words_of.person(config, given)
 
 
 def _ticket(rest: str, config: TeamConfig) -> Request:
@@ -274,16 +280,36 @@ def _ticket(rest: str, config: TeamConfig) -> Request:
     if not match:
         raise ParseError(phrase("error.bad_id", given=parts[0]), usage(f"ticket.{verb}"))
     text = parts[1].strip() if len(parts) > 1 else ""
-    category = None
+    number = int(match.group(1))
+
+    def fail(reason: Md) -> ParseError:
+        return ParseError(reason, usage(f"ticket.{verb}"))
+
+    if verb == "edit":
+        values, summary = words_of.fields(text, fail)
+        if summary:
+            values["summary"] = " ".join(summary)
+        if not values:
+            raise fail(phrase("error.nothing_to_edit"))
+        return TicketVerb(verb, number, changes=tuple(values.items()))
+    if verb == "close":
+        reason, other, text = words_of.close_reason(text, fail)
+        return TicketVerb(verb, number, text, reason=reason, other=other)
+    category = person = None
     if verb == "dispatch":
         category, text = _take_category(text, config, verb)
+        person, text = words_of.leading_mention(config, text, fail)
+        if category is None:  # `#category` may also follow the mention
+            category, text = _take_category(text, config, verb)
+    if verb == "assign":
+        person, text = words_of.leading_mention(config, text, fail)
+        if person is None:
+            raise fail(phrase("error.assign_whom"))
     if verb in _NEEDS_TEXT and not text:
-        raise ParseError(phrase(f"error.missing_{_NEEDS_TEXT[verb]}"), usage(f"ticket.{verb}"))
+        raise fail(phrase(f"error.missing_{_NEEDS_TEXT[verb]}"))
     if len(text) > TEXT_MAX:
-        raise ParseError(
-            phrase("error.text_long", limit=TEXT_MAX, length=len(text)), usage(f"ticket.{verb}")
-        )
-    return TicketVerb(verb, int(match.group(1)), text, category)
+        raise fail(phrase("error.text_long", limit=TEXT_MAX, length=len(text)))
+    return TicketVerb(verb, number, text, category, person=person)
 
 
 def _take_category(text: str, config: TeamConfig, verb: str) -> tuple[str | None, str]:
@@ -305,30 +331,12 @@ def _take_category(text: str, config: TeamConfig, verb: str) -> tuple[str | None
 
 
 def _new_fields(text: str, config: TeamConfig) -> NewTicket:
-    head, *sections = [s.strip() for s in text.split(" | ")]
-    values: dict[str, str] = {}
-    summary: list[str] = []
-    for word in head.split():
-        lower = word.lower()
-        if _CATEGORY_TAG.match(word):
-            values["category"] = lower
-        elif lower in PRIORITIES:
-            values["priority"] = lower
-        elif lower.startswith("via:"):
-            values["intake"] = lower
-        else:
-            summary.append(word)
+    def fail(reason: Md) -> ParseError:
+        return ParseError(reason, usage("ticket.new"))
+
+    values, summary = words_of.fields(text, fail)
     values["summary"] = " ".join(summary)
-    for section in sections:
-        key, sep, value = section.partition(":")
-        field_name = _SECTION_NAMES.get(key.strip().lower())
-        if not sep or field_name is None:
-            raise ParseError(
-                phrase("error.bad_section", given=section, known=sorted(set(_SECTION_NAMES))),
-                usage("ticket.new"),
-            )
-        values[field_name] = value.strip()
     try:
         return validate(values, config)
     except FieldErrors as exc:
-        raise ParseError(Md(exc.first()), usage("ticket.new")) from exc
+        raise fail(Md(exc.first())) from exc

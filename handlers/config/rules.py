@@ -23,9 +23,11 @@ class Problem:
     severity: Literal["error", "warning"]
     place: str
     message: str
+    line: int | None = None  # in the YAML file, when known
 
     def __str__(self) -> str:
-        return f"{self.severity}: {self.place}: {self.message}"
+        where = f"line {self.line}: {self.place}" if self.line else self.place
+        return f"{self.severity}: {where}: {self.message}"
 
 
 def check(config: TeamConfig) -> list[Problem]:
@@ -35,7 +37,31 @@ def check(config: TeamConfig) -> list[Problem]:
     problems += _raci(config)
     problems += _references(config)
     problems += _schedules(config)
+    problems += _contradictions(config)
     return problems
+
+
+def _contradictions(config: TeamConfig) -> list[Problem]:
+    """Rules that cannot both hold: a nudge after its deadline, a warning after the end."""
+    found: list[Problem] = []
+    rules = config.time_rules
+    if rules.first_response_nudge >= rules.first_response:
+        found.append(
+            _error(
+                "time_rules > first_response_nudge",
+                f"{rules.first_response_nudge} min is not before the first-response deadline "
+                f"({rules.first_response} min): the nudge would come after the breach",
+            )
+        )
+    if rules.huddle_warning_before >= rules.huddle_length:
+        found.append(
+            _error(
+                "time_rules > huddle_warning_before",
+                f"{rules.huddle_warning_before} min before the end of a "
+                f"{rules.huddle_length}-min huddle is not during the huddle",
+            )
+        )
+    return found
 
 
 def _error(place: str, message: str) -> Problem:
@@ -123,7 +149,7 @@ def _references(config: TeamConfig) -> list[Problem]:
             found.append(_error(f"purposes > {purpose}", f"no RACI activity {activity_id!r}"))
     for verb, allowed in config.permissions.model_dump().items():
         for who in allowed:
-            if who not in roles and who not in ("assignee", "reporter"):
+            if who not in roles and who not in PERMISSION_WORDS:
                 found.append(_error(f"permissions > {verb}", f"unknown role {who!r}"))
     for meeting in config.meetings:
         for role in meeting.participants:
@@ -131,6 +157,9 @@ def _references(config: TeamConfig) -> list[Problem]:
                 found.append(_error(f"meetings > {meeting.id}", f"unknown role {role!r}"))
     return found
 
+
+# What a permission may name besides a role (see `handlers.tickets.permissions`).
+PERMISSION_WORDS = ("assignee", "reporter", "experts")
 
 # Job ids of `schedules`; a meeting id is a job id too, so it must not reuse one of these.
 SCHEDULE_JOBS = (

@@ -41,6 +41,9 @@ class Role(Strict):
     id: Id
     name: str
     name_zh: str = ""
+    # How a sentence names everyone holding it ("L1 engineers", "the team lead"); refusals
+    # list who may act in these words. Empty: the name.
+    plural: str = ""
 
 
 class Person(Strict):
@@ -93,23 +96,32 @@ class Activity(Strict):
 class Matrix(Strict):
     id: Id
     name: str
+    # Where the matrix comes from, for the file's readers; never shown to chat users (a
+    # YAML comment does the same job).
     source: str = ""
     note: str = ""
     activities: tuple[Activity, ...]
 
 
 class Permissions(Strict):
-    """Who may do what to a ticket: role ids, plus `assignee` and `reporter`.
+    """Who may do what to a ticket: role ids, plus `assignee`, `reporter` and `experts` (the
+    L2 experts of the ticket's category).
 
     Logging and showing a ticket is open to anyone and not listed.
     """
 
     take: tuple[str, ...] = ("l1", "l2", "team_lead")
+    # Holders of `assign_any` hand a ticket to anyone; the other roles of `assign` only to
+    # someone holding one of their own roles (their tier).
+    assign: tuple[str, ...] = ("team_lead", "service_desk_manager", "l1", "l2")
+    assign_any: tuple[str, ...] = ("team_lead", "service_desk_manager")
+    edit: tuple[str, ...] = ("l1", "l2", "team_lead", "assignee", "reporter")
     dispatch: tuple[str, ...] = ("l1", "l2", "team_lead")
     note: tuple[str, ...] = ("l1", "l2", "team_lead", "assignee")
-    rca: tuple[str, ...] = ("l2", "team_lead", "assignee")
+    # The L2 owner, the category's experts or the lead; not the L1 who dispatched it.
+    rca: tuple[str, ...] = ("assignee", "experts", "team_lead")
     resolve: tuple[str, ...] = ("assignee", "team_lead")
-    close: tuple[str, ...] = ("assignee", "team_lead")
+    close: tuple[str, ...] = ("assignee", "team_lead", "service_desk_manager")
     reopen: tuple[str, ...] = ("l1", "l2", "team_lead", "reporter")
     huddle: tuple[str, ...] = ("l1", "l2", "team_lead", "assignee")
 
@@ -186,6 +198,14 @@ class Huddles(Strict):
 
 
 HUDDLE_LINK_FIELDS = ("ticket", "huddle", "token")
+
+
+class TicketIntakeRules(Strict):
+    """Ways a chat message becomes a ticket besides the command."""
+
+    # Reacting with this emoji (its Slack name, without colons) to a message in a channel
+    # the bot is in logs a ticket from the message.
+    reaction_emoji: str = Field("ticket", pattern=r"^[a-z0-9_+'-]+$")
 
 
 class KpiTargets(Strict):
@@ -304,6 +324,7 @@ class TeamConfig(Strict):
     schedules: Schedules = Schedules()
     quality: Quality = Quality()
     knowledge: Knowledge = Knowledge()
+    tickets: TicketIntakeRules = TicketIntakeRules()
 
     # -- look-ups used across the core -------------------------------------------------
 

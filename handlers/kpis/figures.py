@@ -33,6 +33,7 @@ from handlers.quality import figures as quality
 from handlers.quality.figures import QualityFigures
 from handlers.quality.figures import Ratio as Share
 from handlers.tickets import clocks
+from handlers.tickets.lifecycle import NOT_COUNTED
 from storage import reports
 from storage.db import session_scope
 from storage.models import Ticket
@@ -138,7 +139,8 @@ def compute(config: TeamConfig, tickets: list[Ticket], window: Window) -> Kpis:
         return when if when is not None and when < cut else None
 
     logged = [t for t in tickets if within(t.created_at)]
-    resolved = [t for t in tickets if within(t.resolved_at)]
+    # a duplicate or a cancelled ticket resolved nothing of its own
+    resolved = [t for t in tickets if within(t.resolved_at) and t.close_reason not in NOT_COUNTED]
     dispatched = [t for t in tickets if within(t.dispatched_at)]
 
     waits = [

@@ -9,16 +9,17 @@ from handlers.chat.model import Actions, Button, Context, Fields, Header, Messag
 from handlers.chat.texts import escape_md, name, phrase, render
 from handlers.commands.fields import missing_key_fields
 from handlers.config.team import Person, TeamConfig
+from handlers.tickets import history
 from handlers.tickets.lifecycle import OPEN_STATES
 from storage.knowledge import KnowledgeEntry
 from storage.models import Ticket, TicketEvent
 
 # Which buttons a card offers in each status.
 _BUTTONS = {
-    "new": ("take", "dispatch", "resolve"),
-    "in_progress": ("take", "dispatch", "resolve"),
-    "dispatched": ("take", "resolve"),
-    "resolved": ("close", "reopen"),
+    "new": ("take", "dispatch", "resolve", "edit"),
+    "in_progress": ("take", "dispatch", "resolve", "edit"),
+    "dispatched": ("take", "resolve", "edit"),
+    "resolved": ("close", "reopen", "edit"),
     "closed": ("reopen",),
 }
 
@@ -101,7 +102,7 @@ def details(
         "ticket_show.md",
         t=ticket,
         config=config,
-        events=events,
+        history=history.lines(config, events),
         now=now,
         missing=[phrase(f"field.{m}") for m in missing_key_fields(ticket)],
     )

@@ -14,7 +14,8 @@ Stages, each fired at most once per ticket (see `schedules.response_clocks`):
 - `nudge`: no first response `first_response_nudge` minutes after logging (on-duty L1);
 - `breach`: no first response after `first_response` minutes (L1 and the breach roles);
 - `progress:<since>`: dispatched, no progress note for `progress_update` minutes since the
-  dispatch or the last note (the assignee); a new note starts a new stage;
+  dispatch or the last note (`owners.clock_owners`: the L2 owner, or the category's
+  experts while the pool is unclaimed); a new note starts a new stage;
 - `root_cause`: dispatched and no root cause `root_cause` minutes after the dispatch (the A
   of `purposes.incident` and the root-cause roles).
 """

@@ -17,15 +17,21 @@ NEW, IN_PROGRESS, DISPATCHED, RESOLVED, CLOSED = (
     "closed",
 )
 OPEN_STATES = (NEW, IN_PROGRESS, DISPATCHED)
+# Close reasons that mean the ticket was never work of its own: the KPIs leave such tickets
+# out of first-contact resolution and the resolution figures.
+NOT_COUNTED = ("duplicate", "cancelled")
 
 # verb -> {from status: to status}
 MOVES: dict[str, dict[str, str]] = {
     "take": {NEW: IN_PROGRESS, IN_PROGRESS: IN_PROGRESS, DISPATCHED: DISPATCHED},
+    "assign": {NEW: IN_PROGRESS, IN_PROGRESS: IN_PROGRESS, DISPATCHED: DISPATCHED},
+    "edit": {NEW: NEW, IN_PROGRESS: IN_PROGRESS, DISPATCHED: DISPATCHED, RESOLVED: RESOLVED},
     "note": {NEW: NEW, IN_PROGRESS: IN_PROGRESS, DISPATCHED: DISPATCHED},
     "dispatch": {NEW: DISPATCHED, IN_PROGRESS: DISPATCHED},
     "rca": {DISPATCHED: DISPATCHED, RESOLVED: RESOLVED},
     "resolve": {IN_PROGRESS: RESOLVED, DISPATCHED: RESOLVED},
-    "close": {RESOLVED: CLOSED},
+    # from an open state only with a reason (duplicate, cancelled, ...): see changes.close
+    "close": {NEW: CLOSED, IN_PROGRESS: CLOSED, DISPATCHED: CLOSED, RESOLVED: CLOSED},
     "reopen": {RESOLVED: IN_PROGRESS, CLOSED: IN_PROGRESS},
 }
 

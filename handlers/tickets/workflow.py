@@ -1,4 +1,4 @@
-"""Ticket use cases: log, show, take, note, dispatch, resolve, close, reopen.
+"""Ticket use cases: log, show, and every verb that changes a ticket.
 
 Each runs in one transaction: the ticket, its audit event and the posts it causes are
 written together, and a refusal raises before anything is committed.
@@ -11,36 +11,35 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from handlers.chat.model import Actor, Message, Place, Post, Reply, Target, Text
+from handlers.chat.model import Actor, Place, Post, Reply, Target
 from handlers.chat.refusals import Refused
-from handlers.chat.texts import phrase, render
+from handlers.chat.texts import phrase
 from handlers.commands.fields import NewTicket
 from handlers.commands.grammar import TicketVerb
 from handlers.config.team import Person
 from handlers.desk import Desk
-from handlers.knowledge.search import knowledge_reference, might_help
-from handlers.raci.tagging import responsible, tag
-from handlers.tickets import cards, lifecycle, permissions, survey
+from handlers.knowledge.search import might_help
+from handlers.raci.tagging import responsible
+from handlers.tickets import cards, changes, handover, lifecycle, permissions
+from handlers.tickets.posts import card_key, in_thread
+from handlers.tickets.posts import text as _text
 from storage import tickets as repo
 from storage.db import session_scope
 from storage.models import Ticket
 
-
-def card_key(ticket: Ticket) -> str:
-    """The dedupe key of a ticket's queue card: threads and edits point at it."""
-    return f"{ticket.scope}:{ticket.key}:card"
-
-
-def _text(markdown: str) -> Message:
-    return Message((Text(markdown),), markdown)
-
-
-def _in_thread(ticket: Ticket, markdown: str, key: str) -> Post:
-    """A text reply under the ticket's queue card."""
-    return Post(Target("channel", "queue", thread=card_key(ticket)), _text(markdown), key)
+__all__ = ["card_key"]  # the response clocks thread their posts under the card
 
 
 def log(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Reply:
+    ticket = create(desk, actor, place, fields)
+    return Reply(
+        _text(phrase("done.new", t=ticket, channel=desk.config.channels.queue.name)),
+        ephemeral=False,
+    )
+
+
+def create(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Ticket:
+    """A new ticket, its audit event and its queue card, in one transaction."""
     scope, now = place.channel.scope, desk.now()
     reporter = fields.reporter or actor.key
     with session_scope(desk.engine) as session:
@@ -88,10 +87,7 @@ def log(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Reply:
                 card_key(ticket),
             ),
         )
-    return Reply(
-        _text(phrase("done.new", t=ticket, channel=desk.config.channels.queue.name)),
-        ephemeral=False,
-    )
+    return ticket
 
 
 def _answered_while_logged(desk: Desk, actor: Actor, fields: NewTicket) -> bool:
@@ -126,11 +122,14 @@ def act(desk: Desk, actor: Actor, place: Place, request: TicketVerb) -> Reply:
         )
         # state first: a move nobody may make now is better explained by the state
         permissions.check(desk.config, actor, request.verb, ticket)
+        if request.verb == "close":
+            changes.check_duplicate(session, ticket, request)
         apply = _EFFECTS[request.verb]
         posts, detail, answer = apply(desk, actor, ticket, request, now)
         ticket.status = status
         ticket.updated_at = now
-        if ticket.first_response_at is None and request.verb != "reopen":
+        # a correction of the ticket's fields is no answer to the user
+        if ticket.first_response_at is None and request.verb not in ("reopen", "edit"):
             ticket.first_response_at = now
         session.add(ticket)
         session.flush()
@@ -163,103 +162,30 @@ def _get(session: Session, scope: str, number: int, lock: bool = False) -> Ticke
 Effect = tuple[list[Post], dict[str, object], str]
 
 
-def _take(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:
-    if t.assignee == actor.key:
-        raise Refused(phrase("refused.already_yours", key=t.key))
-    previous = t.assignee
-    t.assignee = actor.key
-    return [], {"previous_assignee": previous}, phrase("done.take", t=t)
-
-
 def _note(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:
-    post = _in_thread(t, phrase("post.note", t=t, actor=actor.name, text=r.text), f"{t.key}:note")
+    post = in_thread(t, phrase("post.note", t=t, actor=actor.name, text=r.text), f"{t.key}:note")
     return [post], {"text": r.text}, phrase("done.note", t=t)
-
-
-def _dispatch(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:
-    config = desk.config
-    if r.category:
-        t.category = r.category
-    if not t.category:
-        raise Refused(phrase("refused.no_category", key=t.key))
-    experts = config.experts(t.category)
-    if not experts:
-        raise Refused(phrase("refused.no_experts", key=t.key, category=t.category))
-    if r.text:
-        t.tried = f"{t.tried}\n{r.text}".strip()
-    if t.assignee is None:
-        t.assignee = actor.key  # the dispatcher follows it up (2-hourly progress notes)
-    t.dispatched_at = now
-    activity = config.activity(config.purposes.dispatch)
-    tags = tag(config, activity, t.category, exclude=actor.key) if activity else []
-    category = config.category(t.category)
-    context = {
-        "t": t,
-        "experts": experts,
-        "tags": tags,
-        "activity": activity,
-        "category": category,
-        "actor": actor.name,
-    }
-    thread = render("dispatch_thread.md", **context)
-    posts = [_in_thread(t, thread, f"{t.key}:dispatch")]
-    if t.category in config.channels.l2:
-        posts.append(
-            Post(Target("channel", f"l2:{t.category}"), _text(thread), f"{t.key}:dispatch-l2")
-        )
-    dm = render("dispatch_dm.md", **context)
-    posts += [
-        Post(Target("person", p.id), _text(dm), f"{t.key}:dispatch-dm:{p.id}") for p in experts
-    ]
-    return (
-        posts,
-        {"category": t.category, "tried": r.text, "experts": [p.id for p in experts]},
-        phrase("done.dispatch", t=t, experts=experts),
-    )
-
-
-def _rca(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:
-    """L2's root cause: stops the ticket's root-cause clock (the first one counts for it)."""
-    t.root_cause = r.text
-    if t.root_cause_at is None:
-        t.root_cause_at = now
-    post = _in_thread(t, phrase("post.rca", t=t, actor=actor.name), f"{t.key}:rca")
-    return [post], {"text": r.text}, phrase("done.rca", t=t)
-
-
-def _resolve(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:
-    t.resolution = r.text
-    t.resolved_at = now
-    post = _in_thread(t, phrase("post.resolved", t=t, actor=actor.name), f"{t.key}:resolve")
-    detail: dict[str, object] = {"resolution": r.text}
-    entry = knowledge_reference(r.text)
-    if entry is not None:
-        detail["knowledge"] = entry  # a reuse of that entry (the knowledge-reuse KPI)
-    asked = survey.ask(desk.config, t)
-    return [post, *([asked] if asked else [])], detail, phrase("done.resolve", t=t)
-
-
-def _close(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:
-    t.closed_at = now
-    return [], {}, phrase("done.close", t=t)
 
 
 def _reopen(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:
     t.resolved_at = None
     t.closed_at = None
+    t.close_reason, t.duplicate_of = "", None
     t.resolution = ""  # it did not hold; the audit trail keeps it
-    post = _in_thread(
+    post = in_thread(
         t, phrase("post.reopened", t=t, actor=actor.name, reason=r.text), f"{t.key}:reopen"
     )
     return [post], {"reason": r.text}, phrase("done.reopen", t=t)
 
 
 _EFFECTS: dict[str, Callable[[Desk, Actor, Ticket, TicketVerb, dt.datetime], Effect]] = {
-    "take": _take,
+    "take": handover.take,
+    "assign": handover.assign,
+    "edit": changes.edit,
     "note": _note,
-    "dispatch": _dispatch,
-    "rca": _rca,
-    "resolve": _resolve,
-    "close": _close,
+    "dispatch": handover.dispatch,
+    "rca": changes.rca,
+    "resolve": changes.resolve,
+    "close": changes.close,
     "reopen": _reopen,
 }

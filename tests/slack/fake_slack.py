@@ -43,6 +43,10 @@ class FakeSlack:
     messages: list[dict[str, Any]] = field(default_factory=list)  # what the channels hold
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
 
+    def add_message(self, channel: str, message: dict[str, Any]) -> None:
+        """A message someone wrote in a channel (what conversations.* then read)."""
+        self.messages.append({"channel": channel, "thread_ts": None, **message})
+
     def reset_next(self, method: str, done: bool = True) -> None:
         """The next call of `method` is read, done (or not), and its connection reset."""
         self.resets.setdefault(method, []).append(done)

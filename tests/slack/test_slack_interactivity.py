@@ -83,7 +83,25 @@ async def test_the_same_interaction_delivered_twice_runs_once(slack: SlackServer
 
 async def test_dispatch_pings_the_l2_experts_in_the_thread_and_by_dm(slack: SlackServer) -> None:
     card_ts = await _ticket_with_card(slack, "new VPN down #network | tried: reconnected")
-    await slack.press("ticket.dispatch", "T-1", user="U0LEE")
+    await slack.press("ticket.dispatch", "T-1", user="U0LEE")  # opens the Dispatch modal
+    call = await slack.until(lambda: slack.fake.of("views.open"), "the Dispatch modal")
+    view = call[0].params["view"]
+    initial = {
+        b["block_id"]: b["element"].get("initial_value")
+        or (b["element"].get("initial_option") or {}).get("value")
+        for b in view["blocks"]
+        if b["type"] == "input"
+    }
+    assert initial == {"category": "network", "expert": "pool", "tried": "reconnected"}
+    # no category: the error shows beside the field, nothing is dispatched
+    status, body = await slack.interact(_submission(view, {"tried": "reconnected"}))
+    assert json.loads(body)["response_action"] == "errors"
+    assert set(json.loads(body)["errors"]) == {"category"}
+    assert _events(slack, "dispatch") == []
+    status, body = await slack.interact(
+        _submission(view, {"category": "network", "expert": "pool", "tried": "reconnected"})
+    )
+    assert (status, body) == (200, "")
     await slack.until(lambda: _events(slack, "dispatch"), "the dispatch")
     await slack.settle()
     thread = [c.params for c in slack.fake.posts(QUEUE) if c.params.get("thread_ts") == card_ts]
@@ -195,5 +213,7 @@ async def test_the_message_shortcut_opens_the_form_prefilled(slack: SlackServer)
     }
     assert initial["summary"] == "Outlook asks for my password <3"
     assert "since 9:00, cc @sam" in initial["description"]
+    reporter = next(b for b in view["blocks"] if b.get("block_id") == "reporter")
+    assert reporter["element"].get("initial_user") == "U0SAM"  # the message's author
     assert initial["links"] == "https://example.slack.com/archives/C1/p1700000200000200"
     assert json.loads(view["private_metadata"])["channel"] == "C0HELP"

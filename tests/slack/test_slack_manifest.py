@@ -29,7 +29,7 @@ def test_the_manifest_is_complete() -> None:
     settings = data["settings"]
     assert settings["interactivity"]["request_url"] == f"https://example.org{ROUTE}"
     assert settings["event_subscriptions"]["request_url"] == f"https://example.org{ROUTE}"
-    assert settings["event_subscriptions"]["bot_events"] == ["app_mention"]
+    assert settings["event_subscriptions"]["bot_events"] == ["app_mention", "reaction_added"]
     assert sorted(data["oauth_config"]["scopes"]["bot"]) == [
         "app_mentions:read",
         "channels:history",
@@ -38,6 +38,7 @@ def test_the_manifest_is_complete() -> None:
         "groups:history",
         "im:history",
         "im:write",
+        "reactions:read",
     ]
 
 

@@ -55,6 +55,15 @@ def check_schema(m: dict) -> None:
         assert len(command_list_["commands"]) <= 10
         for c in command_list_["commands"]:
             assert 0 < len(c["title"]) <= 32 and 0 < len(c["description"]) <= 128
+    extensions = m.get("composeExtensions", [])
+    assert len(extensions) <= 1
+    for extension in extensions:
+        assert GUID.match(extension["botId"]) and 0 < len(extension["commands"]) <= 10
+        for c in extension["commands"]:
+            assert 0 < len(c["id"]) <= 64 and c["type"] in ("query", "action")
+            assert 0 < len(c["title"]) <= 32 and len(c.get("description", "")) <= 128
+            assert set(c.get("context", [])) <= {"compose", "commandBox", "message"}
+            assert isinstance(c.get("fetchTask", False), bool)
 
 
 def test_the_package_validates_and_lists_every_command(
@@ -78,6 +87,17 @@ def test_the_package_validates_and_lists_every_command(
     slack = yaml.safe_load(COMMANDS.read_text("utf-8"))["features"]["slash_commands"]
     titles = [c["title"] for c in bot["commandLists"][0]["commands"]]
     assert titles == [c["command"].removeprefix("/") for c in slack]
+    # the message action "Create ticket from message"
+    [extension] = m["composeExtensions"]
+    assert extension["botId"] == BOT_ID
+    [action] = extension["commands"]
+    assert (action["id"], action["type"], action["context"], action["fetchTask"]) == (
+        "ticketFromMessage",
+        "action",
+        ["message"],
+        True,
+    )
+    assert action["title"] == "Create ticket from message"
 
 
 def test_the_app_id_is_stable_for_one_bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from handlers.config.escalation import Escalation, Policy, Targets, default_policies
+from handlers.config.oncall import OnCall
 from handlers.config.when import WhenText
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
@@ -139,6 +141,14 @@ class TimeRules(Strict):
     # A ticket logged through these intakes by someone who works the queue (may take
     # tickets) was answered while it was logged: the caller was on the line.
     answered_at_logging: tuple[Literal["phone", "online", "email", "chat"], ...] = ("phone",)
+    # Per-priority targets (minutes) overriding the four above, e.g. a shorter P1.
+    priorities: dict[Literal["p1", "p2", "p3", "p4"], Targets] = Field(default_factory=dict)
+
+    def target(self, priority: str, name: str) -> int:
+        """One rule for every reader: the priority's own figure, else the team's."""
+        own = self.priorities.get(priority)  # type: ignore[call-overload]
+        value = getattr(own, name, None) if own is not None else None
+        return int(value if value is not None else getattr(self, name))
 
 
 class Huddles(Strict):
@@ -195,6 +205,10 @@ class KpiTargets(Strict):
     dispatched_share_max: float = 0.30
 
 
+# What a weekly or monthly job does when its day is a public holiday.
+OnHoliday = Literal["previous_working_day", "next_working_day", "skip"]
+
+
 class Meeting(Strict):
     id: Id
     name: str
@@ -204,6 +218,7 @@ class Meeting(Strict):
     participants: tuple[Id, ...]  # role ids
     agenda: tuple[str, ...]
     enabled: bool = True
+    on_holiday: OnHoliday = "previous_working_day"  # a weekly meeting's day is a holiday
     # Live figures the agenda carries: the previous working day (standup), the week so far
     # (weekly review), the month just ended (monthly planning), or none.
     figures: Literal["yesterday", "week", "month"] | None = None
@@ -223,6 +238,7 @@ class WeeklyReportReminder(Strict):
 
     when: WhenText = "fri 17:00"
     enabled: bool = True
+    on_holiday: OnHoliday = "previous_working_day"
     experts: Id = "l2"  # the role reminded
     report_to: Id = "team_lead"  # the role the report goes to
 
@@ -293,6 +309,16 @@ class TeamConfig(Strict):
     meetings: tuple[Meeting, ...] = ()
     huddles: Huddles = Huddles()
     schedules: Schedules = Schedules()
+    escalation: Escalation = Escalation()
+    oncall: OnCall = OnCall()
+
+    @cached_property
+    def policies(self) -> tuple[Policy, ...]:
+        """The escalation policies in force: the configured ones, else the defaults."""
+        configured = self.escalation.policies
+        if configured is not None:
+            return configured
+        return default_policies(self.time_rules, self.schedules.clocks, self.escalation)
 
     # -- look-ups used across the core -------------------------------------------------
 

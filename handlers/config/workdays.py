@@ -92,3 +92,8 @@ def working_hours(team: TeamInfo, day: dt.date) -> tuple[dt.datetime, dt.datetim
     start = dt.datetime.combine(day, hours.start, zone).astimezone(dt.UTC)
     end = dt.datetime.combine(day, hours.end, zone).astimezone(dt.UTC)
     return (start, end) if end > start else None
+
+
+def in_working_hours(team: TeamInfo, at: dt.datetime) -> bool:
+    hours = working_hours(team, at.astimezone(team.zone).date())
+    return hours is not None and hours[0] <= at < hours[1]

@@ -16,6 +16,9 @@ from handlers.commands.grammar import (
     HuddleEnd,
     HuddleStart,
     KpiView,
+    OncallGive,
+    OncallTake,
+    OncallView,
     ParseError,
     QueueView,
     RaciLookup,
@@ -30,6 +33,7 @@ from handlers.huddles import outcome as huddle_outcome
 from handlers.huddles import start as huddles
 from handlers.huddles.messages import OUTCOME_ACTION, OUTCOME_FORM
 from handlers.kpis import figures as kpis
+from handlers.oncall import command as oncall
 from handlers.raci import lookup as raci
 from handlers.raci import roster
 from handlers.tickets import queue
@@ -120,6 +124,12 @@ def _run(desk: Desk, actor: Actor, place: Place, request: object) -> Reply:
             return huddle_outcome.end(desk, actor, place, request)
         case KpiView(period=period):
             return kpis.show(desk, place, period)  # type: ignore[arg-type]
+        case OncallView():
+            return oncall.show(desk, request)
+        case OncallTake():
+            return oncall.take(desk, actor, place, request)
+        case OncallGive():
+            return oncall.give(desk, actor, place, request)
         case HelpRequest(topic=topic):
             return Reply(_text(render("help.md", topic=topic)))
     raise AssertionError(f"unhandled request {request!r}")

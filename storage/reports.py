@@ -71,9 +71,12 @@ def window_tickets(
 
 
 def last_progress(
-    session: Session, ticket_ids: Iterable[int], kinds: tuple[str, ...] = ("note", "rca")
+    session: Session,
+    ticket_ids: Iterable[int],
+    kinds: tuple[str, ...] = ("note", "rca", "huddle_outcome"),
 ) -> dict[int, dt.datetime]:
-    """The latest progress event (note, root cause) of each ticket that has one."""
+    """The latest progress event of each ticket that has one: a note, a root cause, or a
+    huddle outcome (a huddle that split the work is progress on the ticket)."""
     ids = list(ticket_ids)
     if not ids:
         return {}

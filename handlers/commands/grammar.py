@@ -13,10 +13,17 @@ from dataclasses import dataclass
 from handlers.chat.model import clean_input
 from handlers.chat.texts import Md, phrase
 from handlers.commands.fields import FieldErrors, NewTicket, validate
+from handlers.commands.oncall import (
+    OncallArgsError,
+    OncallGive,
+    OncallTake,
+    OncallView,
+    parse_oncall,
+)
 from handlers.config.team import PRIORITIES, Person, TeamConfig
 
 TICKET_VERBS = ("new", "show", "take", "note", "dispatch", "rca", "resolve", "close", "reopen")
-COMMANDS = ("ticket", "queue", "raci", "roster", "huddle", "kpi", "help")
+COMMANDS = ("ticket", "queue", "raci", "roster", "huddle", "kpi", "oncall", "help")
 KPI_PERIODS = ("day", "week", "month")
 _TICKET_ID = re.compile(r"^(?:t-?)?(\d{1,9})$", re.IGNORECASE)
 _CATEGORY_TAG = re.compile(r"^#([A-Za-z][\w-]*)$")
@@ -99,6 +106,9 @@ Request = (
     | HuddleEnd
     | KpiView
     | HelpRequest
+    | OncallView
+    | OncallTake
+    | OncallGive
 )
 
 
@@ -133,6 +143,11 @@ def parse(text: str, config: TeamConfig) -> Request:
         return _huddle(rest, config)
     if command == "kpi":
         return _kpi(rest)
+    if command == "oncall":
+        try:
+            return parse_oncall(rest, config, _person)
+        except OncallArgsError as exc:
+            raise ParseError(exc.args[0], usage("oncall")) from exc
     if command == "help":
         return HelpRequest(rest.lower().removeprefix("/"))
     raise ParseError(phrase("error.unknown_command", given=command, known=COMMANDS), usage("help"))

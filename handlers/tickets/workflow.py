@@ -16,8 +16,9 @@ from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase, render
 from handlers.commands.fields import NewTicket
 from handlers.commands.grammar import TicketVerb
-from handlers.config.team import Person
+from handlers.config.team import Person, TeamConfig
 from handlers.desk import Desk
+from handlers.oncall.duty import staffed
 from handlers.raci.tagging import responsible, tag
 from handlers.tickets import cards, lifecycle, permissions
 from storage import tickets as repo
@@ -72,13 +73,14 @@ def log(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Reply:
             priority=ticket.priority,
             intake=ticket.intake,
         )
+        on_duty = staffed(desk.config, session, now)  # the rota as it stands now
         desk.post(
             session,
             actor.ref.platform,
             scope,
             Post(
                 Target("channel", "queue"),
-                cards.card(desk.config, ticket, notify=_intake_people(desk, actor, ticket)),
+                cards.card(desk.config, ticket, notify=_intake_people(on_duty, actor, ticket)),
                 card_key(ticket),
             ),
         )
@@ -95,12 +97,12 @@ def _answered_while_logged(desk: Desk, actor: Actor, fields: NewTicket) -> bool:
     )
 
 
-def _intake_people(desk: Desk, actor: Actor, ticket: Ticket) -> list[Person]:
+def _intake_people(config: TeamConfig, actor: Actor, ticket: Ticket) -> list[Person]:
     """Who a new ticket pings: the R of the intake activity (on-duty L1), not the logger."""
-    activity = desk.config.activity(desk.config.purposes.intake)
+    activity = config.activity(config.purposes.intake)
     if activity is None:
         return []
-    return responsible(desk.config, activity, ticket.category, exclude=actor.key)
+    return responsible(config, activity, ticket.category, exclude=actor.key)
 
 
 def show(desk: Desk, place: Place, number: int) -> Reply:

@@ -18,7 +18,7 @@ from handlers.chat.model import Post
 from handlers.chat.texts import phrase
 from handlers.config.team import Meeting, TeamConfig, TeamInfo
 from handlers.desk import Desk
-from schedules import agendas, reminders
+from schedules import agendas, handoffs, reminders
 from schedules.fire import Fire
 from schedules.triggers import trigger_for
 
@@ -30,6 +30,7 @@ JOB_KINDS = (
     "queue_reminder",
     "l2_weekly_report",
     "manager_digest",
+    "oncall_handoff",
 )
 
 
@@ -72,6 +73,18 @@ def jobs_for(config: TeamConfig) -> list[Job]:
             (s.manager_digest.when,),
             s.manager_digest.enabled,
             agendas.digest,
+        ),
+        *(
+            Job(
+                f"handoff_{rota.id}",
+                "oncall_handoff",
+                phrase("job.oncall_handoff"),
+                (rota.handoff,),
+                config.oncall.handoff_note,
+                handoffs.trigger(config, rota),
+                handoffs.builder(rota),
+            )
+            for rota in config.oncall.rotas
         ),
     ]
 

@@ -113,7 +113,7 @@ class Escalation(_Strict):
     policies: tuple[Policy, ...] | None = None
     # Used by the default policies for the round-the-clock priorities (p1, p2).
     urgent_repeat_every: int = Field(15, gt=0)
-    urgent_repeat_limit: int = Field(12, ge=0)
+    urgent_repeat_limit: int = Field(60, ge=0)  # 15 h: through the night
     # The default progress / root-cause / common-problem repeats, for every priority.
     repeat_limit: int = Field(6, ge=0)
 

@@ -34,7 +34,7 @@ def show(desk: Desk, request: OncallView) -> Reply:
     if request.query and not wanted and not static:
         known = [r.id for r in config.oncall.rotas]
         raise Refused(phrase("error.unknown_rota", given=request.query, known=known))
-    body = render("oncall.md", duties=wanted, static=static, config=config, name=_name)
+    body = render("oncall.md", duties=wanted, static=static, config=config, name=rota_name)
     return Reply(Message((Text(body),), phrase("oncall.fallback")))
 
 
@@ -45,7 +45,7 @@ def take(desk: Desk, actor: Actor, place: Place, request: OncallTake) -> Reply:
     with session_scope(desk.engine) as session:
         current = duty(config, rota, now, repo.active(session, now))
         if me in current.now:
-            raise Refused(phrase("refused.oncall_already", rota=_name(config, rota)))
+            raise Refused(phrase("refused.oncall_already", rota=rota_name(config, rota)))
         until = _until(config, current, request.until, now)
         off = next((p for p in current.now if p != me), None)
         repo.add(session, _row(rota, me, off, now, until, "take", actor))
@@ -71,7 +71,7 @@ def give(desk: Desk, actor: Actor, place: Place, request: OncallGive) -> Reply:
         other = config.person(request.person)
         if other is None or not other.holds(rota.role):
             raise Refused(
-                phrase("refused.oncall_role", person=request.person, rota=_name(config, rota))
+                phrase("refused.oncall_role", person=request.person, rota=rota_name(config, rota))
             )
         until = _until(config, current, request.until, now)
         repo.add(session, _row(rota, other.id, me, now, until, "give", actor))
@@ -82,7 +82,7 @@ def give(desk: Desk, actor: Actor, place: Place, request: OncallGive) -> Reply:
 # -- pieces ------------------------------------------------------------------------------
 
 
-def _name(config: TeamConfig, rota: Rota) -> str:
+def rota_name(config: TeamConfig, rota: Rota) -> str:
     role = config.role(rota.role)
     label = role.name if role else rota.role
     category = config.category(rota.category) if rota.category else None
@@ -119,7 +119,9 @@ def _rota(config: TeamConfig, query: str) -> Rota:
 def _member(config: TeamConfig, actor: Actor, rota: Rota) -> str:
     person = actor.person
     if person is None or not person.holds(rota.role):
-        raise Refused(phrase("refused.oncall_role", person=actor.name, rota=_name(config, rota)))
+        raise Refused(
+            phrase("refused.oncall_role", person=actor.name, rota=rota_name(config, rota))
+        )
     return person.id
 
 
@@ -165,7 +167,7 @@ def _done(
     text = phrase(
         "done.oncall",
         person=on.name if on else person,
-        rota=_name(config, rota),
+        rota=rota_name(config, rota),
         until=until.astimezone(config.team.zone),
         off=away.name if away else off,
     )

@@ -54,6 +54,12 @@ class WorkCalendar:
                 return day - dt.timedelta(n)
         return None
 
+    def next_working_day(self, day: dt.date, limit: int = 60) -> dt.date | None:
+        for n in range(1, limit + 1):
+            if self.is_working_day(day + dt.timedelta(n)):
+                return day + dt.timedelta(n)
+        return None
+
 
 @cache
 def _calendar(working_days: tuple[str, ...], country: str | None) -> WorkCalendar:

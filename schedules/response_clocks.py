@@ -21,7 +21,7 @@ from sqlmodel import Session
 from handlers.chat.model import Context, Message, Post, Target, Text
 from handlers.chat.texts import phrase
 from handlers.desk import Desk
-from handlers.oncall.duty import staffed
+from handlers.oncall.duty import all_duties, with_duties
 from handlers.tickets import clocks, notify
 from handlers.tickets.workflow import card_key
 from schedules.common import local
@@ -113,7 +113,8 @@ def _posts(
     """A stage's posts: one per notice in the thread or channel, one DM per person; each
     names why it fired and what stops it. Audiences are resolved as the rota stands now;
     durations are as of the level's own moment (a late post says what it was due to say)."""
-    config = staffed(desk.config, session, now)
+    duties = all_duties(desk.config, session, now)
+    config = with_duties(desk.config, duties)
     early = stage.level.after < 0
     key = _PHRASES.get((stage.kind, early)) or _PHRASES.get((stage.kind, False), "clock.breach")
     target_at = clocks.deadline(config, t.priority, stage.since, stage.target)
@@ -130,7 +131,7 @@ def _posts(
     for i, notice in enumerate(stage.level.notify):
         if not notify.in_hours(config, notice, now):
             continue
-        people = notify.audience(config, t, notice)
+        people = notify.audience(config, duties, t, notice)
         if not people:
             continue
         if notice.via == "dm":

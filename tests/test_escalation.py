@@ -98,9 +98,7 @@ def test_untaken_p1_keeps_going_through_the_night(desk: Desk, clock: ManualClock
     assert "P1, no first response for 9 h, 37th notice" in dms[-1]
 
 
-def test_p4_in_the_same_situation_waits_for_working_hours(
-    desk: Desk, clock: ManualClock
-) -> None:
+def test_p4_in_the_same_situation_waits_for_working_hours(desk: Desk, clock: ManualClock) -> None:
     config = desk.config
     clock.set(at(config, "2026-11-27T17:50"))
     say(desk, "lee", "/ticket new Payroll report slow #system p4")

@@ -48,7 +48,13 @@ def all_duties(config: TeamConfig, session: Session, at: dt.datetime) -> list[Du
 
 def staffed(config: TeamConfig, session: Session, at: dt.datetime) -> TeamConfig:
     """The configuration with everyone's `on_duty` as the rotas say at `at`."""
-    duties = all_duties(config, session, at)
+    return with_duties(config, all_duties(config, session, at))
+
+
+def with_duties(config: TeamConfig, duties: list[Duty]) -> TeamConfig:
+    """`staffed` from duties already read. A person on any rota is on duty for each of
+    their roles' look-ups; `on_call` is exact per rota (an expert of two specialties on
+    call for one is not paged for the other)."""
     if not duties:
         return config
     rostered = {d.rota.role for d in duties}
@@ -67,10 +73,20 @@ def _on_duty(person: Person, value: bool) -> Person:
     return person if person.on_duty == value else person.model_copy(update={"on_duty": value})
 
 
-def on_call(config: TeamConfig, role: str, category: str | None) -> list[Person]:
-    """The on-call holders of a role in a `staffed` configuration, narrowed to the
-    category's specialists when some carry it; nobody when nobody is on (an after-hours
-    page goes to the on-call person, never to everyone)."""
+def on_call(
+    config: TeamConfig, duties: list[Duty], role: str, category: str | None
+) -> list[Person]:
+    """Who is on call for a role now: the people of the rota for the role and the ticket's
+    category (else the role's rota without a category); a role without a rota: its holders
+    with the `on_duty` flag, narrowed to the category's specialists. Nobody when nobody is
+    on: an after-hours page goes to the on-call person, never to everyone."""
+    rotas = [d for d in duties if d.rota.role == role]
+    chosen = [d for d in rotas if category and d.rota.category == category] or [
+        d for d in rotas if d.rota.category is None
+    ]
+    if chosen:
+        ids = dict.fromkeys(p for d in chosen for p in d.now)
+        return [p for p in (config.person(i) for i in ids) if p is not None]
     people = [p for p in config.people if p.holds(role)]
     if category:
         specialists = [p for p in people if category in p.specialties]

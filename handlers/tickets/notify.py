@@ -1,7 +1,8 @@
 """Who an escalation level's notice reaches, resolved at the moment it fires.
 
-`config` is the configuration as staffed at that moment (`handlers.oncall.duty.staffed`),
-so the owner, `oncall:` and `role:` audiences follow the rota and its overrides.
+`config` is the configuration as staffed at that moment and `duties` the rotas' duties then
+(`handlers.oncall.duty`), so the owner, `oncall:` and `role:` audiences follow the rota and
+its overrides.
 """
 
 from __future__ import annotations
@@ -11,25 +12,27 @@ import datetime as dt
 from handlers.config.escalation import Notice
 from handlers.config.team import Person, TeamConfig
 from handlers.config.workdays import in_working_hours
-from handlers.oncall.duty import on_call
+from handlers.oncall.duty import Duty, on_call
 from handlers.tickets.owners import clock_owners
 from storage.models import Ticket
 
 
-def audience(config: TeamConfig, ticket: Ticket, notice: Notice) -> list[Person]:
+def audience(
+    config: TeamConfig, duties: list[Duty], ticket: Ticket, notice: Notice
+) -> list[Person]:
     people: dict[str, Person] = {}
     for token in notice.who:
-        for person in _resolve(config, ticket, token):
+        for person in _resolve(config, duties, ticket, token):
             people.setdefault(person.id, person)
     return list(people.values())
 
 
-def _resolve(config: TeamConfig, ticket: Ticket, token: str) -> list[Person]:
+def _resolve(config: TeamConfig, duties: list[Duty], ticket: Ticket, token: str) -> list[Person]:
     kind, _, rest = token.partition(":")
     if kind == "owner":
         return clock_owners(config, ticket)
     if kind == "oncall":
-        return on_call(config, rest, ticket.category)
+        return on_call(config, duties, rest, ticket.category)
     if kind == "role":
         return config.holders(rest, ticket.category)
     if kind == "person":

@@ -35,6 +35,9 @@ def check(config: TeamConfig) -> list[Problem]:
     problems += _raci(config)
     problems += _references(config)
     problems += _schedules(config)
+    from handlers.config import escalation_rules  # it builds on this module's Problem
+
+    problems += escalation_rules.check(config)
     return problems
 
 

@@ -9,24 +9,13 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from handlers import router
-from handlers.config.team import TeamConfig
 from handlers.desk import Desk, ManualClock
 from schedules.response_clocks import RESPONSE_CLOCKS
 from storage.models import ClockStage
-from tests.conftest import PLACE, actor_of
 from tests.support import in_lockstep, posts
+from tests.test_response_clocks import at, say
 
 MINUTE = dt.timedelta(minutes=1)
-
-
-def at(config: TeamConfig, local: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(local).replace(tzinfo=config.team.zone).astimezone(dt.UTC)
-
-
-def say(desk: Desk, who: str, text: str) -> None:
-    reply = router.handle_text(desk, actor_of(desk.config, who), PLACE, text)
-    assert reply.ok, reply
 
 
 def run_until(desk: Desk, clock: ManualClock, until: dt.datetime, step: dt.timedelta) -> None:

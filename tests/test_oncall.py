@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +17,11 @@ from schedules.response_clocks import RESPONSE_CLOCKS
 from storage.models import OncallOverride
 from tests.conftest import PLACE, actor_of
 from tests.support import posts, text_of
+from tests.test_response_clocks import at
+from tests.test_schedule_console import deskbot
 
 MINUTE = dt.timedelta(minutes=1)
 CONSOLE = Outlet("console", "console:local")
-
-
-def at(config: TeamConfig, local: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(local).replace(tzinfo=config.team.zone).astimezone(dt.UTC)
 
 
 def say(desk: Desk, who: str, text: str) -> Reply:
@@ -137,25 +132,11 @@ def test_a_handoff_at_0900_changes_who_the_0900_reminder_mentions(
     assert "Lee Wang handed over" in note.fallback or "Lee Wang handed over" in text_of(note)
 
 
-def deskbot(tmp_path: Path, stdin: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "Microsoft"))}
-    env["DESKBOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'deskbot.db'}"
-    env.pop("DESKBOT_CONFIG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "console"],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-    )
-
-
 def test_done_when_console_session(tmp_path: Path) -> None:
     done = deskbot(
         tmp_path,
-        ":time 2026-11-27T17:50\n/ticket new Payroll DB down #system p1\n"
+        "console",
+        stdin=":time 2026-11-27T17:50\n/ticket new Payroll DB down #system p1\n"
         ":time 2026-11-27T19:00\n/oncall\n",
     )
     assert done.returncode == 0, done.stderr

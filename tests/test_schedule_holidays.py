@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from handlers.config.team import TeamConfig
 from handlers.desk import Desk, ManualClock
 from schedules.driver import Outlet, Scheduler
 from tests.support import posts, text_of
+from tests.test_response_clocks import at
 
 CONSOLE = Outlet("console", "console:local")
-
-
-def at(config: TeamConfig, local: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(local).replace(tzinfo=config.team.zone).astimezone(dt.UTC)
 
 
 def walk(config: TeamConfig, engine: Any, start: str, end: str) -> list[str]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from handlers.config.rules import Problem, _error, _warning
+from handlers.config.problems import Problem
+from handlers.config.problems import error as _error
+from handlers.config.problems import warning as _warning
 from handlers.config.team import TeamConfig
 
 

@@ -10,22 +10,16 @@ accountable.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from typing import Literal
 
+from handlers.config import escalation_rules
+from handlers.config.problems import Problem
+from handlers.config.problems import error as _error
+from handlers.config.problems import warning as _warning
 from handlers.config.team import TeamConfig
 
+__all__ = ["Problem", "check"]
+
 LETTERS = frozenset("RACI")
-
-
-@dataclass(frozen=True)
-class Problem:
-    severity: Literal["error", "warning"]
-    place: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.severity}: {self.place}: {self.message}"
 
 
 def check(config: TeamConfig) -> list[Problem]:
@@ -35,18 +29,8 @@ def check(config: TeamConfig) -> list[Problem]:
     problems += _raci(config)
     problems += _references(config)
     problems += _schedules(config)
-    from handlers.config import escalation_rules  # it builds on this module's Problem
-
     problems += escalation_rules.check(config)
     return problems
-
-
-def _error(place: str, message: str) -> Problem:
-    return Problem("error", place, message)
-
-
-def _warning(place: str, message: str) -> Problem:
-    return Problem("warning", place, message)
 
 
 def _duplicates(config: TeamConfig) -> list[Problem]:

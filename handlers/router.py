@@ -34,6 +34,7 @@ from handlers.huddles import start as huddles
 from handlers.huddles.messages import OUTCOME_ACTION, OUTCOME_FORM
 from handlers.kpis import figures as kpis
 from handlers.oncall import command as oncall
+from handlers.oncall.duty import staffed_now
 from handlers.raci import lookup as raci
 from handlers.raci import roster
 from handlers.tickets import queue
@@ -117,7 +118,7 @@ def _run(desk: Desk, actor: Actor, place: Place, request: object) -> Reply:
         case RaciLookup(query=query):
             return raci.lookup(desk.config, query)
         case RosterLookup(role=role):
-            return roster.roster(desk.config, role)
+            return roster.roster(staffed_now(desk), role)  # on duty as the rota says now
         case HuddleStart():
             return huddles.start(desk, actor, place, request)
         case HuddleEnd():

@@ -10,8 +10,9 @@ progress; the root cause; a dispatch or resolution for the common-problem clock)
 Who (`who`, tokens):
     owner                       whoever holds the ticket's clock now (assignee, else the
                                 on-call L1; see `handlers.tickets.owners`)
-    oncall:<role>               the on-call holders of a role now (rota, override, or the
-                                static `on_duty` flag), narrowed to the ticket's category
+    oncall:<role|rota>          the on-call holders of a role now (rota, override, or the
+                                static `on_duty` flag), narrowed to the ticket's category;
+                                or the people on call in one named rota
     role:<role>                 the holders of a role (on duty where the role tracks duty)
     person:<person>             a named person
     raci:<activity|purpose>:<letters>   e.g. raci:incident:A, raci:complex_problem_handling:RA

@@ -44,8 +44,10 @@ def _policies(config: TeamConfig) -> list[Problem]:
 
 def _who(config: TeamConfig, token: str, roles: set[str], purposes: dict[str, str]) -> str:
     kind, _, rest = token.partition(":")
-    if kind in ("role", "oncall") and rest not in roles:
+    if kind == "role" and rest not in roles:
         return f"{token}: unknown role {rest!r}"
+    if kind == "oncall" and rest not in roles and config.oncall.rota(rest) is None:
+        return f"{token}: no role or rota {rest!r}"
     if kind == "person" and config.person(rest) is None:
         return f"{token}: unknown person {rest!r}"
     if kind == "raci":

@@ -15,8 +15,10 @@ from sqlmodel import Session
 
 from handlers.config.oncall import Rota
 from handlers.config.team import Person, TeamConfig
+from handlers.desk import Desk
 from handlers.oncall.rotas import Shift, in_hours, shift
 from storage import oncall as repo
+from storage.db import session_scope
 from storage.models import OncallOverride
 
 
@@ -76,14 +78,18 @@ def _on_duty(person: Person, value: bool) -> Person:
 def on_call(
     config: TeamConfig, duties: list[Duty], role: str, category: str | None
 ) -> list[Person]:
-    """Who is on call for a role now: the people of the rota for the role and the ticket's
-    category (else the role's rota without a category); a role without a rota: its holders
-    with the `on_duty` flag, narrowed to the category's specialists. Nobody when nobody is
-    on: an after-hours page goes to the on-call person, never to everyone."""
+    """Who is on call for a role (or a rota, by id) now: the people of the rota for the
+    role and the ticket's category (else the role's rota without a category); a role
+    without a rota: its holders with the `on_duty` flag, narrowed to the category's
+    specialists. Nobody when nobody is on: an after-hours page goes to the on-call person,
+    never to everyone."""
+    named = [d for d in duties if d.rota.id == role]  # `oncall:<rota id>` names one rota
     rotas = [d for d in duties if d.rota.role == role]
-    chosen = [d for d in rotas if category and d.rota.category == category] or [
-        d for d in rotas if d.rota.category is None
-    ]
+    chosen = (
+        named
+        or [d for d in rotas if category and d.rota.category == category]
+        or [d for d in rotas if d.rota.category is None]
+    )
     if chosen:
         ids = dict.fromkeys(p for d in chosen for p in d.now)
         return [p for p in (config.person(i) for i in ids) if p is not None]
@@ -92,3 +98,11 @@ def on_call(
         specialists = [p for p in people if category in p.specialties]
         people = specialists or people
     return [p for p in people if p.on_duty]
+
+
+def staffed_now(desk: Desk) -> TeamConfig:
+    """`staffed` at the desk's clock, for a use case without a transaction of its own."""
+    if not desk.config.oncall.rotas:
+        return desk.config
+    with session_scope(desk.engine) as session:
+        return staffed(desk.config, session, desk.now())

@@ -160,3 +160,17 @@ def test_done_when_console_session(tmp_path: Path) -> None:
     assert "L1 support engineer: Lee Wang, Sam Okafor" in listing
     for specialty in ("#network", "#system", "#application"):
         assert f"L2 technical expert {specialty}" in listing
+
+
+def test_roster_and_dispatch_tags_follow_the_rota(desk: Desk, clock: ManualClock) -> None:
+    clock.set(at(desk.config, "2026-11-27T10:00"))  # Sofia's week on #system
+    roster = text_of(say(desk, "lee", "/roster l2").message)
+    assert "Sofia Rossi (application, system) · on duty" in roster
+    assert "Dana Li (system);" in roster or "Dana Li (system)\n" in roster + "\n"
+    assert say(desk, "lee", "/ticket new Payroll DB down #system p2").ok
+    assert say(desk, "lee", "/ticket dispatch T-1 restarted the service").ok
+    [thread] = [m for _, m in posts(desk.engine) if "dispatched to L2" in m.fallback]
+    r_line = next(line for line in text_of(thread).splitlines() if line.startswith("- **R**"))
+    # the R of the dispatch activity: the L2 on call for #system now, not every expert
+    # (who the ticket goes to, "L2 experts:", is the workflow's dispatch rule)
+    assert "\ue000sofia\ue001" in r_line and "dana" not in r_line

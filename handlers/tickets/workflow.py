@@ -187,7 +187,9 @@ def _dispatch(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.dateti
         t.assignee = actor.key  # the dispatcher follows it up (2-hourly progress notes)
     t.dispatched_at = now
     activity = config.activity(config.purposes.dispatch)
-    tags = tag(config, activity, t.category, exclude=actor.key) if activity else []
+    session = Session.object_session(t)  # the ticket's own transaction
+    on_duty = staffed(config, session, now) if session is not None else config
+    tags = tag(on_duty, activity, t.category, exclude=actor.key) if activity else []
     category = config.category(t.category)
     context = {
         "t": t,

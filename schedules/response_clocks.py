@@ -64,9 +64,8 @@ class ResponseClocks:
 def _pending(desk: Desk, session: Session) -> list[tuple[Ticket, clocks.Stage]]:
     """Every running stage of every open ticket not yet claimed, in due order."""
     tickets = reports.open_tickets(session)
-    ids = [t.id for t in tickets if t.id is not None]
-    progress = reports.last_progress(session, [t.id for t in tickets if t.dispatched_at and t.id])
-    claimed = fires.claimed_stages(session, ids)
+    progress = reports.dispatched_progress(session)
+    claimed = fires.claimed_open_stages(session)
     pending = [
         (t, stage)
         for t in tickets

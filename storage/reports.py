@@ -12,6 +12,8 @@ from storage.models import Ticket, TicketEvent
 from storage.tickets import OPEN
 
 _CHUNK = 500  # scopes per IN list
+# Ticket events that count as progress on a dispatched ticket (restart its progress clock).
+PROGRESS = ("note", "rca", "huddle_outcome")
 
 
 def open_tickets(session: Session, scope: str | None = None) -> list[Ticket]:
@@ -68,6 +70,24 @@ def window_tickets(
         or_(col(Ticket.resolved_at).is_(None), col(Ticket.resolved_at) >= start),
     )
     return list(session.exec(query.order_by(col(Ticket.created_at), col(Ticket.id))))
+
+
+def dispatched_progress(
+    session: Session, kinds: tuple[str, ...] = PROGRESS
+) -> dict[int, dt.datetime]:
+    """`last_progress` of every dispatched ticket, joined in the database (no bound
+    parameter per ticket)."""
+    latest = (
+        select(col(TicketEvent.ticket_id).label("ticket_id"), func.max(TicketEvent.id).label("id"))
+        .join(Ticket, col(Ticket.id) == col(TicketEvent.ticket_id))
+        .where(Ticket.status == "dispatched", col(TicketEvent.kind).in_(kinds))
+        .group_by(col(TicketEvent.ticket_id))
+        .subquery()
+    )
+    query = select(TicketEvent.ticket_id, TicketEvent.at).join(
+        latest, col(TicketEvent.id) == latest.c.id
+    )
+    return {ticket_id: at for ticket_id, at in session.exec(query)}
 
 
 def last_progress(

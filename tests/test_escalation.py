@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
 from handlers.desk import Desk, ManualClock
@@ -156,3 +156,24 @@ def test_two_schedulers_send_each_escalation_level_once(desk: Desk, clock: Manua
     with Session(desk.engine) as s:
         stages = sorted(c.stage for c in s.exec(select(ClockStage)) if c.ticket_id == 1)
     assert stages == ["breach", "breach#2", "breach#3", "breach#4", "nudge"]
+
+
+def test_reading_the_clocks_binds_no_parameter_per_open_ticket(
+    desk: Desk, clock: ManualClock
+) -> None:
+    for n in range(40):
+        say(desk, "lee", f"/ticket new Outage {n} #system p1")
+    say(desk, "lee", "/ticket dispatch T-1 restarted it")
+    widest: list[int] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT"):
+            widest.append(len(parameters or ()))
+
+    event.listen(desk.engine, "before_cursor_execute", count)
+    try:
+        RESPONSE_CLOCKS.next_due(desk, clock.now())
+        RESPONSE_CLOCKS.fire_due(desk, clock.now() + 20 * MINUTE)
+    finally:
+        event.remove(desk.engine, "before_cursor_execute", count)
+    assert widest and max(widest) < 10, max(widest)

@@ -177,3 +177,18 @@ def test_reading_the_clocks_binds_no_parameter_per_open_ticket(
     finally:
         event.remove(desk.engine, "before_cursor_execute", count)
     assert widest and max(widest) < 10, max(widest)
+
+
+def test_a_p1_progress_clock_repeats_at_its_own_interval(desk: Desk, clock: ManualClock) -> None:
+    start = clock.now()  # Monday 09:00
+    say(desk, "lee", "/ticket new Core switch down #network p1")
+    say(desk, "lee", "/ticket dispatch T-1 rebooted the access switch")
+    say(desk, "raj", "/ticket rca T-1 failed supervisor card; swap it tonight")
+    run_until(desk, clock, start + 3 * 60 * MINUTE, step=5 * MINUTE)
+    progress = [text for _, text, _ in clock_posts(desk.engine) if "no progress note" in text]
+    # the sample's P1 updates every hour: at 10:00, 11:00 and 12:00 after the 09:00 root cause
+    assert [line.split(",")[1].strip() for t in progress for line in t.splitlines()[1:]] == [
+        "no progress note for 1 h",
+        "no progress note for 2 h",
+        "no progress note for 3 h",
+    ]

@@ -82,7 +82,7 @@ class Level(_Strict):
 
 
 class Repeat(_Strict):
-    every: int = Field(gt=0)  # minutes of clock time
+    every: int | None = Field(None, gt=0)  # minutes of clock time; unset: the clock's target
     limit: int = Field(ge=0)  # repeats after the last level, at most
 
 
@@ -143,7 +143,7 @@ def default_policies(rules: TimeRules, calls: ClockCalls, esc: Escalation) -> tu
         levels.append(Level(id="breach", after=0, notify=tuple(notices)))
         return tuple(levels) if nudge < 0 else tuple(levels[1:])
 
-    def repeat(every: int, limit: int) -> Repeat:
+    def repeat(every: int | None, limit: int) -> Repeat:
         return Repeat(every=every, limit=limit)
 
     urgent_repeat = repeat(esc.urgent_repeat_every, esc.urgent_repeat_limit)
@@ -165,7 +165,7 @@ def default_policies(rules: TimeRules, calls: ClockCalls, esc: Escalation) -> tu
         Policy(
             clock="progress",
             levels=(Level(id="progress", after=0, notify=(Notice(who=("owner",)),)),),
-            repeat=repeat(rules.progress_update, esc.repeat_limit),
+            repeat=repeat(None, esc.repeat_limit),  # every progress interval of the priority
         )
     )
     rca = Level(
@@ -175,7 +175,7 @@ def default_policies(rules: TimeRules, calls: ClockCalls, esc: Escalation) -> tu
     )
     for priorities, again in (
         (urgent, urgent_repeat),
-        (calm, repeat(rules.root_cause, esc.repeat_limit)),
+        (calm, repeat(None, esc.repeat_limit)),
     ):
         if priorities:
             found.append(

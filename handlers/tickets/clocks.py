@@ -177,7 +177,7 @@ def stages(config: TeamConfig, ticket: Ticket, last_progress: dt.datetime | None
         if policy.repeat is not None:
             last, count = policy.levels[-1], len(policy.levels)
             for r in range(1, policy.repeat.limit + 1):
-                at = due(target + last.after + r * policy.repeat.every)
+                at = due(target + last.after + r * (policy.repeat.every or target))
                 key = f"{last.id}{prefix}#{r + 1}"
                 found.append(Stage(kind, key, at, since, last, count + r, target))
     return sorted(found, key=lambda s: s.due)

@@ -16,6 +16,9 @@ from handlers.commands.grammar import (
     HuddleEnd,
     HuddleStart,
     KpiView,
+    OncallGive,
+    OncallTake,
+    OncallView,
     ParseError,
     QueueView,
     RaciLookup,
@@ -44,6 +47,8 @@ from handlers.knowledge import entries as knowledge
 from handlers.knowledge import messages as kb_messages
 from handlers.knowledge.search import knowledge_reference
 from handlers.kpis import figures as kpis
+from handlers.oncall import command as oncall
+from handlers.oncall.duty import staffed_now
 from handlers.quality import sample as qa_sample
 from handlers.quality import satisfaction, suggestions, weekly_report
 from handlers.raci import lookup as raci
@@ -174,9 +179,8 @@ def _run(desk: Desk, actor: Actor, place: Place, request: object) -> Reply:
                 desk, actor, place, raci.lookup(desk.config, query), share, f"raci {query}"
             )
         case RosterLookup(role=role, share=share):
-            return _shared(
-                desk, actor, place, roster.roster(desk.config, role), share, f"roster {role}"
-            )
+            answer = roster.roster(staffed_now(desk), role)  # on duty as the rota says now
+            return _shared(desk, actor, place, answer, share, f"roster {role}")
         case HuddleStart():
             return huddles.start(desk, actor, place, request)
         case HuddleEnd():
@@ -206,6 +210,12 @@ def _run(desk: Desk, actor: Actor, place: Place, request: object) -> Reply:
             return weekly_report.submit(desk, actor, place, text)
         case ReportRequest():
             return weekly_report.show(desk, actor, place)
+        case OncallView():
+            return oncall.show(desk, request)
+        case OncallTake():
+            return oncall.take(desk, actor, place, request)
+        case OncallGive():
+            return oncall.give(desk, actor, place, request)
         case HelpRequest(topic=topic):
             return Reply(_text(render("help.md", topic=topic)))
     raise AssertionError(f"unhandled request {request!r}")

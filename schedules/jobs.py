@@ -10,20 +10,20 @@ meetings.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from apscheduler.triggers.base import BaseTrigger
 from sqlmodel import Session
 
-from handlers.chat.model import Post
+from handlers.chat.model import Context, Post
 from handlers.chat.texts import phrase
-from handlers.config.team import Meeting, TeamConfig, TeamInfo
+from handlers.config.team import Meeting, OnHoliday, TeamConfig, TeamInfo
 from handlers.desk import Desk
-from schedules import agendas, l2_reports, reminders
+from schedules import agendas, handoffs, l2_reports, reminders
 from schedules.fire import Fire
 from schedules.qa_sample import qa_sample
 from schedules.quality_report import quality_report
-from schedules.triggers import trigger_for
+from schedules.triggers import WorkdayTrigger, trigger_for
 
 MEETING_KINDS = {"yesterday": "standup", "week": "weekly_review", "month": "monthly_planning"}
 JOB_KINDS = (
@@ -36,6 +36,7 @@ JOB_KINDS = (
     "manager_digest",
     "qa_sample",
     "quality_report",
+    "oncall_handoff",
 )
 
 
@@ -71,6 +72,7 @@ def jobs_for(config: TeamConfig) -> list[Job]:
             (s.l2_weekly_report.when,),
             s.l2_weekly_report.enabled,
             l2_reports.missing,
+            s.l2_weekly_report.on_holiday,
         ),
         _job(
             team,
@@ -78,6 +80,7 @@ def jobs_for(config: TeamConfig) -> list[Job]:
             (s.l2_weekly_report.remind,),
             s.l2_weekly_report.enabled,
             l2_reports.reminder,
+            s.l2_weekly_report.on_holiday,
         ),
         _job(
             team,
@@ -100,12 +103,53 @@ def jobs_for(config: TeamConfig) -> list[Job]:
             config.quality.monthly_report.enabled,
             quality_report,
         ),
+        *(
+            Job(
+                f"handoff_{rota.id}",
+                "oncall_handoff",
+                phrase("job.oncall_handoff"),
+                (rota.handoff,),
+                config.oncall.handoff_note,
+                handoffs.trigger(config, rota),
+                handoffs.builder(rota),
+            )
+            for rota in config.oncall.rotas
+            if config.oncall.handoff_note  # off: no job at all, nothing to list or claim
+        ),
     ]
 
 
-def _job(team: TeamInfo, kind: str, whens: tuple[str, ...], enabled: bool, build: Build) -> Job:
+def _job(
+    team: TeamInfo,
+    kind: str,
+    whens: tuple[str, ...],
+    enabled: bool,
+    build: Build,
+    on_holiday: OnHoliday = "skip",
+) -> Job:
     """A job that is one of a kind: its id is its kind, its title a phrase."""
-    return Job(kind, kind, phrase(f"job.{kind}"), whens, enabled, trigger_for(team, whens), build)
+    trigger = trigger_for(team, whens, on_holiday)
+    return Job(
+        kind, kind, phrase(f"job.{kind}"), whens, enabled, trigger, _noting_moves(trigger, build)
+    )
+
+
+def _noting_moves(trigger: BaseTrigger, build: Build) -> Build:
+    """A fire moved off a public holiday says so under each of its posts."""
+    if not isinstance(trigger, WorkdayTrigger) or trigger.on_holiday == "skip":
+        return build
+
+    def noted(desk: Desk, session: Session, scope: str, fire: Fire) -> list[Post]:
+        posts = build(desk, session, scope, fire)
+        moved = trigger.moved_from(fire.at)
+        if moved is None:
+            return posts
+        note = Context(phrase("schedule.moved", day=moved[0], holiday=moved[1]))
+        return [
+            replace(p, message=replace(p.message, blocks=(*p.message.blocks, note))) for p in posts
+        ]
+
+    return noted
 
 
 def _meeting(config: TeamConfig, meeting: Meeting) -> Job:
@@ -114,5 +158,6 @@ def _meeting(config: TeamConfig, meeting: Meeting) -> Job:
 
     title = f"{meeting.name} {meeting.name_zh}".strip()
     kind = MEETING_KINDS.get(meeting.figures or "", "meeting")
-    trigger = trigger_for(config.team, (meeting.when,))
-    return Job(meeting.id, kind, title, (meeting.when,), meeting.enabled, trigger, build)
+    trigger = trigger_for(config.team, (meeting.when,), meeting.on_holiday)
+    noted = _noting_moves(trigger, build)
+    return Job(meeting.id, kind, title, (meeting.when,), meeting.enabled, trigger, noted)

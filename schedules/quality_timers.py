@@ -44,10 +44,11 @@ class SurveyReminders:
             return []
         wait = dt.timedelta(minutes=desk.config.quality.survey.reminder_after)
         with session_scope(desk.engine) as session:
-            tickets = store.resolved_since(session, after - wait - LOOKBACK)
+            since = after - wait - LOOKBACK
+            tickets = store.resolved_since(session, since)
             pairs = [(t.id or 0, t.resolved_at) for t in tickets if t.resolved_at]
             answered = store.scored(session, pairs)
-            claimed = fires.claimed_stages(session, [t.id or 0 for t in tickets])
+            claimed = fires.claimed_stages_resolved_since(session, since, "csat:")
         return [
             (t.resolved_at + wait, t)
             for t in tickets

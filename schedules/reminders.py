@@ -7,6 +7,7 @@ from sqlmodel import Session
 from handlers.chat.model import Context, Message, Post, Target, Text
 from handlers.chat.texts import phrase, render
 from handlers.desk import Desk
+from handlers.oncall.duty import staffed
 from handlers.tickets import queue
 from schedules.common import local, on_duty_l1
 from schedules.fire import Fire
@@ -33,7 +34,8 @@ def queue_reminder(desk: Desk, session: Session, scope: str, fire: Fire) -> list
         line = phrase("queue_reminder.empty", at=when)
         blocks: list = [Text(line)]
     else:
-        intro = render("queue_reminder.md", at=when, people=on_duty_l1(config))
+        on_duty = on_duty_l1(staffed(config, session, at))  # the rota at the fire time
+        intro = render("queue_reminder.md", at=when, people=on_duty)
         blocks = [Text(intro), *queue.listing(desk, scope, tickets=pool).blocks]
     if late:
         blocks.append(Context(phrase("schedule.late", due=when)))

@@ -16,20 +16,26 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from handlers.config.team import TeamInfo
+from handlers.config.team import OnHoliday, TeamInfo
 from handlers.config.when import WEEKDAY_NAMES, When, parse_when
 from handlers.config.workdays import calendar
 
 _SEARCH_DAYS = 800  # give up looking for a matching day after this many candidates
 _TICK = dt.timedelta(microseconds=1)
+_SHIFT_DAYS = 8  # how far a holiday can move a weekly fire
 
 
 class WorkdayTrigger(BaseTrigger):
-    __slots__ = ("_cron", "team", "when")
+    """`on_holiday` (weekday `when`s only, e.g. "fri 15:00"): when the day is a public
+    holiday, fire on the previous or next working day at the same time instead, or skip.
+    A day off that is no holiday (a weekend) is skipped as before."""
 
-    def __init__(self, team: TeamInfo, when: When) -> None:
+    __slots__ = ("_cron", "on_holiday", "team", "when")
+
+    def __init__(self, team: TeamInfo, when: When, on_holiday: OnHoliday = "skip") -> None:
         self.team = team
         self.when = when
+        self.on_holiday: OnHoliday = on_holiday if when.days == "weekdays" else "skip"
         weekdays = None
         if when.days == "weekdays":
             weekdays = ",".join(WEEKDAY_NAMES[d] for d in when.weekdays)
@@ -44,6 +50,8 @@ class WorkdayTrigger(BaseTrigger):
     def get_next_fire_time(
         self, previous_fire_time: dt.datetime | None, now: dt.datetime
     ) -> dt.datetime | None:
+        if self.on_holiday != "skip":
+            return self._next_moved(now)
         candidate = self._cron.get_next_fire_time(previous_fire_time, now)
         for _ in range(_SEARCH_DAYS):
             if candidate is None:
@@ -67,6 +75,54 @@ class WorkdayTrigger(BaseTrigger):
             return not work.working_days(day + dt.timedelta(days=1), month_end - dt.timedelta(1))
         return True  # working days, or the listed weekdays (the cron part checked those)
 
+    def _moved_day(self, day: dt.date) -> dt.date | None:
+        """Where a listed day's fire goes: itself, its holiday's neighbour, or nowhere."""
+        work = calendar(self.team)
+        if work.is_working_day(day):
+            return day
+        if work.holiday(day) is None:
+            return None  # a weekend, not a holiday: skipped as always
+        if self.on_holiday == "previous_working_day":
+            return work.previous_working_day(day)
+        return work.next_working_day(day)
+
+    def _next_moved(self, now: dt.datetime) -> dt.datetime | None:
+        # a holiday's fire may move up to a week either way: start the search a week early
+        start = now.astimezone(self.team.zone).date() - dt.timedelta(days=_SHIFT_DAYS)
+        for n in range(_SEARCH_DAYS):
+            day = start + dt.timedelta(days=n)
+            if day.weekday() not in self.when.weekdays:
+                continue
+            target = self._moved_day(day)
+            if target is None:
+                continue
+            at = self._at(target)
+            if at is not None and at >= now:
+                return at
+        return None
+
+    def _at(self, day: dt.date) -> dt.datetime | None:
+        """The wall-clock time on a day, via the cron (it knows DST gaps and folds)."""
+        midnight = dt.datetime.combine(day, dt.time(0), tzinfo=self.team.zone)
+        hit = CronTrigger(
+            hour=self.when.time.hour,
+            minute=self.when.time.minute,
+            second=0,
+            timezone=self.team.zone,
+        ).get_next_fire_time(None, midnight)
+        return hit if hit is not None and hit.date() == day else None
+
+    def moved_from(self, at: dt.datetime) -> tuple[dt.date, str] | None:
+        """The holiday a fire at `at` was moved from, with its name, if it was."""
+        if self.on_holiday == "skip":
+            return None
+        day = at.astimezone(self.team.zone).date()
+        for n in range(-_SHIFT_DAYS, _SHIFT_DAYS + 1):
+            origin = day + dt.timedelta(days=n)
+            if n and origin.weekday() in self.when.weekdays and self._moved_day(origin) == day:
+                return origin, calendar(self.team).holiday(origin) or ""
+        return None
+
     def __str__(self) -> str:
         return f"workday[{self.when}]"
 
@@ -84,8 +140,10 @@ def _repeated(at: dt.datetime) -> bool:
     return at.replace(fold=0).utcoffset() != at.utcoffset()
 
 
-def trigger_for(team: TeamInfo, whens: tuple[str, ...]) -> BaseTrigger:
-    triggers = [WorkdayTrigger(team, parse_when(w)) for w in whens]
+def trigger_for(
+    team: TeamInfo, whens: tuple[str, ...], on_holiday: OnHoliday = "skip"
+) -> BaseTrigger:
+    triggers = [WorkdayTrigger(team, parse_when(w), on_holiday) for w in whens]
     return triggers[0] if len(triggers) == 1 else OrTrigger(triggers)
 
 

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.models import ClockStage, ScheduleFire
-from storage.tickets import _insert
+from storage.models import ClockStage, ScheduleFire, Ticket
+from storage.tickets import OPEN, _insert
 
 _CHUNK = 500  # rows per INSERT (SQLite allows 32766 bound values)
 
@@ -127,11 +127,27 @@ def fires(session: Session, scope: str | None = None, job: str | None = None) ->
     return list(session.exec(query.order_by(col(ScheduleFire.fire_at), col(ScheduleFire.id))))
 
 
-def claimed_stages(session: Session, ticket_ids: Iterable[int]) -> set[tuple[int, str]]:
-    ids = list(ticket_ids)
-    if not ids:
-        return set()
-    query = select(ClockStage.ticket_id, ClockStage.stage).where(col(ClockStage.ticket_id).in_(ids))
+def claimed_open_stages(session: Session) -> set[tuple[int, str]]:
+    """The claimed stages of every open ticket, joined in the database: no bound parameter
+    per ticket, however many are open."""
+    query = (
+        select(ClockStage.ticket_id, ClockStage.stage)
+        .join(Ticket, col(Ticket.id) == col(ClockStage.ticket_id))
+        .where(col(Ticket.status).in_(OPEN))
+    )
+    return {(ticket_id, stage) for ticket_id, stage in session.exec(query)}
+
+
+def claimed_stages_resolved_since(
+    session: Session, since: dt.datetime, prefix: str
+) -> set[tuple[int, str]]:
+    """Claimed stages named `prefix…` of the tickets resolved since `since`, by a join (no
+    bound parameter per ticket)."""
+    query = (
+        select(ClockStage.ticket_id, ClockStage.stage)
+        .join(Ticket, col(Ticket.id) == col(ClockStage.ticket_id))
+        .where(col(Ticket.resolved_at) >= since, col(ClockStage.stage).startswith(prefix))
+    )
     return {(ticket_id, stage) for ticket_id, stage in session.exec(query)}
 
 

@@ -213,3 +213,23 @@ class ClockStage(SQLModel, table=True):
     due_at: dt.datetime = _when(nullable=False)
     status: str = Field(max_length=20)  # posted, skipped
     fired_at: dt.datetime = _when(nullable=False)
+
+
+class OncallOverride(SQLModel, table=True):
+    """Someone on call instead of the rota's schedule for a while (`/oncall take|give`).
+
+    The rows are also the audit log of who changed the rota, when, and for how long.
+    """
+
+    __tablename__ = "oncall_override"
+    __table_args__ = (Index("ix_oncall_override_window", "rota", "ends_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rota: str = Field(max_length=64)
+    person: str = Field(max_length=64)  # who is on call
+    replaces: str | None = Field(default=None, max_length=64)  # who is off meanwhile
+    starts_at: dt.datetime = _when(nullable=False)
+    ends_at: dt.datetime = _when(nullable=False)
+    kind: str = Field(max_length=10)  # take, give
+    created_by: str = Field(max_length=200)  # actor key
+    created_at: dt.datetime = _when(nullable=False)

@@ -12,6 +12,8 @@ from storage.models import Ticket, TicketEvent
 from storage.tickets import L1_POOL, OPEN
 
 _CHUNK = 500  # scopes per IN list
+# Ticket events that count as progress on a dispatched ticket (restart its progress clock).
+PROGRESS = ("note", "rca", "huddle_outcome")
 
 
 def open_tickets(session: Session, scope: str | None = None) -> list[Ticket]:
@@ -70,10 +72,31 @@ def window_tickets(
     return list(session.exec(query.order_by(col(Ticket.created_at), col(Ticket.id))))
 
 
-def last_progress(
-    session: Session, ticket_ids: Iterable[int], kinds: tuple[str, ...] = ("note", "rca")
+def dispatched_progress(
+    session: Session, kinds: tuple[str, ...] = PROGRESS
 ) -> dict[int, dt.datetime]:
-    """The latest progress event (note, root cause) of each ticket that has one."""
+    """`last_progress` of every dispatched ticket, joined in the database (no bound
+    parameter per ticket)."""
+    latest = (
+        select(col(TicketEvent.ticket_id).label("ticket_id"), func.max(TicketEvent.id).label("id"))
+        .join(Ticket, col(Ticket.id) == col(TicketEvent.ticket_id))
+        .where(Ticket.status == "dispatched", col(TicketEvent.kind).in_(kinds))
+        .group_by(col(TicketEvent.ticket_id))
+        .subquery()
+    )
+    query = select(TicketEvent.ticket_id, TicketEvent.at).join(
+        latest, col(TicketEvent.id) == latest.c.id
+    )
+    return {ticket_id: at for ticket_id, at in session.exec(query)}
+
+
+def last_progress(
+    session: Session,
+    ticket_ids: Iterable[int],
+    kinds: tuple[str, ...] = ("note", "rca", "huddle_outcome"),
+) -> dict[int, dt.datetime]:
+    """The latest progress event of each ticket that has one: a note, a root cause, or a
+    huddle outcome (a huddle that split the work is progress on the ticket)."""
     ids = list(ticket_ids)
     if not ids:
         return {}

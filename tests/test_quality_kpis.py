@@ -87,9 +87,9 @@ def test_the_monthly_quality_report_per_role(desk: Desk, clock: ManualClock) -> 
     prepared_week(desk, clock)
     say(desk, "lee", "/ticket new Core switch #network p2")
     say(desk, "sam", "/ticket take T-6")
-    say(desk, "sam", "/ticket dispatch T-6 rebooted")
+    say(desk, "sam", "/ticket dispatch T-6 @raj rebooted")
     clock.advance(dt.timedelta(hours=2, minutes=30))
-    say(desk, "sam", "/ticket resolve T-6 optic replaced")
+    say(desk, "raj", "/ticket resolve T-6 optic replaced")
     first_working_day = dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC)  # Tue 1 Dec 09:00 local
     clock.set(first_working_day)
     scheduler = Scheduler(desk, [Outlet("console", "console:local")], timers=[])

@@ -52,7 +52,7 @@ def test_the_clocks_are_a_registered_timer() -> None:
 
 def test_first_response_nudge_then_breach_each_once(desk: Desk, clock: ManualClock) -> None:
     start = clock.now()  # Monday 09:00
-    say(desk, "lee", "/ticket new Stale VPN #network p2")
+    say(desk, "lee", "/ticket new Stale VPN #network p3")  # p3: no repeats by default
     assert RESPONSE_CLOCKS.next_due(desk, start) == start + 20 * MINUTE
     run_until(desk, clock, start + 19 * MINUTE)
     assert clock_posts(desk.engine) == []
@@ -66,10 +66,11 @@ def test_first_response_nudge_then_breach_each_once(desk: Desk, clock: ManualClo
     assert target["thread"] is None  # a breach is posted to the channel
     assert breach.mentions == ["lee", "sam", "grace"]  # L1 on duty + service desk manager
     assert "**Breach: T-1**" in breach.fallback
-    assert RESPONSE_CLOCKS.next_due(desk, clock.now()) is None
     with Session(desk.engine) as s:
         stages = [(c.stage, c.status) for c in s.exec(select(ClockStage))]
-    assert stages == [("nudge", "posted"), ("breach", "posted")]
+    # and at 2 h, still with L1: the common-problem clock (seed 003: solved within 2 h)
+    assert stages == [("nudge", "posted"), ("breach", "posted"), ("common_problem", "posted")]
+    assert RESPONSE_CLOCKS.next_due(desk, clock.now()) is None
 
 
 @pytest.mark.parametrize(
@@ -97,7 +98,7 @@ def test_dispatched_ticket_progress_ping_and_root_cause_escalation(
     desk: Desk, clock: ManualClock
 ) -> None:
     start = clock.now()
-    say(desk, "lee", "/ticket new Core switch flapping #network p1")
+    say(desk, "lee", "/ticket new Core switch flapping #network p3")
     say(desk, "lee", "/ticket dispatch T-1 @raj rebooted the access switch")  # owner: raj
     clock.set(start + 60 * MINUTE)
     say(desk, "lee", "/ticket note T-1 vendor called")  # restarts the 2-h progress clock
@@ -108,18 +109,21 @@ def test_dispatched_ticket_progress_ping_and_root_cause_escalation(
     assert ping.mentions == ["raj"] and target["thread"] == "console:local:T-1:card"
     assert "no progress note for 2 h since 10:00" in ping.fallback
     run_until(desk, clock, start + 6 * 60 * MINUTE, step=5 * MINUTE)
-    [_, (target, escalation)] = clock_posts(desk.engine)
+    [_, (target, escalation), _] = clock_posts(desk.engine)
     # the L2 owner, the A of incident response (tech support lead) and the team lead
     assert escalation.mentions == ["raj", "hana", "mei"]
     assert "no L2 root cause 4 h after the dispatch (assignee: Raj Patel)" in escalation.fallback
-    assert len(clock_posts(desk.engine)) == 2  # and nothing more, hours later
+    # the progress clock repeats its level every 2 h until a note; nothing else comes
+    [_, _, (target, again)] = clock_posts(desk.engine)
+    assert again.mentions == ["raj"] and "no progress note for 4 h since 10:00" in again.fallback
+    assert "P3, no progress note for 4 h, 2nd notice" in again.blocks[1].text  # type: ignore[attr-defined]
 
 
 def test_an_unclaimed_pool_ticket_pings_the_category_experts(
     desk: Desk, clock: ManualClock
 ) -> None:
     start = clock.now()
-    say(desk, "lee", "/ticket new Core switch flapping #network p1")
+    say(desk, "lee", "/ticket new Core switch flapping #network p3")  # a 2-h progress clock
     say(desk, "lee", "/ticket take T-1")
     say(desk, "lee", "/ticket dispatch T-1 rebooted the access switch")  # to the pool
     assert ticket(desk.engine, 1).assignee is None
@@ -130,7 +134,7 @@ def test_an_unclaimed_pool_ticket_pings_the_category_experts(
 
 def test_root_cause_recorded_in_time_stops_its_clock(desk: Desk, clock: ManualClock) -> None:
     start = clock.now()
-    say(desk, "lee", "/ticket new Mail bounces #application p2")
+    say(desk, "lee", "/ticket new Mail bounces #application p3")
     say(desk, "lee", "/ticket dispatch T-1 checked the queue")
     run_until(desk, clock, start + 239 * MINUTE, step=10 * MINUTE)
     clock.set(start + 4 * 60 * MINUTE - dt.timedelta(seconds=1))
@@ -141,8 +145,9 @@ def test_root_cause_recorded_in_time_stops_its_clock(desk: Desk, clock: ManualCl
     run_until(desk, clock, start + 8 * 60 * MINUTE, step=10 * MINUTE)
     kinds = [m.fallback for _, m in clock_posts(desk.engine)]
     assert not any("Escalation" in k for k in kinds)
-    # the progress ping came at 2 h, before the root cause; the root cause restarted that clock
-    assert sum("no progress note" in k for k in kinds) == 2
+    # the progress ping came at 2 h, before the root cause; the root cause restarted that
+    # clock (its 13:00 repeat never came), which then pinged at 15:00 and again at 17:00
+    assert sum("no progress note" in k for k in kinds) == 3
 
 
 def test_resolved_a_second_before_the_root_cause_deadline_is_no_breach(
@@ -187,7 +192,7 @@ def test_working_hours_clock_waits_for_monday(desk: Desk, clock: ManualClock) ->
 
 def test_after_downtime_only_the_breach_is_posted(desk: Desk, clock: ManualClock) -> None:
     start = clock.now()
-    say(desk, "lee", "/ticket new Stale VPN #network p2")
+    say(desk, "lee", "/ticket new Stale VPN #network p3")
     clock.set(start + 45 * MINUTE)  # the bot was down from 09:00 to 09:45
     assert RESPONSE_CLOCKS.fire_due(desk, clock.now()) == 1
     [(_, only)] = clock_posts(desk.engine)

@@ -57,7 +57,9 @@ def test_done_when_session_shows_the_reminder_then_the_standup(tmp_path: Path) -
         < at_0901.index("Breach: T-1")
         < at_0901.index("Queue check 09:00")
     )
-    assert "mentions: @Lee Wang, @Sam Okafor, @Grace Liu]" in at_0901  # the breach
+    # the breach, with the team lead for a P2, and paged by DM before working hours
+    assert "mentions: @Lee Wang, @Sam Okafor, @Grace Liu, @Mei Chen]" in at_0901
+    assert "[post → DM @Raj Patel · mentions: @Raj Patel]" in at_0901
     at_0931 = out.split("> :time 2026-11-23T09:31", 1)[1]
     assert "[post → #desk-managers · mentions: @Grace Liu, @Hana Zhou]:" in at_0931
     assert "Daily standup 每日站会 · Mon 23 Nov, 09:30 · 15 min" in at_0931

@@ -20,6 +20,13 @@ from handlers.commands.fields import (
     unfit_character,
     validate,
 )
+from handlers.commands.oncall import (
+    OncallArgsError,
+    OncallGive,
+    OncallTake,
+    OncallView,
+    parse_oncall,
+)
 from handlers.commands.quality import (
     QUALITY_COMMANDS,
     QualityParseError,
@@ -44,7 +51,17 @@ TICKET_VERBS = (
     "csat",
     "qa",
 )
-COMMANDS = ("ticket", "queue", "raci", "roster", "huddle", "kpi", "help", *QUALITY_COMMANDS)
+COMMANDS = (
+    "ticket",
+    "queue",
+    "raci",
+    "roster",
+    "huddle",
+    "kpi",
+    "oncall",
+    "help",
+    *QUALITY_COMMANDS,
+)
 KPI_PERIODS = ("day", "week", "month")
 _TICKET_ID = re.compile(r"^(?:t-?)?(\d{1,9})$", re.IGNORECASE)
 _CATEGORY_TAG = words_of.CATEGORY_TAG
@@ -125,6 +142,9 @@ Request = (
     | KpiView
     | HelpRequest
     | QualityRequest
+    | OncallView
+    | OncallTake
+    | OncallGive
 )
 
 
@@ -163,6 +183,11 @@ def parse(text: str, config: TeamConfig) -> Request:
         return _huddle(rest, config)
     if command == "kpi":
         return _kpi(rest)
+    if command == "oncall":
+        try:
+            return parse_oncall(rest, config, _person)
+        except OncallArgsError as exc:
+            raise ParseError(exc.args[0], usage("oncall")) from exc
     if command == "help":
         return HelpRequest(rest.lower().removeprefix("/"))
     if command in QUALITY_COMMANDS:

@@ -10,24 +10,16 @@ accountable.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from typing import Literal
 
+from handlers.config import escalation_rules
+from handlers.config.problems import Problem
+from handlers.config.problems import error as _error
+from handlers.config.problems import warning as _warning
 from handlers.config.team import TeamConfig
 
+__all__ = ["Problem", "check"]
+
 LETTERS = frozenset("RACI")
-
-
-@dataclass(frozen=True)
-class Problem:
-    severity: Literal["error", "warning"]
-    place: str
-    message: str
-    line: int | None = None  # in the YAML file, when known
-
-    def __str__(self) -> str:
-        where = f"line {self.line}: {self.place}" if self.line else self.place
-        return f"{self.severity}: {where}: {self.message}"
 
 
 def check(config: TeamConfig) -> list[Problem]:
@@ -38,6 +30,7 @@ def check(config: TeamConfig) -> list[Problem]:
     problems += _references(config)
     problems += _schedules(config)
     problems += _contradictions(config)
+    problems += escalation_rules.check(config)
     return problems
 
 
@@ -62,14 +55,6 @@ def _contradictions(config: TeamConfig) -> list[Problem]:
             )
         )
     return found
-
-
-def _error(place: str, message: str) -> Problem:
-    return Problem("error", place, message)
-
-
-def _warning(place: str, message: str) -> Problem:
-    return Problem("warning", place, message)
 
 
 def _duplicates(config: TeamConfig) -> list[Problem]:

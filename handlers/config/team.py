@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from handlers.config.escalation import Escalation, Policy, Targets, default_policies
+from handlers.config.oncall import OnCall
 from handlers.config.quality import Knowledge, Quality
 from handlers.config.when import WhenText
 
@@ -152,6 +154,14 @@ class TimeRules(Strict):
     # A ticket logged through these intakes by someone who works the queue (may take
     # tickets) was answered while it was logged: the caller was on the line.
     answered_at_logging: tuple[Literal["phone", "online", "email", "chat"], ...] = ("phone",)
+    # Per-priority targets (minutes) overriding the four above, e.g. a shorter P1.
+    priorities: dict[Literal["p1", "p2", "p3", "p4"], Targets] = Field(default_factory=dict)
+
+    def target(self, priority: str, name: str) -> int:
+        """One rule for every reader: the priority's own figure, else the team's."""
+        own = self.priorities.get(priority)  # type: ignore[call-overload]
+        value = getattr(own, name, None) if own is not None else None
+        return int(value if value is not None else getattr(self, name))
 
 
 class Huddles(Strict):
@@ -221,6 +231,10 @@ class KpiTargets(Strict):
     qa_pass_rate: float = 0.95  # per check; seed 003's description-accuracy target
 
 
+# What a weekly or monthly job does when its day is a public holiday.
+OnHoliday = Literal["previous_working_day", "next_working_day", "skip"]
+
+
 class Meeting(Strict):
     id: Id
     name: str
@@ -230,6 +244,7 @@ class Meeting(Strict):
     participants: tuple[Id, ...]  # role ids
     agenda: tuple[str, ...]
     enabled: bool = True
+    on_holiday: OnHoliday = "previous_working_day"  # a weekly meeting's day is a holiday
     # Live figures the agenda carries: the previous working day (standup), the week so far
     # (weekly review), the month just ended (monthly planning), or none.
     figures: Literal["yesterday", "week", "month"] | None = None
@@ -250,6 +265,7 @@ class WeeklyReportReminder(Strict):
     when: WhenText = "fri 17:00"  # the deadline: missing reports are listed to the team lead
     remind: WhenText = "fri 15:00"  # each expert gets their pre-filled report to file
     enabled: bool = True
+    on_holiday: OnHoliday = "previous_working_day"
     experts: Id = "l2"  # the role reminded
     report_to: Id = "team_lead"  # the role the report goes to
 
@@ -325,6 +341,16 @@ class TeamConfig(Strict):
     quality: Quality = Quality()
     knowledge: Knowledge = Knowledge()
     tickets: TicketIntakeRules = TicketIntakeRules()
+    escalation: Escalation = Escalation()
+    oncall: OnCall = OnCall()
+
+    @cached_property
+    def policies(self) -> tuple[Policy, ...]:
+        """The escalation policies in force: the configured ones, else the defaults."""
+        configured = self.escalation.policies
+        if configured is not None:
+            return configured
+        return default_policies(self.time_rules, self.schedules.clocks, self.escalation)
 
     # -- look-ups used across the core -------------------------------------------------
 

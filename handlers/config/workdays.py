@@ -54,6 +54,12 @@ class WorkCalendar:
                 return day - dt.timedelta(n)
         return None
 
+    def next_working_day(self, day: dt.date, limit: int = 60) -> dt.date | None:
+        for n in range(1, limit + 1):
+            if self.is_working_day(day + dt.timedelta(n)):
+                return day + dt.timedelta(n)
+        return None
+
 
 @cache
 def _calendar(working_days: tuple[str, ...], country: str | None) -> WorkCalendar:
@@ -92,3 +98,8 @@ def working_hours(team: TeamInfo, day: dt.date) -> tuple[dt.datetime, dt.datetim
     start = dt.datetime.combine(day, hours.start, zone).astimezone(dt.UTC)
     end = dt.datetime.combine(day, hours.end, zone).astimezone(dt.UTC)
     return (start, end) if end > start else None
+
+
+def in_working_hours(team: TeamInfo, at: dt.datetime) -> bool:
+    hours = working_hours(team, at.astimezone(team.zone).date())
+    return hours is not None and hours[0] <= at < hours[1]

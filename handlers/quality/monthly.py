@@ -41,13 +41,21 @@ class MonthlyQuality:
 
 
 def l1_lines(config: TeamConfig, resolved: list[Ticket]) -> list[L1Line]:
+    """An L1's tickets: the ones they resolved, and the ones they dispatched (a dispatch
+    hands the ticket over and leaves its L1 watching it)."""
     role = config.quality.monthly_report.l1
     return [
         L1Line(p, Ratio(sum(t.dispatched_at is None for t in mine), len(mine)))
         for p in config.people
         if p.holds(role)
-        for mine in [[t for t in resolved if t.assignee == p.id]]
+        for mine in [[t for t in resolved if _l1_of(t, p.id)]]
     ]
+
+
+def _l1_of(t: Ticket, person_id: str) -> bool:
+    if t.dispatched_at is None:
+        return t.assignee == person_id
+    return person_id in (t.watchers or [])
 
 
 def l2_lines(config: TeamConfig, resolved: list[Ticket]) -> list[L2Line]:
@@ -59,7 +67,7 @@ def l2_lines(config: TeamConfig, resolved: list[Ticket]) -> list[L2Line]:
             for t in resolved
             if t.dispatched_at is not None
             and t.resolved_at is not None
-            and (t.assignee == p.id or (t.category and t.category in p.specialties))
+            and t.assignee == p.id  # the L2 owner the dispatch handed it to
         ]
         average = sum(times, dt.timedelta(0)) / len(times) if times else None
         out.append(L2Line(p, len(times), average))

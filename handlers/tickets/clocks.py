@@ -10,22 +10,23 @@ its 30-min first-response deadline at 09:20 on Monday.
 A clock that stopped at or before its deadline is kept, one that stopped after it is
 breached: a ticket answered or resolved one second before the deadline has no breach.
 
-Stages, each fired at most once per ticket (see `schedules.response_clocks`):
-- `nudge`: no first response `first_response_nudge` minutes after logging (on-duty L1);
-- `breach`: no first response after `first_response` minutes (L1 and the breach roles);
-- `progress:<since>`: dispatched, no progress note for `progress_update` minutes since the
-  dispatch or the last note (`owners.clock_owners`: the L2 owner, or the category's
-  experts while the pool is unclaimed); a new note starts a new stage;
-- `root_cause`: dispatched and no root cause `root_cause` minutes after the dispatch (the A
-  of `purposes.incident` and the root-cause roles).
+Stages come from the escalation policies (`handlers.config.escalation`): each level of the
+policy that applies to the ticket's clock, then its repeats, each a stage fired at most once
+per ticket (see `schedules.response_clocks`). The clocks:
+- `first_response`: from logging until the first take, note, dispatch, root cause or
+  resolution;
+- `progress`: dispatched, from the dispatch or the last progress note (or root cause, or
+  huddle outcome); a new note starts a new clock, so its stage keys carry its start;
+- `root_cause`: from the dispatch until L2 records the root cause;
+- `common_problem`: from logging while the ticket is with L1 (not dispatched, not resolved).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
 
+from handlers.config.escalation import ClockKind, Level, pick
 from handlers.config.team import TeamConfig
 from handlers.config.workdays import working_hours
 from storage.models import Ticket
@@ -41,15 +42,24 @@ class ClockState:
     breached: bool
 
 
-StageKind = Literal["nudge", "breach", "progress", "root_cause"]
+# A clock's target in `time_rules` (per priority through `TimeRules.target`).
+TARGETS: dict[str, str] = {
+    "first_response": "first_response",
+    "progress": "progress_update",
+    "root_cause": "root_cause",
+    "common_problem": "common_problem_resolution",
+}
 
 
 @dataclass(frozen=True)
 class Stage:
-    kind: StageKind
+    kind: ClockKind  # the clock
     key: str  # unique per ticket: the claim row's stage
     due: dt.datetime
     since: dt.datetime  # when this clock started
+    level: Level
+    notice: int = 1  # the how-many-th notice of this clock this stage is
+    target: int = 0  # the clock's target in minutes, for the message
 
 
 # -- time arithmetic ---------------------------------------------------------------------
@@ -104,8 +114,8 @@ def elapsed(
 
 
 def first_response(config: TeamConfig, ticket: Ticket, now: dt.datetime) -> ClockState:
-    rules = config.time_rules
-    due = deadline(config, ticket.priority, ticket.created_at, rules.first_response)
+    minutes = config.time_rules.target(ticket.priority, "first_response")
+    due = deadline(config, ticket.priority, ticket.created_at, minutes)
     end = ticket.first_response_at or now
     return ClockState(waited=end - ticket.created_at, due=due, breached=end > due)
 
@@ -116,32 +126,58 @@ def root_cause(config: TeamConfig, ticket: Ticket, now: dt.datetime) -> ClockSta
     if ticket.dispatched_at is None:
         return None
     start = ticket.dispatched_at
-    due = deadline(config, ticket.priority, start, config.time_rules.root_cause)
+    due = deadline(
+        config, ticket.priority, start, config.time_rules.target(ticket.priority, "root_cause")
+    )
     stops = [t for t in (ticket.root_cause_at, ticket.resolved_at) if t is not None and t >= start]
     end = min(stops) if stops else now
     return ClockState(waited=end - start, due=due, breached=end > due)
 
 
+def clock_start(kind: str, ticket: Ticket, last_progress: dt.datetime | None) -> dt.datetime | None:
+    """When the ticket's clock of this kind started, or None while it is not running
+    (never started, or acknowledged: the thing that stops it has happened)."""
+    open_ = ticket.status in OPEN
+    if kind == "first_response":
+        return ticket.created_at if open_ and ticket.first_response_at is None else None
+    if kind == "common_problem":
+        return ticket.created_at if open_ and ticket.dispatched_at is None else None
+    if ticket.status != "dispatched" or ticket.dispatched_at is None:
+        return None
+    if kind == "progress":
+        return max(ticket.dispatched_at, last_progress or ticket.dispatched_at)
+    if kind == "root_cause":
+        return ticket.dispatched_at if ticket.root_cause_at is None else None
+    return None
+
+
 def stages(config: TeamConfig, ticket: Ticket, last_progress: dt.datetime | None) -> list[Stage]:
     """The stages still running for the ticket as it is now, in due order.
 
-    `last_progress`: the latest progress note (or root cause) since the dispatch, if any.
+    `last_progress`: the latest progress note (or root cause, or huddle outcome), if any.
     """
-    rules, p = config.time_rules, ticket.priority
     found: list[Stage] = []
-    if ticket.status in OPEN and ticket.first_response_at is None:
-        created = ticket.created_at
-        nudge = deadline(config, p, created, rules.first_response_nudge)
-        breach = deadline(config, p, created, rules.first_response)
-        if nudge < breach:  # a nudge at the deadline itself would only repeat the breach
-            found.append(Stage("nudge", "nudge", nudge, created))
-        found.append(Stage("breach", "breach", breach, created))
-    if ticket.status == "dispatched" and ticket.dispatched_at is not None:
-        since = max(ticket.dispatched_at, last_progress or ticket.dispatched_at)
-        due = deadline(config, p, since, rules.progress_update)
-        found.append(Stage("progress", f"progress:{since:%Y%m%dT%H%M%S}", due, since))
-        if ticket.root_cause_at is None:
-            start = ticket.dispatched_at
-            due = deadline(config, p, start, rules.root_cause)
-            found.append(Stage("root_cause", "root_cause", due, start))
+    for kind, target_name in TARGETS.items():
+        since = clock_start(kind, ticket, last_progress)
+        if since is None:
+            continue
+        policy = pick(config.policies, kind, ticket.priority, ticket.category)
+        if policy is None:
+            continue
+        target = config.time_rules.target(ticket.priority, target_name)
+        # a progress clock restarts with each note: its claims carry the start
+        prefix = f":{since:%Y%m%dT%H%M%S}" if kind == "progress" else ""
+
+        def due(minutes: int, since: dt.datetime = since) -> dt.datetime:
+            return deadline(config, ticket.priority, since, max(minutes, 0))
+
+        for n, level in enumerate(policy.levels, start=1):
+            at = due(target + level.after)
+            found.append(Stage(kind, f"{level.id}{prefix}", at, since, level, n, target))
+        if policy.repeat is not None:
+            last, count = policy.levels[-1], len(policy.levels)
+            for r in range(1, policy.repeat.limit + 1):
+                at = due(target + last.after + r * (policy.repeat.every or target))
+                key = f"{last.id}{prefix}#{r + 1}"
+                found.append(Stage(kind, key, at, since, last, count + r, target))
     return sorted(found, key=lambda s: s.due)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlmodel import Session
+
 from handlers.chat.model import Actions, Actor, Button, Message, Post, Target, Text
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase, render
 from handlers.commands.grammar import TicketVerb
 from handlers.config.team import Person
 from handlers.desk import Desk
+from handlers.oncall.duty import staffed
 from handlers.raci.tagging import Tagged, tag
 from handlers.tickets import permissions
 from handlers.tickets.posts import dm, in_thread
@@ -143,10 +146,13 @@ def _tags(desk: Desk, actor: Actor, t: Ticket, goes_to: list[Person]) -> list[Ta
     config = desk.config
     activity = config.activity(config.purposes.dispatch)
     assert activity is not None
+    session = Session.object_session(t)  # the ticket's own transaction
+    on_duty = staffed(config, session, desk.now()) if session is not None else config
+    going = {p.id for p in goes_to}
     out = []
-    for tagged in tag(config, activity, t.category, exclude=actor.key):
+    for tagged in tag(on_duty, activity, t.category, exclude=actor.key):
         if tagged.letter == "R":
-            keep = tuple(p for p in tagged.people if p in goes_to)
+            keep = tuple(p for p in tagged.people if p.id in going)
             tagged = Tagged(tagged.letter, tagged.role_ids, keep)
         out.append(tagged)
     return out

@@ -16,9 +16,10 @@ from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase
 from handlers.commands.fields import NewTicket
 from handlers.commands.grammar import TicketVerb
-from handlers.config.team import Person
+from handlers.config.team import Person, TeamConfig
 from handlers.desk import Desk
 from handlers.knowledge.search import might_help
+from handlers.oncall.duty import staffed
 from handlers.raci.tagging import responsible
 from handlers.tickets import cards, changes, handover, lifecycle, permissions
 from handlers.tickets.posts import card_key, in_thread
@@ -72,6 +73,7 @@ def create(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Ticket:
             priority=ticket.priority,
             intake=ticket.intake,
         )
+        on_duty = staffed(desk.config, session, now)  # the rota as it stands now
         desk.post(
             session,
             actor.ref.platform,
@@ -81,7 +83,7 @@ def create(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Ticket:
                 cards.card(
                     desk.config,
                     ticket,
-                    notify=_intake_people(desk, actor, ticket),
+                    notify=_intake_people(on_duty, actor, ticket),
                     suggestions=might_help(desk.config, session, ticket),
                 ),
                 card_key(ticket),
@@ -97,12 +99,12 @@ def _answered_while_logged(desk: Desk, actor: Actor, fields: NewTicket) -> bool:
     )
 
 
-def _intake_people(desk: Desk, actor: Actor, ticket: Ticket) -> list[Person]:
+def _intake_people(config: TeamConfig, actor: Actor, ticket: Ticket) -> list[Person]:
     """Who a new ticket pings: the R of the intake activity (on-duty L1), not the logger."""
-    activity = desk.config.activity(desk.config.purposes.intake)
+    activity = config.activity(config.purposes.intake)
     if activity is None:
         return []
-    return responsible(desk.config, activity, ticket.category, exclude=actor.key)
+    return responsible(config, activity, ticket.category, exclude=actor.key)
 
 
 def show(desk: Desk, place: Place, number: int) -> Reply:

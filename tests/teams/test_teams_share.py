@@ -23,7 +23,8 @@ async def test_share_posts_the_raci_answer_to_the_conversation(rig: Rig) -> None
     status, body = await rig.post(press(rig, shares[0]["data"], card_id=answer.answer))
     assert status == 200 and "Shared in the channel." in str(body["value"])
     await rig.deliver()
-    (shared,) = rig.connector.posts(QUEUE)
+    # in the conversation's thread it was asked in (Teams: `<channel>;messageid=<root>`)
+    (shared,) = [c for c in rig.connector.posts() if c.conversation.startswith(QUEUE)]
     assert "<at>Hana Zhou</at>" in shared.body["text"]
     assert "Shared by Lee Wang" in shared.body["text"]
     mentioned = {e["mentioned"]["id"] for e in shared.body["entities"]}

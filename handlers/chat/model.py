@@ -165,6 +165,11 @@ class Message:
     blocks: tuple[Block, ...]
     fallback: str  # markdown; every platform also gets it as plain text
 
+    @classmethod
+    def text(cls, markdown: str, fallback: str | None = None) -> Message:
+        """A message of one markdown text block (the fallback is the text unless given)."""
+        return cls((Text(markdown),), markdown if fallback is None else fallback)
+
     @property
     def mentions(self) -> list[str]:
         """Person ids this message mentions (pings), in order of appearance."""

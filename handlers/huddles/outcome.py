@@ -22,7 +22,6 @@ from handlers.tickets import permissions
 from handlers.tickets.workflow import card_key
 from storage import huddles as store
 from storage import tickets as repo
-from storage.db import session_scope
 from storage.huddles import Huddle
 from storage.models import Ticket
 
@@ -32,7 +31,7 @@ log = logging.getLogger(__name__)
 def end(desk: Desk, actor: Actor, place: Place, request: HuddleEnd, **parts: str) -> Reply:
     """Record the outcome: on the ticket's audit trail, in its thread, on the huddle card."""
     config, now = desk.config, desk.now()
-    with session_scope(desk.engine) as session:
+    with desk.writing() as session:
         ticket = repo.get(session, place.channel.scope, request.number, lock=True)
         if ticket is None:
             raise Refused(phrase("error.unknown_ticket", key=f"T-{request.number}"))

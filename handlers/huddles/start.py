@@ -29,7 +29,6 @@ from handlers.tickets.lifecycle import OPEN_STATES
 from handlers.tickets.workflow import card_key
 from storage import huddles as store
 from storage import tickets as repo
-from storage.db import session_scope
 from storage.huddles import Huddle
 from storage.models import Ticket
 
@@ -61,7 +60,7 @@ def start(desk: Desk, actor: Actor, place: Place, request: HuddleStart) -> Reply
     config = desk.config
     scope, platform = place.channel.scope, place.channel.platform
     extras = [p for pid in request.extras if (p := config.person(pid))]
-    with session_scope(desk.engine) as session:
+    with desk.reading() as session:
         ticket, pointer = _check(desk, session, actor, scope, request.number)
         if pointer is not None:
             return pointer
@@ -98,7 +97,7 @@ def start(desk: Desk, actor: Actor, place: Place, request: HuddleStart) -> Reply
         fallback,
     )
     try:
-        with session_scope(desk.engine) as session:
+        with desk.writing() as session:
             ticket, pointer = _check(desk, session, actor, scope, request.number, lock=True)
             if pointer is not None:
                 return pointer
@@ -119,7 +118,7 @@ def start(desk: Desk, actor: Actor, place: Place, request: HuddleStart) -> Reply
             _record_start(desk, session, actor, ticket, huddle, plan.who, platform, room, fell_back)
     except IntegrityError:
         # someone started one between the two looks: point to theirs
-        with session_scope(desk.engine) as session:
+        with desk.reading() as session:
             _, pointer = _check(desk, session, actor, scope, request.number)
         if pointer is None:
             raise

@@ -21,7 +21,6 @@ from handlers.desk import Desk
 from handlers.raci.tagging import responsible, tag
 from handlers.tickets import cards, lifecycle, permissions
 from storage import tickets as repo
-from storage.db import session_scope
 from storage.models import Ticket
 
 
@@ -42,7 +41,7 @@ def _in_thread(ticket: Ticket, markdown: str, key: str) -> Post:
 def log(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Reply:
     scope, now = place.channel.scope, desk.now()
     reporter = fields.reporter or actor.key
-    with session_scope(desk.engine) as session:
+    with desk.writing() as session:
         ticket = Ticket(
             scope=scope,
             number=repo.next_number(session, scope),
@@ -104,7 +103,7 @@ def _intake_people(desk: Desk, actor: Actor, ticket: Ticket) -> list[Person]:
 
 
 def show(desk: Desk, place: Place, number: int) -> Reply:
-    with session_scope(desk.engine) as session:
+    with desk.reading() as session:
         ticket = _get(session, place.channel.scope, number)
         events = repo.events(session, ticket.id or 0)
     return Reply(cards.details(desk.config, ticket, events, desk.now()))
@@ -113,7 +112,7 @@ def show(desk: Desk, place: Place, number: int) -> Reply:
 def act(desk: Desk, actor: Actor, place: Place, request: TicketVerb) -> Reply:
     """Any verb that changes a ticket; `show` is read-only and handled by `show`."""
     now = desk.now()
-    with session_scope(desk.engine) as session:
+    with desk.writing() as session:
         ticket = _get(session, place.channel.scope, request.number, lock=True)
         status = lifecycle.move(
             request.verb, ticket.key, ticket.status, ticket.assignee is not None

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from storage.models import InboundEvent, Ticket, TeamsConversation, TeamsUser
+from storage.models import InboundEvent, TeamsConversation, TeamsUser, Ticket
 from tests.teams.conftest import Rig, message
 
 Breaker = Callable[[dict[str, Any]], None]

@@ -210,12 +210,9 @@ def _huddle(rest: str, config: TeamConfig) -> Request:
 
 
 def _person(config: TeamConfig, given: str) -> Person | None:
-    """A mention as the adapters leave it: `@personid`, or a platform's user id."""
-    return (
-        config.person(given.lower())
-        or config.find_person("slack", given)
-        or config.find_person("teams", given)
-    )
+    """A mention as the adapters leave it: `@personid` (they resolve platform users to
+    configured people once, before the words reach the grammar)."""
+    return config.person(given.lower())
 
 
 def _ticket(rest: str, config: TeamConfig) -> Request:

@@ -7,7 +7,7 @@ case as the matching text command.
 
 from __future__ import annotations
 
-from handlers.chat.model import Actor, Message, Place, Reply, Text
+from handlers.chat.model import Actor, Message, Place, Reply
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import Md, phrase, render
 from handlers.commands.fields import SUMMARY_MAX, FieldErrors, new_ticket_form, validate
@@ -52,7 +52,9 @@ def handle_action(desk: Desk, actor: Actor, place: Place, action_id: str, value:
     if family == "ticket" and verb in ("resolve",):
         # resolving needs a resolution: answer with the command to type (forms come later)
         return Reply(
-            _text(phrase("action.needs_text", verb=verb, key=value, usage=usage(f"ticket.{verb}")))
+            Message.text(
+                phrase("action.needs_text", verb=verb, key=value, usage=usage(f"ticket.{verb}"))
+            )
         )
     if family == "huddle" and verb in ("start", "join"):
         return handle_text(desk, actor, place, f"huddle {value}")  # join: points to the open one
@@ -91,11 +93,7 @@ def ticket_from_message(
 
 
 def refusal(reason: str) -> Reply:
-    return Reply(_text(reason), ephemeral=True, ok=False)
-
-
-def _text(markdown: str) -> Message:
-    return Message((Text(markdown),), markdown)
+    return Reply(Message.text(reason), ephemeral=True, ok=False)
 
 
 def _run(desk: Desk, actor: Actor, place: Place, request: object) -> Reply:
@@ -121,5 +119,5 @@ def _run(desk: Desk, actor: Actor, place: Place, request: object) -> Reply:
         case KpiView(period=period):
             return kpis.show(desk, place, period)  # type: ignore[arg-type]
         case HelpRequest(topic=topic):
-            return Reply(_text(render("help.md", topic=topic)))
+            return Reply(Message.text(render("help.md", topic=topic)))
     raise AssertionError(f"unhandled request {request!r}")

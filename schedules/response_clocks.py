@@ -16,7 +16,7 @@ from collections import defaultdict
 
 from sqlmodel import Session
 
-from handlers.chat.model import Message, Post, Target, Text
+from handlers.chat.model import Message, Post, Target
 from handlers.chat.texts import phrase
 from handlers.config.team import Person
 from handlers.desk import Desk
@@ -138,7 +138,7 @@ def _post(desk: Desk, t: Ticket, stage: clocks.Stage, now: dt.datetime) -> Post:
             rules=rules,
         )
         target = top
-    return Post(target, Message((Text(text),), text), f"clock:{t.id}:{stage.key}")
+    return Post(target, Message.text(text), f"clock:{t.id}:{stage.key}")
 
 
 def _unique(people: list[Person]) -> list[Person]:

@@ -76,16 +76,7 @@ class ConsoleClock:
 
 def plain(config: TeamConfig, text: str) -> str:
     """Markdown as terminal text: styles dropped, mentions as @Name, links as label <url>."""
-
-    def span(s: markdown.Span) -> str:
-        if s.kind == "mention":
-            person = config.person(s.text)
-            return f"@{person.name if person else s.text}"
-        if s.kind == "link":
-            return s.text if s.text == s.url else f"{s.text} <{s.url}>"
-        return s.text
-
-    return markdown.convert(text, span)
+    return markdown.plain(config, text, link="{label} <{url}>")
 
 
 def _nothing() -> None:
@@ -336,10 +327,7 @@ def destination(config: TeamConfig, target: Target) -> str:
         person = config.person(target.name)
         return f"DM @{person.name if person else target.name}"
     if target.kind == "channel":
-        if target.name.startswith("l2:"):
-            channel = config.channels.l2.get(target.name[3:])
-            return f"#{channel.name if channel else target.name}"
-        channel = getattr(config.channels, target.name, None)
+        channel = config.channels.named(target.name)
         return f"#{channel.name if channel else target.name}"
     return target.name
 

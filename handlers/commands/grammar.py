@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from handlers.chat.model import clean_input
 from handlers.chat.texts import Md, phrase
-from handlers.commands.fields import FieldErrors, NewTicket, validate
+from handlers.commands.fields import FieldErrors, NewTicket, unknown_category, validate
 from handlers.config.team import PRIORITIES, Person, TeamConfig
 
 TICKET_VERBS = ("new", "show", "take", "note", "dispatch", "rca", "resolve", "close", "reopen")
@@ -155,10 +155,7 @@ def _queue(rest: str, config: TeamConfig) -> Request:
     if tag and config.category(tag.group(1)) is not None:
         return QueueView("unassigned", tag.group(1))
     if tag:
-        known = [c.id for c in config.categories]
-        raise ParseError(
-            phrase("error.unknown_category", given=tag.group(1), known=known), usage("queue")
-        )
+        raise ParseError(unknown_category(config, tag.group(1)), usage("queue"))
     raise ParseError(phrase("error.bad_queue_view", given=word), usage("queue"))
 
 
@@ -247,14 +244,7 @@ def _take_category(text: str, config: TeamConfig, verb: str) -> tuple[str | None
     if words and (tag := _CATEGORY_TAG.match(words[0])):
         category = tag.group(1).lower()
         if config.category(category) is None:
-            raise ParseError(
-                phrase(
-                    "error.unknown_category",
-                    given=category,
-                    known=[c.id for c in config.categories],
-                ),
-                usage(f"ticket.{verb}"),
-            )
+            raise ParseError(unknown_category(config, category), usage(f"ticket.{verb}"))
         return category, (words[1] if len(words) > 1 else "")
     return None, text
 

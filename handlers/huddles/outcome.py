@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from handlers.chat.model import Actor, Place, Post, Reply, Target, clean_input
+from handlers.chat.model import Actor, Message, Place, Post, Reply, Target, clean_input
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase
 from handlers.commands.grammar import OUTCOME_MAX, HuddleEnd, ParseError, ticket_number
@@ -17,7 +17,7 @@ from handlers.config.team import Person
 from handlers.desk import Desk
 from handlers.huddles import messages as say
 from handlers.huddles.links import Room
-from handlers.huddles.start import huddle_key, text_message, thread_of
+from handlers.huddles.start import huddle_key, thread_of
 from handlers.tickets import permissions
 from handlers.tickets.workflow import card_key
 from storage import huddles as store
@@ -70,7 +70,7 @@ def end(desk: Desk, actor: Actor, place: Place, request: HuddleEnd, **parts: str
         for post in posts:
             desk.post(session, platform, ticket.scope, post)
     _close_room(desk, huddle, now)
-    return Reply(text_message(phrase("done.huddle_end", key=ticket.key)), ephemeral=False)
+    return Reply(Message.text(phrase("done.huddle_end", key=ticket.key)), ephemeral=False)
 
 
 def _may_end(desk: Desk, actor: Actor, ticket: Ticket, huddle: Huddle) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from handlers.chat.model import Actor, Message, Place, Post, Reply, Target, Text
+from handlers.chat.model import Actor, Message, Place, Post, Reply, Target
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase
 from handlers.commands.grammar import HuddleStart
@@ -42,10 +42,6 @@ def huddle_key(ticket: Ticket, number: int) -> str:
 
 def thread_of(ticket: Ticket) -> Target:
     return Target("channel", "queue", thread=card_key(ticket))
-
-
-def text_message(markdown: str) -> Message:
-    return Message((Text(markdown),), markdown)
 
 
 @dataclass(frozen=True)
@@ -125,7 +121,7 @@ def start(desk: Desk, actor: Actor, place: Place, request: HuddleStart) -> Reply
         return pointer
     ends_local = say.local_time(config, ends)
     url = room.url if room else None
-    return Reply(text_message(phrase("done.huddle", key=ticket.key, ends=ends_local, url=url)))
+    return Reply(Message.text(phrase("done.huddle", key=ticket.key, ends=ends_local, url=url)))
 
 
 def _check(
@@ -146,7 +142,7 @@ def _pointer(desk: Desk, ticket: Ticket, huddle: Huddle) -> Reply:
     ends = say.local_time(desk.config, huddle.ends_at)
     key = "huddle.open_running" if desk.now() < huddle.ends_at else "huddle.open_waiting"
     text = phrase(key, key=ticket.key, ends=ends, url=huddle.link or None)
-    return Reply(text_message(text), ok=False)
+    return Reply(Message.text(text), ok=False)
 
 
 def _stages(desk: Desk, now: dt.datetime, ends: dt.datetime) -> dict[str, dt.datetime]:

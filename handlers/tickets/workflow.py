@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from handlers.chat.model import Actor, Message, Place, Post, Reply, Target, Text
+from handlers.chat.model import Actor, Message, Place, Post, Reply, Target
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase, render
 from handlers.commands.fields import NewTicket
@@ -29,13 +29,9 @@ def card_key(ticket: Ticket) -> str:
     return f"{ticket.scope}:{ticket.key}:card"
 
 
-def _text(markdown: str) -> Message:
-    return Message((Text(markdown),), markdown)
-
-
 def _in_thread(ticket: Ticket, markdown: str, key: str) -> Post:
     """A text reply under the ticket's queue card."""
-    return Post(Target("channel", "queue", thread=card_key(ticket)), _text(markdown), key)
+    return Post(Target("channel", "queue", thread=card_key(ticket)), Message.text(markdown), key)
 
 
 def log(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Reply:
@@ -82,7 +78,7 @@ def log(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Reply:
             ),
         )
     return Reply(
-        _text(phrase("done.new", t=ticket, channel=desk.config.channels.queue.name)),
+        Message.text(phrase("done.new", t=ticket, channel=desk.config.channels.queue.name)),
         ephemeral=False,
     )
 
@@ -141,7 +137,7 @@ def act(desk: Desk, actor: Actor, place: Place, request: TicketVerb) -> Reply:
         for post in posts:
             key = f"{post.dedupe_key}:{event_id}" if post.dedupe_key else None
             desk.post(session, platform, ticket.scope, Post(post.target, post.message, key))
-    return Reply(_text(answer), ephemeral=False, update_card=card)
+    return Reply(Message.text(answer), ephemeral=False, update_card=card)
 
 
 def _get(session: Session, scope: str, number: int, lock: bool = False) -> Ticket:
@@ -198,11 +194,14 @@ def _dispatch(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.dateti
     posts = [_in_thread(t, thread, f"{t.key}:dispatch")]
     if t.category in config.channels.l2:
         posts.append(
-            Post(Target("channel", f"l2:{t.category}"), _text(thread), f"{t.key}:dispatch-l2")
+            Post(
+                Target("channel", f"l2:{t.category}"), Message.text(thread), f"{t.key}:dispatch-l2"
+            )
         )
     dm = render("dispatch_dm.md", **context)
     posts += [
-        Post(Target("person", p.id), _text(dm), f"{t.key}:dispatch-dm:{p.id}") for p in experts
+        Post(Target("person", p.id), Message.text(dm), f"{t.key}:dispatch-dm:{p.id}")
+        for p in experts
     ]
     return (
         posts,

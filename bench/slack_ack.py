@@ -239,16 +239,10 @@ def _start(args: list[str]) -> subprocess.Popen[bytes]:
 
 
 async def _healthy(port: int) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(200):
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"server on port {port} did not start")
+    from tests.serve_process import healthy
+
+    if not await healthy(f"http://127.0.0.1:{port}"):
+        raise RuntimeError(f"server on port {port} did not start")
 
 
 def _report(name: str, latencies: list[float], elapsed: float) -> float:

@@ -159,28 +159,28 @@ def unfinished(
     session: Session, source: str, received_before: dt.datetime | None = None, limit: int = 100
 ) -> list[InboundEvent]:
     """Work taken but not finished (the process stopped), oldest first."""
-    query = select(InboundEvent).where(
-        InboundEvent.source == source,
-        col(InboundEvent.done_at).is_(None),
-        col(InboundEvent.payload).is_not(None),
-    )
+    waiting = [col(InboundEvent.done_at).is_(None), col(InboundEvent.payload).is_not(None)]
     if received_before is not None:
-        query = query.where(InboundEvent.received_at < received_before)
-    return list(session.exec(query.order_by(col(InboundEvent.id)).limit(limit)))
+        waiting.append(col(InboundEvent.received_at) < received_before)
+    return _oldest(session, source, waiting, limit)
 
 
 def unanswered(
     session: Session, source: str, done_before: dt.datetime | None = None, limit: int = 100
 ) -> list[InboundEvent]:
     """Work done whose answer was committed with it but not sent (the process stopped)."""
-    query = select(InboundEvent).where(
-        InboundEvent.source == source,
+    waiting = [
         col(InboundEvent.done_at).is_not(None),
         col(InboundEvent.answered_at).is_(None),
         col(InboundEvent.answer).is_not(None),
-    )
+    ]
     if done_before is not None:
-        query = query.where(col(InboundEvent.done_at) < done_before)
+        waiting.append(col(InboundEvent.done_at) < done_before)
+    return _oldest(session, source, waiting, limit)
+
+
+def _oldest(session: Session, source: str, where: list[Any], limit: int) -> list[InboundEvent]:
+    query = select(InboundEvent).where(InboundEvent.source == source, *where)
     return list(session.exec(query.order_by(col(InboundEvent.id)).limit(limit)))
 
 

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,21 @@ def _stall(stage: str, marker: Path) -> None:
         inbox.Inbox.respond = respond  # type: ignore[method-assign]
 
 
+async def healthy(url: str, alive: Callable[[], bool] = lambda: True) -> bool:
+    """Whether a server at `url` answers /healthz within BOOT seconds (while `alive`)."""
+    deadline = time.monotonic() + BOOT
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline and alive():
+            try:
+                async with http.get(f"{url}/healthz") as resp:
+                    if resp.status == 200:
+                        return True
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    return False
+
+
 class Served:
     """One server process at a time on a fixed port, over one database."""
 
@@ -65,18 +81,9 @@ class Served:
         args += ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(args, env=self.env, cwd=ROOT, stdout=out, stderr=out)
-        deadline = time.monotonic() + BOOT
-        async with aiohttp.ClientSession() as http:
-            while time.monotonic() < deadline:
-                assert self.process.poll() is None, self.log.read_text()
-                try:
-                    async with http.get(f"{self.url}/healthz") as resp:
-                        if resp.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.05)
-        raise AssertionError(f"deskbot serve did not start:\n{self.log.read_text()}")
+        process = self.process
+        if not await healthy(self.url, lambda: process.poll() is None):
+            raise AssertionError(f"deskbot serve did not start:\n{self.log.read_text()}")
 
     async def stalled(self) -> None:
         deadline = time.monotonic() + BOOT

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import time
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -21,16 +23,19 @@ from tests.slack.fake_slack import FakeSlack
 WAIT = 60.0  # bound for the restarted process to finish the work (not a sleep)
 
 
-def _served(tmp_path: Path, engine: Engine, fake: FakeSlack) -> Served:
-    return Served(
+@pytest.fixture
+def served(tmp_path: Path, engine: Engine, fake_slack: FakeSlack) -> Iterator[Served]:
+    process = Served(
         tmp_path,
         {
             "DESKBOT_DATABASE_URL": database_url(engine),
             "SLACK_BOT_TOKEN": TOKEN,
             "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": fake.url + "/api/",
+            "SLACK_API_URL": fake_slack.url + "/api/",
         },
     )
+    yield process
+    process.stop()
 
 
 async def _command(served: Served, fake: FakeSlack, text: str) -> int:
@@ -75,48 +80,42 @@ async def _until(check: Any, what: str) -> Any:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-async def test_killed_between_persist_and_work_the_ticket_is_logged_once(
-    tmp_path: Path, engine: Engine, fake_slack: FakeSlack
-) -> None:
-    served = _served(tmp_path, engine, fake_slack)
-    try:
-        await served.start(stall="work")
-        assert await _command(served, fake_slack, "new Killed mid-request") == 200
-        await served.stalled()
-        served.kill()
-        assert _rows(engine, Ticket) == []  # persisted, acked, not yet worked
-        assert [r.done_at for r in _rows(engine, InboundEvent)] == [None]
+async def _killed_at(served: Served, fake: FakeSlack, stall: str, text: str) -> None:
+    """Start with a stall, send the command, kill the process where it stalled."""
+    await served.start(stall=stall)
+    assert await _command(served, fake, text) == 200
+    await served.stalled()
+    served.kill()
 
-        await served.start()
-        await _until(fake_slack.responses, "the answer after the restart")
-        assert await _command(served, fake_slack, "new Killed mid-request") == 200  # Slack retry
-        served.stop()
-        assert [t.summary for t in _rows(engine, Ticket)] == ["Killed mid-request"]
-        responses = fake_slack.responses()
-        assert len(responses) == 1 and "T-1" in responses[0]["text"]
-    finally:
-        served.stop()
+
+async def test_killed_between_persist_and_work_the_ticket_is_logged_once(
+    served: Served, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    await _killed_at(served, fake_slack, "work", "new Killed mid-request")
+    assert _rows(engine, Ticket) == []  # persisted, acked, not yet worked
+    assert [r.done_at for r in _rows(engine, InboundEvent)] == [None]
+
+    await served.start()
+    await _until(fake_slack.responses, "the answer after the restart")
+    assert await _command(served, fake_slack, "new Killed mid-request") == 200  # Slack retry
+    served.stop()
+    assert [t.summary for t in _rows(engine, Ticket)] == ["Killed mid-request"]
+    responses = fake_slack.responses()
+    assert len(responses) == 1 and "T-1" in responses[0]["text"]
 
 
 async def test_killed_between_commit_and_answer_the_answer_is_sent_once(
-    tmp_path: Path, engine: Engine, fake_slack: FakeSlack
+    served: Served, engine: Engine, fake_slack: FakeSlack
 ) -> None:
-    served = _served(tmp_path, engine, fake_slack)
-    try:
-        await served.start(stall="answer")
-        assert await _command(served, fake_slack, "new Answer lost in the crash") == 200
-        await served.stalled()
-        served.kill()
-        assert len(_rows(engine, Ticket)) == 1  # the work is committed
-        assert fake_slack.responses() == []  # its answer was not sent
+    await _killed_at(served, fake_slack, "answer", "new Answer lost in the crash")
+    assert len(_rows(engine, Ticket)) == 1  # the work is committed
+    assert fake_slack.responses() == []  # its answer was not sent
 
-        await served.start()
-        await _until(fake_slack.responses, "the answer after the restart")
-        served.stop()
-        responses = fake_slack.responses()
-        assert len(responses) == 1 and "T-1" in responses[0]["text"]
-        assert len(_rows(engine, Ticket)) == 1
-        (row,) = _rows(engine, InboundEvent)
-        assert row.answered_at is not None and row.answer is None
-    finally:
-        served.stop()
+    await served.start()
+    await _until(fake_slack.responses, "the answer after the restart")
+    served.stop()
+    responses = fake_slack.responses()
+    assert len(responses) == 1 and "T-1" in responses[0]["text"]
+    assert len(_rows(engine, Ticket)) == 1
+    (row,) = _rows(engine, InboundEvent)
+    assert row.answered_at is not None and row.answer is None

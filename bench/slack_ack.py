@@ -239,10 +239,16 @@ def _start(args: list[str]) -> subprocess.Popen[bytes]:
 
 
 async def _healthy(port: int) -> None:
-    from tests.serve_process import healthy
-
-    if not await healthy(f"http://127.0.0.1:{port}"):
-        raise RuntimeError(f"server on port {port} did not start")
+    async with aiohttp.ClientSession() as session:
+        for _ in range(200):
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"server on port {port} did not start")
 
 
 def _report(name: str, latencies: list[float], elapsed: float) -> float:

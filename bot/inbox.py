@@ -62,6 +62,8 @@ class Inbox:
         self._running: set[str] = set()  # keys in progress here (recovery skips them)
         self._to_write: list[tuple[str, WorkItem, asyncio.Future[bool]]] = []
         self._writing = False
+        self._to_mark: list[str] = []
+        self._marking = False
         self._started = desk.now()
 
     # -- background tasks ----------------------------------------------------------------
@@ -171,15 +173,27 @@ class Inbox:
         await self.answered(key)
 
     async def answered(self, key: str) -> None:
-        """The answer is out (or was sent another way, e.g. in an HTTP response)."""
-        try:
-            await self._db.run(WORK, self._mark_answered, key)
-        except DBAPIError:  # the stored answer may be sent once more after a restart
-            log.exception("%s %s: could not mark the answer sent", self.source, key)
+        """The answer is out (or was sent another way, e.g. in an HTTP response). Marks are
+        written in batches, like takes: one transaction for all that came meanwhile."""
+        self._to_mark.append(key)
+        if not self._marking:
+            self._marking = True
+            self.spawn(self._mark_batches())
 
-    def _mark_answered(self, key: str) -> bool:
+    async def _mark_batches(self) -> None:
+        try:
+            while self._to_mark:
+                keys, self._to_mark = self._to_mark[:BATCH_MAX], self._to_mark[BATCH_MAX:]
+                try:
+                    await self._db.run(WORK, self._mark_answered, keys)
+                except DBAPIError:  # the stored answers may be sent once more after a restart
+                    log.exception("%s: could not mark %d answers sent", self.source, len(keys))
+        finally:
+            self._marking = False
+
+    def _mark_answered(self, keys: list[str]) -> None:
         with session_scope(self.desk.engine) as session:
-            return inbound.answered(session, self.source, key, self.desk.now())
+            inbound.answered(session, self.source, keys, self.desk.now())
 
     async def finish_late(self, persisting: asyncio.Future[bool], key: str, item: WorkItem) -> None:
         """The platform was answered before the write finished: finish when it does."""
@@ -266,6 +280,6 @@ class Inbox:
                 if row.payload is None or row.answer is None:
                     continue
                 item, reply = work_items.from_json(row.payload), _REPLY.validate_python(row.answer)
-                if inbound.answered(session, self.source, row.event_id, now):
+                if inbound.answered(session, self.source, [row.event_id], now):
                     out.append((row.event_id, item, reply))
         return out

@@ -138,14 +138,15 @@ _MARK_DONE = (
 )
 
 
-def answered(session: Session, source: str, event_id: str, now: dt.datetime) -> bool:
-    """Compare-and-set: the answer went out (or is being sent by this caller); the request's
-    payload and answer are dropped, its id stays so redeliveries remain no-ops."""
+def answered(session: Session, source: str, event_ids: list[str], now: dt.datetime) -> bool:
+    """Compare-and-set: the answers went out (or are being sent by this caller); True when
+    any row changed. The requests' payload and answer are dropped; their ids stay, so
+    redeliveries remain no-ops."""
     result = session.execute(
         update(InboundEvent)
         .where(
             col(InboundEvent.source) == source,
-            col(InboundEvent.event_id) == event_id,
+            col(InboundEvent.event_id).in_(event_ids),
             col(InboundEvent.done_at).is_not(None),
             col(InboundEvent.answered_at).is_(None),
         )

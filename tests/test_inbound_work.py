@@ -37,8 +37,8 @@ def test_the_work_and_its_done_mark_commit_together(desk: Desk) -> None:
     assert row.done_at == desk.now() and row.answer == {"said": "T-1"}
     assert len(_tickets(desk)) == 1
     with session_scope(desk.engine) as session:  # the answer went out
-        assert inbound.answered(session, "test", "k1", desk.now())
-        assert not inbound.answered(session, "test", "k1", desk.now())
+        assert inbound.answered(session, "test", ["k1"], desk.now())
+        assert not inbound.answered(session, "test", ["k1"], desk.now())
     row = _row(desk, "k1")
     assert row.payload is None and row.answer is None
 

@@ -83,3 +83,24 @@ async def test_an_activity_without_id_does_not_swallow_a_later_one(rig: Rig) -> 
     assert (await rig.post(second))[0] == 400
     assert (await rig.post(message(rig, "ticket new Third")))[0] == 200
     assert [t.summary for t in _rows(rig, Ticket)] == ["Third"]
+
+
+async def test_a_request_the_database_refuses_for_good_is_answered_not_500(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10 defect 6 (the inbox's half): a permanent database error fails that request
+    with an answer to the asker; nothing is left for recovery to retry."""
+    from sqlalchemy.exc import DataError
+
+    from storage import tickets
+
+    def refuse(*_a: object, **_k: object) -> None:
+        raise DataError("INSERT INTO ticket", {}, Exception("value too long"))
+
+    monkeypatch.setattr(tickets, "add", refuse)
+    status, _ = await rig.post(message(rig, "ticket new Printer jam"))
+    assert status == 200
+    replies = [c.body.get("text", "") for c in rig.connector.posts()]
+    assert any("could not be saved" in text for text in replies)
+    assert _rows(rig, Ticket) == []
+    assert [r.done_at is not None for r in _rows(rig, InboundEvent)] == [True]

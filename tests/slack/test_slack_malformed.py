@@ -139,3 +139,22 @@ async def test_a_request_the_database_refuses_for_good_is_answered_once(
     assert slack.rows(Ticket) == [] and slack.unfinished() == []
     assert await slack.runtime.inbox.recover() == 0
     assert len(slack.fake.responses()) == 1
+
+
+async def test_a_mention_or_press_that_does_not_say_who_or_where_is_refused(
+    slack: SlackServer,
+) -> None:
+    event = {"type": "app_mention", "user": "U0LEE", "text": "<@U0BOT> ticket new X", "ts": "1.1"}
+    status, _ = await slack.event(event, event_id="EvNoChannel")  # no channel
+    assert status == 400
+    press = {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "channel": {"id": QUEUE},
+        "container": {"type": "message", "channel_id": QUEUE},
+        "trigger_id": "t.nouser",
+        "actions": [{"type": "button", "action_id": "ticket.take", "value": "T-1"}],
+    }  # no user
+    status, _ = await slack.interact(press)
+    assert status == 400
+    _nothing_written(slack)

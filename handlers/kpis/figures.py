@@ -31,6 +31,7 @@ from handlers.config.workdays import calendar, local_day_bounds
 from handlers.desk import Desk
 from handlers.tickets import clocks
 from storage import reports
+from storage.db import session_scope
 from storage.models import Ticket
 
 Period = Literal["day", "week", "month"]
@@ -122,7 +123,7 @@ def previous_month(config: TeamConfig, now: dt.datetime) -> Window:
 def report(desk: Desk, scope: str, window: Window, session: Session | None = None) -> Kpis:
     """The KPIs of a scope's tickets in the window (read in `session` when given)."""
     if session is None:
-        with desk.reading() as own:
+        with session_scope(desk.engine) as own:
             tickets = reports.window_tickets(own, scope, window.start, window.end)
     else:
         tickets = reports.window_tickets(session, scope, window.start, window.end)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from handlers.chat.model import MENTION_CLOSE, MENTION_OPEN
+from handlers.config.team import TeamConfig
 
 Kind = Literal["text", "bold", "italic", "code", "link", "mention"]
 
@@ -91,3 +92,19 @@ def _merge_mentions_in_bold(items: list[Span]) -> list[Span]:
 def convert(text: str, render: Callable[[Span], str]) -> str:
     """Markdown to a platform's text, line by line, one span at a time."""
     return "\n".join("".join(render(s) for s in spans(line)) for line in text.split("\n"))
+
+
+def plain_span(config: TeamConfig, span: Span, link: str | None = "{label} ({url})") -> str:
+    """A span as plain text, every platform alike: no styles, a mention as @Name (it pings
+    nobody), a link as `link` formats it (None: its label only)."""
+    if span.kind == "mention":
+        person = config.person(span.text)
+        return f"@{person.name if person else span.text}"
+    if span.kind == "link" and link is not None and span.text != span.url:
+        return link.format(label=span.text, url=span.url)
+    return span.text
+
+
+def plain(config: TeamConfig, text: str, link: str | None = "{label} ({url})") -> str:
+    """Markdown as plain text (previews, fallbacks, the terminal)."""
+    return convert(text, lambda s: plain_span(config, s, link))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -12,6 +15,8 @@ from sqlmodel import Session
 from handlers.chat.model import Post
 from handlers.config.team import TeamConfig
 from storage import outbox
+from storage.db import session_scope
+from storage.inbound import Unit
 
 if TYPE_CHECKING:
     from handlers.huddles.links import Rooms
@@ -51,9 +56,42 @@ class Desk:
     clock: Clock
     # Per platform, its meeting service for huddle links (Graph, Slack calls); bot/ fills it.
     rooms: dict[str, Rooms] = field(default_factory=dict)
+    # The inbound request this desk runs (see `bot.inbox`): its writes commit with its done
+    # mark and its answer. None for scheduled jobs and the console: each write commits.
+    work: Unit | None = None
 
     def now(self) -> dt.datetime:
         return self.clock.now()
+
+    def running(self, work: Unit) -> Desk:
+        """This desk, running one inbound request."""
+        return dataclasses.replace(self, work=work)
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A transaction that changes things. Running an inbound request, every write of the
+        use case goes into the request's one unit, which the inbox commits with the done mark
+        and the answer; otherwise it commits here. An error rolls it back either way."""
+        if self.work is None:
+            with session_scope(self.engine) as session:
+                yield session
+            return
+        try:
+            session = self.work.session()
+            yield session
+            session.flush()  # constraint errors show here, where the use case expects them
+        except BaseException:
+            self.work.discard()
+            raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads; it sees the request's own writes so far."""
+        if self.work is not None and self.work.wrote:
+            yield self.work.session()
+            return
+        with session_scope(self.engine) as session:
+            yield session
 
     def post(
         self,

@@ -7,7 +7,7 @@ case as the matching text command.
 
 from __future__ import annotations
 
-from handlers.chat.model import Actor, Message, Place, Reply, Text
+from handlers.chat.model import Actor, Message, Place, Reply
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import Md, phrase, render
 from handlers.commands.fields import FieldErrors, new_ticket_form, validate
@@ -150,11 +150,7 @@ def ticket_from_reaction(
 
 
 def refusal(reason: str) -> Reply:
-    return Reply(_text(reason), ephemeral=True, ok=False)
-
-
-def _text(markdown: str) -> Message:
-    return Message((Text(markdown),), markdown)
+    return Reply(Message.text(reason), ephemeral=True, ok=False)
 
 
 def _run(desk: Desk, actor: Actor, place: Place, request: object) -> Reply:
@@ -217,7 +213,7 @@ def _run(desk: Desk, actor: Actor, place: Place, request: object) -> Reply:
         case OncallGive():
             return oncall.give(desk, actor, place, request)
         case HelpRequest(topic=topic):
-            return Reply(_text(render("help.md", topic=topic)))
+            return Reply(Message.text(render("help.md", topic=topic)))
     raise AssertionError(f"unhandled request {request!r}")
 
 
@@ -238,7 +234,9 @@ def _quality_action(
     if action_id == kb_messages.RETURN_ACTION:
         # returning needs a comment: answer with the command to type
         return Reply(
-            _text(phrase("action.needs_text", verb="return", key=value, usage=usage("kb.return")))
+            Message.text(
+                phrase("action.needs_text", verb="return", key=value, usage=usage("kb.return"))
+            )
         )
     return None
 

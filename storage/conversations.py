@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
+from storage.db import dialect_insert
 from storage.models import TeamsConversation, TeamsUser
-from storage.tickets import _insert
 
 
 def remember_conversation(
@@ -41,7 +41,7 @@ def remember_conversation(
     changes = dict(values, inactive_since=None, inactive_reason="")
     if user_id is not None:  # a channel post does not tell whose 1:1 chat it is: keep it
         values["user_id"] = changes["user_id"] = user_id
-    stmt = _insert(session, TeamsConversation).values(**values)
+    stmt = dialect_insert(session, TeamsConversation).values(**values)
     stmt = stmt.on_conflict_do_update(index_elements=["conversation_id"], set_=changes)
     session.execute(stmt)
 
@@ -119,7 +119,7 @@ def remember_user(
     changes = {"updated_at": now, **{k: v for k, v in optional.items() if v}}
     values.update({k: v for k, v in optional.items() if v})
     values.setdefault("name", "")
-    stmt = _insert(session, TeamsUser).values(**values)
+    stmt = dialect_insert(session, TeamsUser).values(**values)
     stmt = stmt.on_conflict_do_update(index_elements=["tenant_id", "user_id"], set_=changes)
     session.execute(stmt)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 if TYPE_CHECKING:
@@ -16,7 +17,13 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration. A start compares the database with this instead of loading Alembic
 # (a third of a cold start); tests/test_storage.py keeps it equal to Alembic's own head.
-HEAD = "0008_escalation"
+HEAD = "0009_inbox"
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """An INSERT with the dialect's ON CONFLICT support (SQLite and PostgreSQL share it)."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
 def make_engine(url: str) -> Engine:

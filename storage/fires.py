@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from storage.db import dialect_insert
 from storage.models import ClockStage, ScheduleFire, Ticket
-from storage.tickets import OPEN, _insert
+from storage.tickets import OPEN
 
 _CHUNK = 500  # rows per INSERT (SQLite allows 32766 bound values)
 
@@ -68,7 +69,7 @@ def claim_fires(
     ]
     for start in range(0, len(rows), _CHUNK):
         stmt = (
-            _insert(session, ScheduleFire)
+            dialect_insert(session, ScheduleFire)
             .values(rows[start : start + _CHUNK])
             .on_conflict_do_nothing(index_elements=["scope", "job", "fire_at"])
             .returning(ScheduleFire.scope)
@@ -88,7 +89,7 @@ def claim_fire(
 ) -> bool:
     """True when this caller owns the fire (and must queue its posts in this transaction)."""
     stmt = (
-        _insert(session, ScheduleFire)
+        dialect_insert(session, ScheduleFire)
         .values(scope=scope, job=job, fire_at=fire_at, status=status, posts=posts, claimed_at=now)
         .on_conflict_do_nothing(index_elements=["scope", "job", "fire_at"])
         .returning(ScheduleFire.id)
@@ -160,7 +161,7 @@ def claim_stage(
     now: dt.datetime,
 ) -> bool:
     stmt = (
-        _insert(session, ClockStage)
+        dialect_insert(session, ClockStage)
         .values(ticket_id=ticket_id, stage=stage, due_at=due_at, status=status, fired_at=now)
         .on_conflict_do_nothing(index_elements=["ticket_id", "stage"])
         .returning(ClockStage.id)

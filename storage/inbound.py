@@ -1,20 +1,25 @@
-"""Inbound deliveries already handled: the unique (source, event_id) makes a redelivery a no-op.
+"""Inbound work in `inbound_event`: taken once, done once, answered once.
 
-A platform may deliver the same event twice (a retry after a slow answer, a replica restart).
-`claim` inserts the id before the work runs; the database, not memory, decides who does it.
-A claim whose work never finished (the process died) can be taken again once it is stale.
+An adapter writes a request (what was asked, by whom, where, how to answer) with `claim` or
+`claim_many` before it acknowledges the platform; the unique (source, event_id) makes a
+redelivery a no-op, decided by the database, not memory. The work then runs inside a `Unit`:
+the use case's writes, the done mark and the answer to the asker are one commit, so a crash
+leaves all of them or none. A row left unfinished (the process died) is found by `unfinished`
+and run again; a row done but not yet answered by `unanswered`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, update
-from sqlmodel import Session, col
+from sqlalchemy import Connection, Engine, bindparam, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
 
+from storage.db import dialect_insert
 from storage.models import InboundEvent
-from storage.tickets import _insert
 
 # A claim older than this with no `done_at` belongs to a process that died mid-work.
 STALE = dt.timedelta(minutes=2)
@@ -29,7 +34,7 @@ def claim(
 ) -> bool:
     """True when the caller should do the work: first delivery, or a stale unfinished one."""
     stmt = (
-        _insert(session, InboundEvent)
+        dialect_insert(session, InboundEvent)
         .values(source=source, event_id=event_id, received_at=now, payload=payload)
         .on_conflict_do_nothing(index_elements=["source", "event_id"])
         .returning(col(InboundEvent.id))
@@ -52,21 +57,43 @@ def claim(
     return session.execute(retake).first() is not None
 
 
-def finish(session: Session, source: str, event_id: str, now: dt.datetime) -> None:
-    """The work is done: keep the id (so redeliveries stay no-ops), drop the payload."""
-    session.execute(
-        update(InboundEvent)
-        .where(
-            col(InboundEvent.source) == source,
-            col(InboundEvent.event_id) == event_id,
-            col(InboundEvent.done_at).is_(None),
-        )
-        .values(done_at=now, payload=None)
+def claim_many(
+    conn: Connection, source: str, items: list[tuple[str, dict[str, Any]]], now: dt.datetime
+) -> list[bool]:
+    """`claim` for a batch, in one prepared statement on a Core connection (group commit on
+    the ack path: no ORM session, one executemany). A repeat inside the batch loses to its
+    first; an id already stored gets `claim`'s answer (a stale unfinished row is retaken)."""
+    params = [
+        {"source": source, "event_id": key, "received_at": now, "payload": payload}
+        for key, payload in items
+    ]
+    inserted = set(conn.execute(_insert_ignore(conn.dialect.name), params).scalars())
+    out: list[bool] = []
+    seen: set[str] = set()
+    for key, payload in items:
+        if key in seen:
+            out.append(False)
+        elif key in inserted:
+            out.append(True)
+        else:  # stored before: a repeat, or a stale leftover (rare, so the ORM is fine)
+            with Session(bind=conn) as session:
+                out.append(claim(session, source, key, now, payload))
+        seen.add(key)
+    return out
+
+
+@cache
+def _insert_ignore(dialect: str) -> Any:
+    module = postgresql if dialect == "postgresql" else sqlite
+    return (
+        module.insert(InboundEvent)
+        .on_conflict_do_nothing(index_elements=["source", "event_id"])
+        .returning(col(InboundEvent.event_id))
     )
 
 
 def release(session: Session, source: str, event_id: str) -> None:
-    """The work failed before it changed anything: let a redelivery try again."""
+    """The work changed nothing (a form to correct): let the same request be taken again."""
     session.execute(
         delete(InboundEvent).where(
             col(InboundEvent.source) == source,
@@ -74,3 +101,153 @@ def release(session: Session, source: str, event_id: str) -> None:
             col(InboundEvent.done_at).is_(None),
         )
     )
+
+
+def mark_done(
+    session: Session,
+    source: str,
+    event_id: str,
+    now: dt.datetime,
+    answer: dict[str, Any] | None = None,
+) -> bool:
+    """Compare-and-set the done mark, with the answer still to send (None: nothing to send);
+    False when another runner finished it already."""
+    params = {
+        "b_source": source,
+        "b_event_id": event_id,
+        "b_now": now,
+        "b_answer": answer,
+        "b_answered": None if answer is not None else now,
+    }
+    result = session.connection().execute(_MARK_DONE, params)  # Core: cheap on every request
+    return bool(result.rowcount)
+
+
+_MARK_DONE = (
+    update(InboundEvent)
+    .where(
+        col(InboundEvent.source) == bindparam("b_source"),
+        col(InboundEvent.event_id) == bindparam("b_event_id"),
+        col(InboundEvent.done_at).is_(None),
+    )
+    .values(
+        done_at=bindparam("b_now"),
+        answer=bindparam("b_answer", type_=InboundEvent.__table__.c.answer.type),
+        answered_at=bindparam("b_answered"),
+    )
+)
+
+
+def answered(session: Session, source: str, event_ids: list[str], now: dt.datetime) -> bool:
+    """Compare-and-set: the answers went out (or are being sent by this caller); True when
+    any row changed. The requests' payload and answer are dropped; their ids stay, so
+    redeliveries remain no-ops."""
+    result = session.execute(
+        update(InboundEvent)
+        .where(
+            col(InboundEvent.source) == source,
+            col(InboundEvent.event_id).in_(event_ids),
+            col(InboundEvent.done_at).is_not(None),
+            col(InboundEvent.answered_at).is_(None),
+        )
+        .values(answered_at=now, payload=None, answer=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def unfinished(
+    session: Session, source: str, received_before: dt.datetime | None = None, limit: int = 100
+) -> list[InboundEvent]:
+    """Work taken but not finished (the process stopped), oldest first."""
+    waiting = [col(InboundEvent.done_at).is_(None), col(InboundEvent.payload).is_not(None)]
+    if received_before is not None:
+        waiting.append(col(InboundEvent.received_at) < received_before)
+    return _oldest(session, source, waiting, limit)
+
+
+def unanswered(
+    session: Session, source: str, done_before: dt.datetime | None = None, limit: int = 100
+) -> list[InboundEvent]:
+    """Work done whose answer was committed with it but not sent (the process stopped)."""
+    waiting = [
+        col(InboundEvent.done_at).is_not(None),
+        col(InboundEvent.answered_at).is_(None),
+        col(InboundEvent.answer).is_not(None),
+    ]
+    if done_before is not None:
+        waiting.append(col(InboundEvent.done_at) < done_before)
+    return _oldest(session, source, waiting, limit)
+
+
+def _oldest(session: Session, source: str, where: list[Any], limit: int) -> list[InboundEvent]:
+    query = select(InboundEvent).where(InboundEvent.source == source, *where)
+    return list(session.exec(query.order_by(col(InboundEvent.id)).limit(limit)))
+
+
+def retake(session: Session, row: InboundEvent, now: dt.datetime) -> bool:
+    """Take an unfinished row for a new run (compare-and-set on its time), so a second
+    recovery pass elsewhere skips it while this one works."""
+    assert row.received_at is not None
+    later = max(now, row.received_at + dt.timedelta(microseconds=1))  # the value must change
+    result = session.execute(
+        update(InboundEvent)
+        .where(
+            col(InboundEvent.id) == row.id,
+            col(InboundEvent.received_at) == row.received_at,
+            col(InboundEvent.done_at).is_(None),
+        )
+        .values(received_at=later)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+class Unit:
+    """The one transaction of an inbound request's work.
+
+    The use case writes through `session()` (see `handlers.desk.Desk.writing`); `commit`
+    adds the done mark and the answer and commits all of it, or nothing when another runner
+    finished first. Nothing here is implicit: the use case's path opens the session, the
+    inbox commits it.
+    """
+
+    def __init__(self, engine: Engine, source: str, event_id: str, now: dt.datetime) -> None:
+        self.engine = engine
+        self.source = source
+        self.event_id = event_id
+        self.now = now
+        self._session: Session | None = None
+
+    @property
+    def wrote(self) -> bool:
+        return self._session is not None
+
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = Session(self.engine, expire_on_commit=False)
+        return self._session
+
+    def discard(self) -> None:
+        """Roll back what the work wrote (it failed, or was refused)."""
+        if self._session is not None:
+            self._session.rollback()
+            self._session.close()
+            self._session = None
+
+    def commit(self, answer: dict[str, Any] | None) -> bool:
+        """The work, its done mark and its answer in one commit; False (nothing committed)
+        when another runner had finished it."""
+        session = self.session()
+        try:
+            session.flush()
+            if not mark_done(session, self.source, self.event_id, self.now, answer):
+                self.discard()
+                return False
+            session.commit()
+        except BaseException:
+            self.discard()
+            raise
+        session.close()
+        self._session = None
+        return True

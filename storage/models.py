@@ -113,6 +113,9 @@ class InboundEvent(SQLModel, table=True):
     received_at: dt.datetime = _when(nullable=False)
     payload: dict[str, Any] | None = Field(default=None, sa_type=JSON)  # work to finish
     done_at: dt.datetime | None = _when()
+    # the answer to the asker, committed with the work and kept until it is sent
+    answer: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    answered_at: dt.datetime | None = _when()
 
 
 class OutboxMessage(SQLModel, table=True):

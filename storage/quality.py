@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from sqlalchemy import JSON, Index, UniqueConstraint, and_, or_
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.db import dialect_insert as _insert
 from storage.models import Ticket, TicketEvent, _when
-from storage.tickets import _insert, next_number
+from storage.tickets import next_number
 
 
 class SatisfactionScore(SQLModel, table=True):

@@ -18,11 +18,6 @@ OPEN = ("new", "in_progress", "dispatched")
 L1_POOL = ("new", "in_progress")
 
 
-def _insert(session: Session, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
-
-
 @cache
 def _next_number_stmt(dialect: str) -> Any:
     # Built once per dialect and run with parameters, so SQLAlchemy's compiled cache hits.

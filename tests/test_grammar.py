@@ -121,3 +121,13 @@ def test_mention_sentinels_typed_by_a_user_are_dropped(sample: TeamConfig) -> No
     request = parse("/ticket new boom \ue000mei\ue001", sample)
     assert isinstance(request, TicketNew) and request.fields is not None
     assert request.fields.summary == "boom mei"
+
+
+def test_the_grammar_reads_person_ids_never_platform_ids(sample: TeamConfig) -> None:
+    """Adapters resolve platform users to people once; the grammar knows no platform."""
+    from handlers.commands.grammar import HuddleStart
+
+    request = parse("huddle T-1 db failover @omar", sample)
+    assert isinstance(request, HuddleStart) and request.extras == ("omar",)
+    with pytest.raises(ParseError):
+        parse("huddle T-1 db failover @U0OMAR", sample)  # a Slack id, unresolved

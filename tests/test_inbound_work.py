@@ -1,13 +1,12 @@
-"""Inbound work is marked done in the same commit as its change, and only once."""
+"""Inbound work is marked done in the same commit as its change and its answer, and only once."""
 
 from __future__ import annotations
 
-import pytest
 from sqlmodel import Session, select
 
 from handlers import router
 from handlers.desk import Desk
-from storage import inbound, inbound_work
+from storage import inbound
 from storage.db import session_scope
 from storage.models import InboundEvent, Ticket
 from tests.conftest import PLACE, actor_of
@@ -31,42 +30,45 @@ def _tickets(desk: Desk) -> list[Ticket]:
 def test_the_work_and_its_done_mark_commit_together(desk: Desk) -> None:
     _take(desk, "k1")
     lee = actor_of(desk.config, "lee")
-    with inbound_work.finishing("test", "k1", desk.now()) as state:
-        router.handle_text(desk, lee, PLACE, "ticket new VPN down")
-    assert state.done
+    unit = inbound.Unit(desk.engine, "test", "k1", desk.now())
+    router.handle_text(desk.running(unit), lee, PLACE, "ticket new VPN down")
+    assert unit.commit({"said": "T-1"})
     row = _row(desk, "k1")
-    assert row.done_at == desk.now() and row.payload is None
+    assert row.done_at == desk.now() and row.answer == {"said": "T-1"}
     assert len(_tickets(desk)) == 1
+    with session_scope(desk.engine) as session:  # the answer went out
+        assert inbound.answered(session, "test", ["k1"], desk.now())
+        assert not inbound.answered(session, "test", ["k1"], desk.now())
+    row = _row(desk, "k1")
+    assert row.payload is None and row.answer is None
 
 
 def test_a_second_runner_of_finished_work_changes_nothing(desk: Desk) -> None:
     _take(desk, "k2")
     with session_scope(desk.engine) as session:  # someone else finished it meanwhile
-        assert inbound_work.mark_done(session, "test", "k2", desk.now())
+        assert inbound.mark_done(session, "test", "k2", desk.now())
     lee = actor_of(desk.config, "lee")
-    with (
-        pytest.raises(inbound_work.AlreadyDone),
-        inbound_work.finishing("test", "k2", desk.now()),
-    ):
-        router.handle_text(desk, lee, PLACE, "ticket new VPN down")
+    unit = inbound.Unit(desk.engine, "test", "k2", desk.now())
+    router.handle_text(desk.running(unit), lee, PLACE, "ticket new VPN down")
+    assert not unit.commit(None)
     assert _tickets(desk) == []  # the ticket's transaction was rolled back
 
 
 def test_reading_does_not_mark_the_work_done(desk: Desk) -> None:
     _take(desk, "k3")
     lee = actor_of(desk.config, "lee")
-    with inbound_work.finishing("test", "k3", desk.now()) as state:
-        router.handle_text(desk, lee, PLACE, "queue")
-    assert not state.done and _row(desk, "k3").done_at is None
+    unit = inbound.Unit(desk.engine, "test", "k3", desk.now())
+    router.handle_text(desk.running(unit), lee, PLACE, "queue")
+    assert not unit.wrote and _row(desk, "k3").done_at is None
 
 
 def test_unfinished_lists_what_a_stopped_process_left(desk: Desk) -> None:
     _take(desk, "k4")
     _take(desk, "k5")
     with session_scope(desk.engine) as session:
-        inbound_work.mark_done(session, "test", "k5", desk.now())
+        inbound.mark_done(session, "test", "k5", desk.now())
     with session_scope(desk.engine) as session:
-        rows = inbound_work.unfinished(session, "test")
+        rows = inbound.unfinished(session, "test")
         assert [r.event_id for r in rows] == ["k4"]
-        assert inbound_work.retake(session, rows[0], desk.now())
-        assert not inbound_work.retake(session, rows[0], desk.now())  # a second taker loses
+        assert inbound.retake(session, rows[0], desk.now())
+        assert not inbound.retake(session, rows[0], desk.now())  # a second taker loses

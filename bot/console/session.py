@@ -318,10 +318,7 @@ def destination(config: TeamConfig, target: Target) -> str:
         person = config.person(target.name)
         return f"DM @{person.name if person else target.name}"
     if target.kind == "channel":
-        if target.name.startswith("l2:"):
-            channel = config.channels.l2.get(target.name[3:])
-            return f"#{channel.name if channel else target.name}"
-        channel = getattr(config.channels, target.name, None)
+        channel = config.channels.named(target.name)
         return f"#{channel.name if channel else target.name}"
     if target.kind == "conversation":  # a conversation heard from: here, a channel's name
         return f"#{target.name.rpartition(':')[2]}"

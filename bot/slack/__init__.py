@@ -8,7 +8,6 @@ identity, recovery of work a stopped process left, one HTTP session for every We
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
@@ -27,18 +26,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PACE_SECONDS = 1.0  # Slack: about one message per second per channel
-RECOVER_EVERY = 60.0  # seconds between passes over work left unfinished
-DRAIN_SECONDS = 10.0  # at shutdown, work in progress gets this long to finish
 
 
 class SlackRuntime:
     """The pieces of one Slack installation (single token) and their lifetime."""
 
     def __init__(self, settings: Settings, desk: Desk) -> None:
+        from bot.inbox import Inbox
         from bot.slack.answer import Responder
         from bot.slack.app import SlackApp
         from bot.slack.sender import SlackSender
-        from bot.slack.work import Inbox
 
         assert settings.slack_bot_token and settings.slack_signing_secret
         self.desk = desk
@@ -47,7 +44,7 @@ class SlackRuntime:
         self._http: aiohttp.ClientSession | None = None
         self._web: AsyncWebClient | None = None
         self.responder = Responder(desk, self.web, self.http)
-        self.inbox = Inbox(desk, self.responder)
+        self.inbox = Inbox(desk, "slack", self.responder)
         self.app = SlackApp(
             desk, self.token, settings.slack_signing_secret, self.api_url, self.inbox, self.web
         )
@@ -84,32 +81,10 @@ class SlackRuntime:
         app.cleanup_ctx.append(self.lifetime)
 
     async def lifetime(self, _app: web.Application) -> AsyncIterator[None]:
-        background = [
-            asyncio.create_task(self.app.learn_identity()),
-            asyncio.create_task(self._recover_forever()),
-        ]
-        yield
-        for task in background:
-            task.cancel()
-        await self.inbox.drain(DRAIN_SECONDS)
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*background, return_exceptions=True)
-        self.inbox.close()
+        async for _ in self.inbox.lifetime([asyncio.create_task(self.app.learn_identity())]):
+            yield
         if self._http is not None:
             await self._http.close()
-
-    async def _recover_forever(self) -> None:
-        """At start, everything unfinished; then, now and again, what went stale."""
-        from bot.slack.work import STALE
-
-        stale = None
-        while True:
-            try:
-                await self.inbox.recover(stale)
-            except Exception:
-                log.exception("slack recovery pass")
-            stale = STALE
-            await asyncio.sleep(RECOVER_EVERY)
 
 
 def platform(settings: Settings, desk: Desk) -> Platform:

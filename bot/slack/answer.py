@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -20,7 +19,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.slack import modals, render, retries
 from bot.slack.incoming import PLATFORM
-from handlers.chat.model import Message, Post, Ref, Reply, Target, Text
+from bot.work_items import Press, WorkItem, digest
+from handlers.chat.model import Message, Post, Ref, Reply, Target
 from handlers.desk import Desk
 from storage.db import session_scope
 
@@ -38,26 +38,26 @@ class Responder:
         self.web = web
         self.http = http
 
-    async def __call__(self, payload: dict[str, Any], reply: Reply) -> None:
+    async def __call__(self, item: WorkItem, reply: Reply, live: bool = True) -> None:
         message = reply.message
         if reply.form is not None:
-            opened = await self._open(payload, reply)
+            opened = await self._open(item, reply)
             if not opened and message is None and reply.form.hint:
                 # no modal here (an @mention has no trigger): say how to type it instead
-                message = Message((Text(reply.form.hint),), reply.form.hint)
+                message = Message.text(reply.form.hint)
         if message is not None:
             # a button's answer goes to the presser only; the card itself shows the change
-            ephemeral = reply.ephemeral or payload["kind"] == "action"
-            await self.say(payload, message, ephemeral)
+            ephemeral = reply.ephemeral or isinstance(item, Press)
+            await self.say(item, message, ephemeral)
 
-    async def _open(self, payload: dict[str, Any], reply: Reply) -> bool:
-        trigger = payload.get("trigger_id")
+    async def _open(self, item: WorkItem, reply: Reply) -> bool:
+        trigger = item.via.get("trigger_id")
         if not trigger or reply.form is None:
             return False
         meta = {
-            "channel": payload.get("channel"),
-            "thread": payload.get("thread"),
-            "response_url": payload.get("response_url"),
+            "channel": item.channel,
+            "thread": item.thread,
+            "response_url": item.via.get("response_url"),
         }
         view = modals.modal(self.desk.config, reply.form, meta)
         try:
@@ -67,8 +67,8 @@ class Responder:
             return False
         return True
 
-    async def say(self, payload: dict[str, Any], message: Message, ephemeral: bool) -> None:
-        url = payload.get("response_url")
+    async def say(self, item: WorkItem, message: Message, ephemeral: bool) -> None:
+        url = item.via.get("response_url")
         if url:
             body = {
                 **render.payload(self.desk.config, message),
@@ -85,21 +85,18 @@ class Responder:
             if resp.status_code != 200:
                 log.warning("slack response_url answered %s: %s", resp.status_code, resp.body)
             return
-        await asyncio.get_running_loop().run_in_executor(
-            None, self._post, payload, message, ephemeral
-        )
+        await asyncio.get_running_loop().run_in_executor(None, self._post, item, message, ephemeral)
 
-    def _post(self, payload: dict[str, Any], message: Message, ephemeral: bool) -> None:
-        team, user, channel = payload["team"], payload["user"], payload.get("channel")
-        if channel:
-            only_for = Ref(PLATFORM, team, user).key if ephemeral else None
-            target = Target(
-                "conversation",
-                Ref(PLATFORM, team, channel).key,
-                reply_to=payload.get("thread"),
-                only_for=only_for,
-            )
-        else:  # nowhere to answer but the asker's DM
-            target = Target("conversation", Ref(PLATFORM, team, user).key)
+    def _post(self, item: WorkItem, message: Message, ephemeral: bool) -> None:
+        team = item.workspace
+        only_for = Ref(PLATFORM, team, item.user).key if ephemeral else None
+        target = Target(
+            "conversation",
+            Ref(PLATFORM, team, item.channel).key,
+            reply_to=item.thread,
+            only_for=only_for,
+        )
         with session_scope(self.desk.engine) as session:
-            self.desk.post(session, PLATFORM, f"{PLATFORM}:{team}", Post(target, message))
+            # keyed by the request: a recovered answer never goes out twice
+            key = f"answer:{digest(item.to_json())}"
+            self.desk.post(session, PLATFORM, f"{PLATFORM}:{team}", Post(target, message, key))

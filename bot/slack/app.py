@@ -27,9 +27,10 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.inbox import Inbox, notice
 from bot.slack import modals, payloads, reaction, render
-from bot.slack.work import Inbox, Payload
-from handlers.chat.model import Message, Reply, Text
+from bot.work_items import Command, Reaction, WorkItem
+from handlers.chat.model import Message
 from handlers.chat.texts import phrase
 from handlers.desk import Desk
 
@@ -113,6 +114,7 @@ class SlackApp:
         self.bolt.view_submission(re.compile(r".*"))(submission)
         self.bolt.shortcut(SHORTCUT)(shortcut)
         self.bolt.event("reaction_added")(reacted)
+        self.bolt.error(_malformed)
 
     # -- HTTP ------------------------------------------------------------------------------
 
@@ -121,10 +123,19 @@ class SlackApp:
         headers = dict(request.headers.items())
         if not self._signed(body, headers):
             return web.json_response({"error": "invalid signature"}, status=401)
-        req = AsyncBoltRequest(
-            body=body.decode("utf-8"), query=request.query_string, headers=headers
-        )
-        response = await to_aiohttp_response(await self.bolt.async_dispatch(req))
+        try:
+            req = AsyncBoltRequest(
+                body=body.decode("utf-8"), query=request.query_string, headers=headers
+            )
+            _check_shape(req.body)
+            answer = await self.bolt.async_dispatch(req)
+        except Exception as exc:  # a malformed body, signed or not: refused, nothing written
+            log.warning("slack: malformed request refused: %s", _reason(exc))
+            return web.json_response({"error": "malformed request"}, status=400)
+        if answer.status == 404:  # no listener (an event deskbot does not use): Slack wants 2xx
+            log.debug("slack: request with no listener acknowledged and ignored")
+            return web.Response(status=200)
+        response = await to_aiohttp_response(answer)
         job: Callable[[], Coroutine[Any, Any, Any]] | None = req.context.get(AFTER_ACK)
         if job is not None:
             await response.prepare(request)  # the ack is on the wire before the work starts
@@ -165,39 +176,39 @@ class SlackApp:
     # -- taking work -----------------------------------------------------------------------
 
     async def _take(
-        self, context: Any, key: str, payload: Payload, ack: Any = None
+        self, context: Any, key: str, item: WorkItem, ack: Any = None
     ) -> BoltResponse | None:
         """Persist, then ack (the caller's `ack`, or bolt's auto-ack for events)."""
-        persisting = self.inbox.persist(key, payload)
+        persisting = self.inbox.persist(key, item)
         try:
             claimed = await asyncio.wait_for(asyncio.shield(persisting), ACK_BUDGET)
         except TimeoutError:
             log.warning("slack %s: database slow; acked before the write finished", key)
-            context[AFTER_ACK] = lambda: self.inbox.finish_late(persisting, key, payload)
+            context[AFTER_ACK] = lambda: self.inbox.finish_late(persisting, key, item)
             if ack is None:  # an event: Slack retries; the unique key drops a repeat
                 return BoltResponse(status=503, body="")
-            if payload["kind"] == "command":
+            if isinstance(item, Command):
                 return await ack(**self._content(phrase("slack.slow")), response_type="ephemeral")
             return await ack()
         except Exception:
             log.exception("slack %s: could not persist", key)
             if ack is None:
                 return BoltResponse(status=503, body="")
-            reply = _reply(phrase("slack.not_saved"))
-            context[AFTER_ACK] = lambda: self.inbox.respond(key, payload, reply)
+            reply = notice("slack.not_saved")
+            context[AFTER_ACK] = lambda: self.inbox.answer(item, reply, True)
             return await ack()
         if claimed:
-            context[AFTER_ACK] = lambda: self.inbox.finish(key, payload)
+            context[AFTER_ACK] = lambda: self.inbox.finish(key, item)
         return await ack() if ack is not None else None
 
     def _content(self, markdown: str) -> dict[str, Any]:
-        return render.payload(self.desk.config, _reply(markdown).message)  # type: ignore[arg-type]
+        return render.payload(self.desk.config, Message.text(markdown))
 
     # -- listeners -------------------------------------------------------------------------
 
     async def on_command(self, ack: Any, body: dict[str, Any], context: Any) -> Any:
-        key, payload = payloads.command(self.desk.config, body)
-        return await self._take(context, key, payload, ack)
+        key, item = payloads.command(self.desk.config, body)
+        return await self._take(context, key, item, ack)
 
     async def on_mention(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> Any:
         bot_user = _bot_user(body) or self.identity.user_id
@@ -207,93 +218,108 @@ class SlackApp:
     async def on_action(
         self, ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any
     ) -> Any:
-        taken = payloads.action(body, action)
+        taken = payloads.action(self.desk.config, body, action)
         return await self._take(context, *taken, ack) if taken else await ack()
 
     async def on_shortcut(self, ack: Any, body: dict[str, Any], context: Any) -> Any:
-        key, payload = payloads.shortcut(self.desk.config, body)
-        response = await self._take(context, key, payload, ack)
-        job = context.get(AFTER_ACK)
-        if job is not None and payload["channel"] and payload["message_ts"]:
-            context[AFTER_ACK] = lambda: self._with_permalink(payload, job)
+        key, item = payloads.shortcut(self.desk.config, body)
+        response = await self._take(context, key, item, ack)
+        if context.get(AFTER_ACK) is not None and item.via.get("message_ts"):
+            context[AFTER_ACK] = lambda: self._with_permalink(key, item)
         return response
 
     async def on_reaction(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> Any:
-        taken = reaction.taken(
-            self.desk.config, body, event, _bot_user(body) or self.identity.user_id
-        )
+        bot_user = _bot_user(body) or self.identity.user_id
+        taken = reaction.taken(self.desk.config, body, event, bot_user)
         if taken is None:
             return None
-        response = await self._take(context, *taken)
-        job = context.get(AFTER_ACK)
-        if job is not None:
-            payload = taken[1]
-
-            async def read_then_run() -> None:
-                try:
-                    await reaction.read_message(self.desk.config, self.web(), payload)
-                except Exception:  # unreadable (not in the channel): the work fails visibly
-                    log.exception("slack: could not read the message reacted to")
-                await job()
-
-            context[AFTER_ACK] = read_then_run
+        key, work = taken
+        response = await self._take(context, key, work)
+        if context.get(AFTER_ACK) is not None:
+            context[AFTER_ACK] = lambda: self._read_then_finish(key, work)
         return response
 
-    async def _with_permalink(self, payload: Payload, job: Callable[[], Any]) -> None:
+    async def _read_then_finish(self, key: str, work: Reaction) -> None:
+        try:
+            work = await reaction.read_message(self.desk.config, self.web(), work)
+        except Exception:  # unreadable (not in the channel): the work says so in the thread
+            log.exception("slack: could not read the message reacted to")
+        await self.inbox.finish(key, work)
+
+    async def _with_permalink(self, key: str, item: WorkItem) -> None:
         try:
             resp = await asyncio.wait_for(
                 self.web().chat_getPermalink(
-                    channel=payload["channel"], message_ts=payload["message_ts"]
+                    channel=item.channel, message_ts=item.via["message_ts"]
                 ),
                 PERMALINK_TIMEOUT,
             )
-            payload["permalink"] = resp.get("permalink")
+            item = item.model_copy(update={"permalink": resp.get("permalink")})
         except Exception as exc:  # the form opens without the link
             log.warning("slack chat.getPermalink failed: %s", exc)
-        await job()
+        await self.inbox.finish(key, item)
 
     async def on_view(
         self, ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any
     ) -> Any:
         """A modal submitted: run it before the ack, so errors can show inline."""
         started = time.monotonic()
-        key, payload = payloads.submission(self.desk.config, body, view)
-        persisting = self.inbox.persist(key, payload)
+        key, item = payloads.submission(self.desk.config, body, view)
+        persisting = self.inbox.persist(key, item)
         try:
             claimed = await asyncio.wait_for(asyncio.shield(persisting), ACK_BUDGET)
         except TimeoutError:
-            context[AFTER_ACK] = lambda: self.inbox.finish_late(persisting, key, payload)
+            context[AFTER_ACK] = lambda: self.inbox.finish_late(persisting, key, item)
             return await ack()
         except Exception:
             log.exception("slack %s: could not persist", key)
             return await ack(response_action="errors", errors=self._not_saved(view))
         if not claimed:
             return await ack()  # the same submission again
-        running = asyncio.ensure_future(self.inbox.execute(key, payload))
+        running = asyncio.ensure_future(self.inbox.execute(key, item))
         left = max(0.1, ACK_BUDGET - (time.monotonic() - started))
         try:
             reply = await asyncio.wait_for(asyncio.shield(running), left)
         except TimeoutError:  # close the modal now; the answer follows via response_url
-            context[AFTER_ACK] = lambda: self._answer_later(key, payload, running)
+            context[AFTER_ACK] = lambda: self._answer_later(key, item, running)
             return await ack()
         if reply is not None and reply.form_errors:
             errors = modals.errors(self.desk.config, reply.form_errors, view)
+            context[AFTER_ACK] = lambda: self.inbox.answered(key)  # the ack carries it
             return await ack(response_action="errors", errors=errors)
         if reply is not None:
-            context[AFTER_ACK] = lambda: self.inbox.respond(key, payload, reply)
+            context[AFTER_ACK] = lambda: self.inbox.respond(key, item, reply)
         return await ack()
 
-    async def _answer_later(self, key: str, payload: Payload, running: asyncio.Future[Any]) -> None:
+    async def _answer_later(self, key: str, item: WorkItem, running: asyncio.Future[Any]) -> None:
         reply = await running
         if reply is not None:
-            await self.inbox.respond(key, payload, reply)
+            await self.inbox.respond(key, item, reply)
 
     def _not_saved(self, view: dict[str, Any]) -> dict[str, str]:
         return modals.errors(self.desk.config, {"": phrase("slack.not_saved")}, view)
 
 
-def _reply(markdown: str) -> Reply:
-    return Reply(Message((Text(markdown),), markdown), ephemeral=True, ok=False)
+class Malformed(ValueError):
+    """A signed request whose body is not what Slack sends."""
+
+
+def _check_shape(body: Any) -> None:
+    if not isinstance(body, dict):
+        raise Malformed(f"the body is a {type(body).__name__}, not an object")
+    if body.get("type") == "event_callback" and not isinstance(body.get("event"), dict):
+        raise Malformed("an event_callback without an event object")
+
+
+def _reason(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+
+
+async def _malformed(error: Exception) -> BoltResponse:
+    """A listener could not read the request (a field missing or of the wrong type): 400,
+    one log line; the listeners fail before the inbox writes anything."""
+    log.warning("slack: malformed request refused: %s", _reason(error))
+    return BoltResponse(status=400, body='{"error": "malformed request"}')
 
 
 def _bot_user(body: dict[str, Any]) -> str | None:

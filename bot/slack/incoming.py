@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from handlers.chat.model import Actor, Place, Ref
 from handlers.config.team import TeamConfig
 
 PLATFORM = "slack"
@@ -39,8 +38,9 @@ def text_in(config: TeamConfig, text: str, bot_user_id: str | None = None) -> st
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
 
-def team_of(body: dict[str, Any]) -> str:
-    """The workspace a request comes from: tickets are scoped by it."""
+def team_of(body: dict[str, Any]) -> str | None:
+    """The workspace a request comes from (tickets are scoped by it); None when the request
+    does not say, and the request is refused then."""
     team = body.get("team")
     if isinstance(team, dict) and team.get("id"):
         return str(team["id"])
@@ -49,12 +49,4 @@ def team_of(body: dict[str, Any]) -> str:
     user = body.get("user")
     if isinstance(user, dict) and user.get("team_id"):
         return str(user["team_id"])
-    return str(body.get("enterprise_id") or "unknown")
-
-
-def actor(config: TeamConfig, team: str, user_id: str, name: str = "") -> Actor:
-    return Actor(Ref(PLATFORM, team, user_id), config.find_person(PLATFORM, user_id), name)
-
-
-def place(team: str, channel: str | None, thread: str | None = None) -> Place:
-    return Place(Ref(PLATFORM, team, channel or "unknown"), thread)
+    return str(body["enterprise_id"]) if body.get("enterprise_id") else None

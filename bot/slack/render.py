@@ -90,10 +90,7 @@ def mrkdwn_span(config: TeamConfig, span: Span) -> str:
 
 def plain_span(config: TeamConfig, span: Span) -> str:
     """For plain_text (headers, buttons, labels): no styles, no pings, still escaped."""
-    if span.kind == "mention":
-        person = config.person(span.text)
-        return escape(f"@{person.name if person else span.text}")
-    return escape(span.text)
+    return escape(markdown.plain_span(config, span, link=None))
 
 
 # -- text with a length limit ----------------------------------------------------------------

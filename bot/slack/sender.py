@@ -163,10 +163,7 @@ class SlackSender:
     async def _channel(self, d: Delivery) -> str:
         target = d.target
         if target.kind == "channel":
-            if target.name.startswith("l2:"):
-                channel = self.config.channels.l2.get(target.name[3:])
-            else:
-                channel = getattr(self.config.channels, target.name, None)
+            channel = self.config.channels.named(target.name)
             if channel is None or not channel.slack:
                 raise Unroutable(f"channel {target.name!r} has no Slack id in the configuration")
             return channel.slack

@@ -7,6 +7,7 @@ keeping the SDK behind this package means a move changes these modules only.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -37,8 +38,13 @@ def platform(settings: Settings, desk: Desk, **sdk_overrides: str) -> Platform:
     adapter = make_adapter(settings, **sdk_overrides)
     bot = DeskBot(desk)
 
+    async def lifetime(_app: web.Application) -> AsyncIterator[None]:
+        async for _ in bot.inbox.lifetime([]):  # replays work a crash left unfinished
+            yield
+
     def install(app: web.Application) -> None:
         app.router.add_post(ROUTE, handler(adapter, bot))
+        app.cleanup_ctx.append(lifetime)
 
     sender = TeamsSender(desk, adapter, settings.microsoft_app_id)
     return Platform("teams", install, sender, pace=1.0)  # about one post a second per chat

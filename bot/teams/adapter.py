@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from types import SimpleNamespace
+from typing import Any
 
 from aiohttp import web
 from botbuilder.integration.aiohttp import (
@@ -17,6 +18,7 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
 )
 from botbuilder.schema import Activity
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.config import Settings
 from bot.teams.bot import DeskBot
@@ -65,9 +67,48 @@ def handler(adapter: CloudAdapter, bot: DeskBot):  # type: ignore[no-untyped-def
         except Exception as exc:  # missing, expired, forged or unverifiable token
             log.warning("teams: rejected a request to %s: %s", ROUTE, exc or type(exc).__name__)
             return web.json_response({"error": "unauthorized"}, status=401)
-        invoke = await adapter.process_activity(authenticated, activity, bot.on_turn)
+        problem = malformed(body)
+        if problem is not None:  # refused before anything is stored
+            log.warning("teams: malformed activity refused: %s", problem)
+            return web.json_response({"error": problem}, status=400)
+        try:
+            invoke = await adapter.process_activity(authenticated, activity, bot.on_turn)
+        except (OperationalError, InterfaceError) as exc:  # the database is unavailable
+            log.error("teams: database unavailable: %s", type(exc).__name__)
+            return web.json_response({"error": "try again later"}, status=503)
         if invoke is not None:
             return web.json_response(invoke.body, status=invoke.status)
         return web.Response(status=200)
 
     return messages
+
+
+def malformed(body: dict[str, Any]) -> str | None:
+    """What makes an authenticated activity unusable, or None. A message or invoke must say
+    who (from.id), where (conversation.id), how to answer (serviceUrl) and which delivery it
+    is (id: the key that makes a redelivery a no-op; never de-duplicated under None)."""
+    conversation = body.get("conversation")
+    if not isinstance(conversation, dict) or not _text(conversation.get("id")):
+        return "the activity has no conversation id"
+    if body.get("type") not in ("message", "invoke"):
+        return None
+    sender = body.get("from")
+    if not isinstance(sender, dict) or not _text(sender.get("id")):
+        return "the activity has no sender (from.id)"
+    if not _text(body.get("id")):
+        return "the activity has no id"
+    if not _text(body.get("serviceUrl")):
+        return "the activity has no serviceUrl to answer on"
+    entities = body.get("entities") or []
+    if not isinstance(entities, list) or not all(isinstance(e, dict) for e in entities):
+        return "the activity's entities are not a list of objects"
+    for entity in entities:
+        if entity.get("type") == "mention" and not (
+            isinstance(entity.get("mentioned"), dict) and isinstance(entity.get("text"), str)
+        ):
+            return "a mention entity without mentioned or text"
+    return None
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())

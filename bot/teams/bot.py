@@ -1,9 +1,11 @@
 """The Teams activity handler: commands, card presses, forms, and conversation references.
 
 Every activity refreshes the stored reference of its conversation (the service URL can
-move). A command or a press is claimed in `inbound_event` (source "teams") before it runs,
-so a redelivered activity does nothing the second time. All database work runs in a thread:
-the event loop keeps answering Teams while a use case runs.
+move). A command or a press becomes a typed work item (`bot.work_items`) that goes through
+the same inbox as Slack's (`bot.inbox`, source "teams"): persisted under the activity id
+before it runs, so a redelivery does nothing the second time and work a crash interrupted is
+run again at the next start (its answer then posted in the conversation). All database work
+runs in a thread: the event loop keeps answering Teams while a use case runs.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from botbuilder.schema.teams import MessagingExtensionAction, MessagingExtension
 from sqlmodel import Session
 
 from bot.delivery import Retry
+from bot.inbox import Inbox
 from bot.teams import identity, message_action, render
 from bot.teams.connector import activity_from, outcome_of, tune
-from handlers import router
-from handlers.chat.model import Actor, Message, Place, Post, Reply, Target
+from bot.work_items import Command, FormSubmission, Press, WorkItem, digest
+from handlers.chat.model import Actor, Message, Post, Reply, Target
 from handlers.chat.texts import phrase
 from handlers.desk import Desk
-from storage import conversations, inbound, inbound_work
+from storage import conversations
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,7 @@ T = TypeVar("T")
 class DeskBot(TeamsActivityHandler):
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
+        self.inbox = Inbox(desk, SOURCE, self.answer_later)
 
     async def db(self, work: Callable[[Session], T]) -> T:
         """Run `work` in one transaction, off the event loop."""
@@ -105,6 +109,21 @@ class DeskBot(TeamsActivityHandler):
 
     # -- who is asking ---------------------------------------------------------------------
 
+    async def asker(self, turn_context: TurnContext, tenant: str) -> dict[str, Any]:
+        """Who asked and where, as a work item's fields (the person resolved here, once)."""
+        activity = turn_context.activity
+        actor = await self.actor(turn_context, tenant)
+        place = identity.place_of(activity, tenant)
+        return {
+            "platform": identity.PLATFORM,
+            "workspace": tenant,
+            "user": actor.ref.id,
+            "name": actor.display_name,
+            "person": actor.person.id if actor.person else None,
+            "channel": place.channel.id,
+            "thread": place.thread,
+        }
+
     async def actor(self, turn_context: TurnContext, tenant: str) -> Actor:
         account = turn_context.activity.from_property
         config = self.desk.config
@@ -143,39 +162,35 @@ class DeskBot(TeamsActivityHandler):
         config = self.desk.config
         tenant = identity.tenant_of(activity, config)
         text = await self.db(lambda s: identity.command_text(s, config, tenant, activity))
-        actor = await self.actor(turn_context, tenant)
-        place = identity.place_of(activity, tenant)
-        reply = await self.once(
-            activity, lambda: router.handle_text(self.desk, actor, place, text or "help")
-        )
+        asker = await self.asker(turn_context, tenant)
+        key, item = _event_id(activity), Command(**asker, text=text or "help")
+        reply = await self.take(key, item)
         if reply is not None:
             await self.send_reply(turn_context, reply)
+            await self.inbox.answered(key)
 
-    async def once(self, activity: Activity, work: Callable[[], Reply]) -> Reply | None:
-        """Run a use case unless this activity was handled before (None then)."""
-        event_id = _event_id(activity)
-        now = self.desk.now()
-        claimed = await self.db(
-            lambda s: inbound.claim(s, SOURCE, event_id, now, activity.serialize())
-        )
-        if not claimed:
-            log.info("teams: activity %s already handled; ignored", event_id)
+    async def take(self, key: str, item: WorkItem) -> Reply | None:
+        """Persist, then run through the inbox; None when this activity was handled before
+        (or the database is down: recovery runs it and answers in the conversation)."""
+        if not await self.inbox.persist(key, item):
+            log.info("teams: activity %s already handled; ignored", key)
             return None
+        return await self.inbox.execute(key, item)
 
-        def run() -> Reply:
-            # the use case's own commit carries the done mark (storage.inbound_work)
-            with inbound_work.finishing(SOURCE, event_id, self.desk.now()):
-                return work()
+    async def answer_later(self, item: WorkItem, reply: Reply, live: bool) -> None:
+        """A recovered answer: the turn is gone, so it is posted in the conversation."""
+        message = reply.message or (Message.text(reply.form.hint) if reply.form else None)
+        if message is None:
+            return
+        target = Target("conversation", item.place().channel.key)
+        post = Post(target, message, f"answer:{digest(item.to_json())}")
 
-        try:
-            reply = await asyncio.to_thread(run)
-        except Exception:
-            # the use case rolled back: let a redelivery of this activity try again
-            await self.db(lambda s: inbound.release(s, SOURCE, event_id))
-            raise
-        # read-only commands (queue, help) wrote nothing: mark them done now
-        await self.db(lambda s: inbound.finish(s, SOURCE, event_id, self.desk.now()))
-        return reply
+        def work(session: Session) -> None:
+            self.desk.post(
+                session, identity.PLATFORM, f"{identity.PLATFORM}:{item.workspace}", post
+            )
+
+        await self.db(work)
 
     async def send_reply(self, turn_context: TurnContext, reply: Reply) -> None:
         config = self.desk.config
@@ -245,15 +260,15 @@ class DeskBot(TeamsActivityHandler):
     async def press(
         self, turn_context: TurnContext, data: dict[str, Any]
     ) -> tuple[Reply, str] | None:
-        """A press or a form submission, through the router; None when seen before."""
+        """A press or a form submission, through the inbox; None when seen before."""
         activity = turn_context.activity
-        config = self.desk.config
-        tenant = identity.tenant_of(activity, config)
-        actor = await self.actor(turn_context, tenant)
-        place = identity.place_of(activity, tenant)
+        tenant = identity.tenant_of(activity, self.desk.config)
+        asker = await self.asker(turn_context, tenant)
         kind = str(data.get(render.KIND) or "")
-        run = _router_call(self.desk, actor, place, kind, data)
-        reply = await self.once(activity, run)
+        key, item = _event_id(activity), _pressed(asker, kind, data)
+        reply = await self.take(key, item)
+        if reply is not None:
+            await self.inbox.answered(key)  # the invoke response or the reply carries it
         return None if reply is None else (reply, kind)
 
     # -- the message action "Create ticket from message" (bot/teams/message_action.py) ------
@@ -294,16 +309,12 @@ class DeskBot(TeamsActivityHandler):
         )
 
 
-def _router_call(
-    desk: Desk, actor: Actor, place: Place, kind: str, data: dict[str, Any]
-) -> Callable[[], Reply]:
+def _pressed(asker: dict[str, Any], kind: str, data: dict[str, Any]) -> WorkItem:
     if kind == "form":
-        form_id = str(data.get(render.FORM) or "")
         values = {k: str(v) for k, v in data.items() if not k.startswith("_") and v is not None}
-        return lambda: router.handle_form(desk, actor, place, form_id, values)
+        return FormSubmission(**asker, form_id=str(data.get(render.FORM) or ""), values=values)
     action_id = str(data.get(render.ACTION) or "")
-    value = str(data.get(render.VALUE) or "")
-    return lambda: router.handle_action(desk, actor, place, action_id, value)
+    return Press(**asker, action_id=action_id, value=str(data.get(render.VALUE) or ""))
 
 
 def _bot_removed(activity: Activity) -> bool:

@@ -84,16 +84,7 @@ def _mention_name(person: Person) -> str:
 
 def plain(config: TeamConfig, text: str) -> str:
     """Markdown as plain text (notification previews, card fallback): names, no markup."""
-
-    def span(s: markdown.Span) -> str:
-        if s.kind == "mention":
-            person = config.person(s.text)
-            return f"@{person.name if person else s.text}"
-        if s.kind == "link" and s.text != s.url:
-            return f"{s.text} ({s.url})"
-        return s.text
-
-    return markdown.convert(text, span)
+    return markdown.plain(config, text)
 
 
 # -- text messages (HTML) ------------------------------------------------------------------

@@ -207,11 +207,8 @@ def _addressed(payload: dict[str, Any], reference: ConversationReference) -> Act
 
 def channel_id(config: TeamConfig, name: str) -> str | None:
     """The Teams conversation id of a logical channel (queue, managers, l2:<category>)."""
-    if name.startswith("l2:"):
-        channel = config.channels.l2.get(name[3:])
-    else:
-        channel = getattr(config.channels, name, None)
-    return getattr(channel, "teams", None)
+    channel = config.channels.named(name)
+    return channel.teams if channel else None
 
 
 def resolve(

@@ -165,6 +165,11 @@ class Message:
     blocks: tuple[Block, ...]
     fallback: str  # markdown; every platform also gets it as plain text
 
+    @classmethod
+    def text(cls, markdown: str, fallback: str | None = None) -> Message:
+        """A message of one markdown text block (the fallback is the text unless given)."""
+        return cls((Text(markdown),), markdown if fallback is None else fallback)
+
     @property
     def mentions(self) -> list[str]:
         """Person ids this message mentions (pings), in order of appearance."""
@@ -180,11 +185,6 @@ class Message:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Message:
         return _MESSAGE.validate_python(data)
-
-
-def text_message(markdown: str) -> Message:
-    """A message that is one piece of Markdown, which is also its fallback."""
-    return Message((Text(markdown),), markdown)
 
 
 # Blocks carry a `type` tag, so pydantic can rebuild the tree from JSON (and fast).

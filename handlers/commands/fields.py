@@ -70,6 +70,11 @@ class FieldErrors(Exception):
         return next(iter(self.errors.values()))
 
 
+def unknown_category(config: TeamConfig, given: str) -> str:
+    """The one explanation of a category that is not configured, with the ones that are."""
+    return phrase("error.unknown_category", given=given, known=[c.id for c in config.categories])
+
+
 def validate(values: dict[str, str], config: TeamConfig) -> NewTicket:
     """Check raw field values (strings) and build a NewTicket, or raise FieldErrors."""
     v = {k: clean_input(val).strip() for k, val in values.items() if val is not None}
@@ -83,9 +88,7 @@ def validate(values: dict[str, str], config: TeamConfig) -> NewTicket:
         errors["summary"] = phrase("error.summary_missing")
     category = v.get("category", "").removeprefix("#").lower() or None
     if category and config.category(category) is None:
-        errors["category"] = phrase(
-            "error.unknown_category", given=category, known=[c.id for c in config.categories]
-        )
+        errors["category"] = unknown_category(config, category)
     priority = v.get("priority", "").lower() or "p3"
     if priority not in PRIORITIES:
         errors["priority"] = phrase("error.bad_priority", given=priority, known=PRIORITIES)

@@ -18,6 +18,7 @@ from handlers.commands.fields import (
     FieldErrors,
     NewTicket,
     unfit_character,
+    unknown_category,
     validate,
 )
 from handlers.commands.oncall import (
@@ -224,10 +225,7 @@ def _queue(rest: str, config: TeamConfig) -> Request:
     if tag and config.category(tag.group(1)) is not None:
         return QueueView("unassigned", tag.group(1))
     if tag:
-        known = [c.id for c in config.categories]
-        raise ParseError(
-            phrase("error.unknown_category", given=tag.group(1), known=known), usage("queue")
-        )
+        raise ParseError(unknown_category(config, tag.group(1)), usage("queue"))
     raise ParseError(phrase("error.bad_queue_view", given=word), usage("queue"))
 
 
@@ -279,7 +277,9 @@ def _huddle(rest: str, config: TeamConfig) -> Request:
 
 
 def _person(config: TeamConfig, given: str) -> Person | None:
-    return words_of.person(config, given)
+    """A mention as the adapters leave it: `@personid` (they resolve platform users to
+    configured people once, before the words reach the grammar)."""
+    return config.person(given.lower())
 
 
 def _ticket(rest: str, config: TeamConfig) -> Request:
@@ -343,14 +343,7 @@ def _take_category(text: str, config: TeamConfig, verb: str) -> tuple[str | None
     if words and (tag := _CATEGORY_TAG.match(words[0])):
         category = tag.group(1).lower()
         if config.category(category) is None:
-            raise ParseError(
-                phrase(
-                    "error.unknown_category",
-                    given=category,
-                    known=[c.id for c in config.categories],
-                ),
-                usage(f"ticket.{verb}"),
-            )
+            raise ParseError(unknown_category(config, category), usage(f"ticket.{verb}"))
         return category, (words[1] if len(words) > 1 else "")
     return None, text
 

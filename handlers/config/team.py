@@ -80,6 +80,13 @@ class Channels(Strict):
     managers: Channel
     l2: dict[Id, Channel] = Field(default_factory=dict)  # per category, optional
 
+    def named(self, name: str) -> Channel | None:
+        """A logical channel by the name posts use: queue, managers, l2:<category>."""
+        if name.startswith("l2:"):
+            return self.l2.get(name[3:])
+        channel = getattr(self, name, None)
+        return channel if isinstance(channel, Channel) else None
+
 
 class Activity(Strict):
     id: Id

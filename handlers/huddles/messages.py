@@ -131,7 +131,7 @@ def reminder(ticket_key: str, huddle: Huddle, now: dt.datetime) -> Message:
 
 def outcome_post(ticket_key: str, actor: str, outcome: str) -> Message:
     text = phrase("huddle.outcome_post", key=ticket_key, actor=actor, outcome=outcome)
-    return Message((Text(text),), text)
+    return Message.text(text)
 
 
 def outcome_text(decision: str, owner: str, next_step: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from handlers.chat.model import Actor, Place, Post, Reply, Target, clean_input
+from handlers.chat.model import Actor, Message, Place, Post, Reply, Target, clean_input
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase
 from handlers.commands.fields import unfit_character
@@ -18,12 +18,11 @@ from handlers.config.team import Person
 from handlers.desk import Desk
 from handlers.huddles import messages as say
 from handlers.huddles.links import Room
-from handlers.huddles.start import huddle_key, text_message, thread_of
+from handlers.huddles.start import huddle_key, thread_of
 from handlers.tickets import permissions
 from handlers.tickets.workflow import card_key
 from storage import huddles as store
 from storage import tickets as repo
-from storage.db import session_scope
 from storage.huddles import Huddle
 from storage.models import Ticket
 
@@ -33,7 +32,7 @@ log = logging.getLogger(__name__)
 def end(desk: Desk, actor: Actor, place: Place, request: HuddleEnd, **parts: str) -> Reply:
     """Record the outcome: on the ticket's audit trail, in its thread, on the huddle card."""
     config, now = desk.config, desk.now()
-    with session_scope(desk.engine) as session:
+    with desk.writing() as session:
         ticket = repo.get(session, place.channel.scope, request.number, lock=True)
         if ticket is None:
             raise Refused(phrase("error.unknown_ticket", key=f"T-{request.number}"))
@@ -72,7 +71,7 @@ def end(desk: Desk, actor: Actor, place: Place, request: HuddleEnd, **parts: str
         for post in posts:
             desk.post(session, platform, ticket.scope, post)
     _close_room(desk, huddle, now)
-    return Reply(text_message(phrase("done.huddle_end", key=ticket.key)), ephemeral=False)
+    return Reply(Message.text(phrase("done.huddle_end", key=ticket.key)), ephemeral=False)
 
 
 def _may_end(desk: Desk, actor: Actor, ticket: Ticket, huddle: Huddle) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from handlers.chat.model import Actor, Message, Place, Post, Reply, Target, Text
+from handlers.chat.model import Actor, Message, Place, Post, Reply, Target
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase
 from handlers.commands.grammar import HuddleStart
@@ -29,7 +29,6 @@ from handlers.tickets.lifecycle import OPEN_STATES
 from handlers.tickets.workflow import card_key
 from storage import huddles as store
 from storage import tickets as repo
-from storage.db import session_scope
 from storage.huddles import Huddle
 from storage.models import Ticket
 
@@ -45,10 +44,6 @@ def thread_of(ticket: Ticket) -> Target:
     return Target("channel", "queue", thread=card_key(ticket))
 
 
-def text_message(markdown: str) -> Message:
-    return Message((Text(markdown),), markdown)
-
-
 @dataclass(frozen=True)
 class _Plan:
     """What the first, read-only look decided."""
@@ -61,7 +56,7 @@ def start(desk: Desk, actor: Actor, place: Place, request: HuddleStart) -> Reply
     config = desk.config
     scope, platform = place.channel.scope, place.channel.platform
     extras = [p for pid in request.extras if (p := config.person(pid))]
-    with session_scope(desk.engine) as session:
+    with desk.reading() as session:
         ticket, pointer = _check(desk, session, actor, scope, request.number)
         if pointer is not None:
             return pointer
@@ -98,7 +93,7 @@ def start(desk: Desk, actor: Actor, place: Place, request: HuddleStart) -> Reply
         fallback,
     )
     try:
-        with session_scope(desk.engine) as session:
+        with desk.writing() as session:
             ticket, pointer = _check(desk, session, actor, scope, request.number, lock=True)
             if pointer is not None:
                 return pointer
@@ -119,14 +114,14 @@ def start(desk: Desk, actor: Actor, place: Place, request: HuddleStart) -> Reply
             _record_start(desk, session, actor, ticket, huddle, plan.who, platform, room, fell_back)
     except IntegrityError:
         # someone started one between the two looks: point to theirs
-        with session_scope(desk.engine) as session:
+        with desk.reading() as session:
             _, pointer = _check(desk, session, actor, scope, request.number)
         if pointer is None:
             raise
         return pointer
     ends_local = say.local_time(config, ends)
     url = room.url if room else None
-    return Reply(text_message(phrase("done.huddle", key=ticket.key, ends=ends_local, url=url)))
+    return Reply(Message.text(phrase("done.huddle", key=ticket.key, ends=ends_local, url=url)))
 
 
 def _check(
@@ -147,7 +142,7 @@ def _pointer(desk: Desk, ticket: Ticket, huddle: Huddle) -> Reply:
     ends = say.local_time(desk.config, huddle.ends_at)
     key = "huddle.open_running" if desk.now() < huddle.ends_at else "huddle.open_waiting"
     text = phrase(key, key=ticket.key, ends=ends, url=huddle.link or None)
-    return Reply(text_message(text), ok=False)
+    return Reply(Message.text(text), ok=False)
 
 
 def _stages(desk: Desk, now: dt.datetime, ends: dt.datetime) -> dict[str, dt.datetime]:

@@ -14,11 +14,11 @@ from handlers.chat.model import (
     Choice,
     Form,
     FormField,
+    Message,
     Place,
     Post,
     Reply,
     Target,
-    text_message,
 )
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase
@@ -30,7 +30,6 @@ from handlers.knowledge.search import find
 from handlers.knowledge.words import search_text
 from storage import knowledge as store
 from storage import tickets as ticket_repo
-from storage.db import session_scope
 from storage.knowledge import KnowledgeEntry
 
 FORM_ID = "kb.new"
@@ -87,7 +86,7 @@ def form(config: TeamConfig, initial: dict[str, str] | None = None) -> Form:
 def draft_from_ticket(desk: Desk, scope: str, number: int) -> dict[str, str]:
     """A ticket's summary, what was tried, root cause and resolution as a new entry's fields:
     what the Resolve form's "Save as knowledge" choice pre-fills."""
-    with session_scope(desk.engine) as session:
+    with desk.reading() as session:
         ticket = ticket_repo.get(session, scope, number)
     if ticket is None:
         raise Refused(phrase("error.unknown_ticket", key=f"T-{number}"))
@@ -155,7 +154,7 @@ def submit(
             phrase("error.with_usage", reason=str(exc), usage=phrase("usage.kb.new"))
         ) from exc
     now, scope = desk.now(), place.channel.scope
-    with session_scope(desk.engine) as session:
+    with desk.writing() as session:
         entry = KnowledgeEntry(
             scope=scope,
             number=0,
@@ -177,7 +176,7 @@ def submit(
                 f"{scope}:{entry.key}:review:{person.id}",
             )
             desk.post(session, actor.ref.platform, scope, post)
-    return Reply(text_message(phrase("done.kb_new", e=entry, reviewers=people)), ephemeral=False)
+    return Reply(Message.text(phrase("done.kb_new", e=entry, reviewers=people)), ephemeral=False)
 
 
 def review(desk: Desk, actor: Actor, place: Place, request: KbReview) -> Reply:
@@ -185,7 +184,7 @@ def review(desk: Desk, actor: Actor, place: Place, request: KbReview) -> Reply:
     allowed = (config.knowledge.reviewer, config.knowledge.escalate_to)
     if actor.person is None or not any(actor.person.holds(r) for r in allowed):
         raise Refused(phrase("refused.kb_review", key=f"KB-{request.number}"))
-    with session_scope(desk.engine) as session:
+    with desk.writing() as session:
         entry = _get(session, scope, request.number, lock=True)
         if entry.status != "submitted":
             raise Refused(phrase("refused.kb_not_submitted", e=entry))
@@ -202,22 +201,22 @@ def review(desk: Desk, actor: Actor, place: Place, request: KbReview) -> Reply:
         if author is not None and author.id != actor.key:
             post = Post(
                 Target("person", author.id),
-                text_message(phrase("kb.reviewed", e=entry, reviewer=actor.name)),
+                Message.text(phrase("kb.reviewed", e=entry, reviewer=actor.name)),
                 f"{scope}:{entry.key}:reviewed",
             )
             desk.post(session, actor.ref.platform, scope, post)
     done = "done.kb_approve" if request.approve else "done.kb_return"
-    return Reply(text_message(phrase(done, e=entry)), ephemeral=False)
+    return Reply(Message.text(phrase(done, e=entry)), ephemeral=False)
 
 
 def show(desk: Desk, place: Place, number: int) -> Reply:
-    with session_scope(desk.engine) as session:
+    with desk.reading() as session:
         entry = _get(session, place.channel.scope, number)
     return Reply(messages.entry(desk.config, entry))
 
 
 def search(desk: Desk, place: Place, text: str) -> Reply:
-    with session_scope(desk.engine) as session:
+    with desk.reading() as session:
         found = find(session, place.channel.scope, text)
     return Reply(messages.results(desk.config, text, found))
 
@@ -231,7 +230,7 @@ def _get(session: Session, scope: str, number: int, lock: bool = False) -> Knowl
 
 def check_reference(desk: Desk, scope: str, number: int) -> None:
     """A resolution may name only a published entry of the team."""
-    with session_scope(desk.engine) as session:
+    with desk.reading() as session:
         entry = _get(session, scope, number)
     if entry.status != "published":
         raise Refused(phrase("refused.kb_unpublished", e=entry))

@@ -35,7 +35,6 @@ from handlers.quality.figures import Ratio as Share
 from handlers.tickets import clocks
 from handlers.tickets.lifecycle import NOT_COUNTED
 from storage import reports
-from storage.db import session_scope
 from storage.models import Ticket
 
 Period = Literal["day", "week", "month"]
@@ -118,7 +117,7 @@ def previous_month(config: TeamConfig, now: dt.datetime) -> Window:
 def report(desk: Desk, scope: str, window: Window, session: Session | None = None) -> Kpis:
     """The KPIs of a scope's tickets in the window (read in `session` when given)."""
     if session is None:
-        with session_scope(desk.engine) as own:
+        with desk.reading() as own:
             return report(desk, scope, window, own)
     tickets = reports.window_tickets(session, scope, window.start, window.end)
     k = compute(desk.config, tickets, window)

@@ -19,7 +19,6 @@ from handlers.config.team import TeamConfig
 from handlers.desk import Desk
 from handlers.oncall.duty import Duty, all_duties, duty
 from storage import oncall as repo
-from storage.db import session_scope
 from storage.models import OncallOverride
 
 log = logging.getLogger(__name__)
@@ -27,7 +26,7 @@ log = logging.getLogger(__name__)
 
 def show(desk: Desk, request: OncallView) -> Reply:
     config, now = desk.config, desk.now()
-    with session_scope(desk.engine) as session:
+    with desk.reading() as session:
         duties = all_duties(config, session, now)
     wanted = [d for d in duties if _matches(config, d.rota, request.query)]
     static = _static_rows(config, duties, request.query)
@@ -42,7 +41,7 @@ def take(desk: Desk, actor: Actor, place: Place, request: OncallTake) -> Reply:
     config, now = desk.config, desk.now()
     rota = _rota(config, request.rota)
     me = _member(config, actor, rota)
-    with session_scope(desk.engine) as session:
+    with desk.writing() as session:
         current = duty(config, rota, now, repo.active(session, now))
         if me in current.now:
             raise Refused(phrase("refused.oncall_already", rota=rota_name(config, rota)))
@@ -56,7 +55,7 @@ def take(desk: Desk, actor: Actor, place: Place, request: OncallTake) -> Reply:
 def give(desk: Desk, actor: Actor, place: Place, request: OncallGive) -> Reply:
     config, now = desk.config, desk.now()
     me = actor.person.id if actor.person else ""
-    with session_scope(desk.engine) as session:
+    with desk.writing() as session:
         overrides = repo.active(session, now)
         mine = [
             d
@@ -171,4 +170,4 @@ def _done(
         until=until.astimezone(config.team.zone),
         off=away.name if away else off,
     )
-    return Reply(Message((Text(text),), text), ephemeral=False)
+    return Reply(Message.text(text), ephemeral=False)

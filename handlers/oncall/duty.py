@@ -18,7 +18,6 @@ from handlers.config.team import Person, TeamConfig
 from handlers.desk import Desk
 from handlers.oncall.rotas import Shift, in_hours, shift
 from storage import oncall as repo
-from storage.db import session_scope
 from storage.models import OncallOverride
 
 
@@ -104,5 +103,5 @@ def staffed_now(desk: Desk) -> TeamConfig:
     """`staffed` at the desk's clock, for a use case without a transaction of its own."""
     if not desk.config.oncall.rotas:
         return desk.config
-    with session_scope(desk.engine) as session:
+    with desk.reading() as session:
         return staffed(desk.config, session, desk.now())

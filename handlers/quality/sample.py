@@ -23,7 +23,6 @@ from handlers.chat.model import (
     Place,
     Reply,
     Text,
-    text_message,
 )
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase
@@ -34,7 +33,6 @@ from handlers.quality.common import button_value, locked_ticket, require_qa
 from handlers.tickets import clocks
 from storage import quality as store
 from storage import tickets as repo
-from storage.db import session_scope
 from storage.models import Ticket
 
 PASS_ACTION, FAIL_ACTION = "qa.pass", "qa.fail"
@@ -127,7 +125,7 @@ def record(desk: Desk, actor: Actor, place: Place, request: QaCheck) -> Reply:
         raise Refused(
             phrase("error.unknown_check", given=request.check, known=config.quality.sample.checks)
         )
-    with session_scope(desk.engine) as session:
+    with desk.writing() as session:
         ticket = locked_ticket(session, place.channel.scope, request.number)
         store.save_check(
             session,
@@ -150,4 +148,4 @@ def record(desk: Desk, actor: Actor, place: Place, request: QaCheck) -> Reply:
             note=request.note,
         )
     result = "done.qa_pass" if request.passed else "done.qa_fail"
-    return Reply(text_message(phrase(result, t=ticket, check=phrase(f"qa.check.{request.check}"))))
+    return Reply(Message.text(phrase(result, t=ticket, check=phrase(f"qa.check.{request.check}"))))

@@ -22,7 +22,6 @@ from handlers.chat.model import (
     Reply,
     Target,
     Text,
-    text_message,
 )
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase
@@ -35,7 +34,6 @@ from handlers.tickets.survey import SCORES
 from handlers.tickets.workflow import card_key
 from storage import quality as store
 from storage import tickets as repo
-from storage.db import session_scope
 from storage.models import Ticket
 from storage.quality import SatisfactionScore
 
@@ -65,7 +63,7 @@ def record(
     desk: Desk, actor: Actor, scope: str, number: int, score: int, comment: str, via: str | None
 ) -> Reply:
     config, now = desk.config, desk.now()
-    with session_scope(desk.engine) as session:
+    with desk.writing() as session:
         ticket = locked_ticket(session, scope, number)
         if ticket.resolved_at is None:
             raise Refused(phrase("refused.csat_open", t=ticket))
@@ -102,7 +100,7 @@ def record(
         if score <= low and (previous is None or previous > low):
             _follow_up(desk, session, ticket, actor, score, comment, event)
     return Reply(
-        text_message(phrase("done.csat", t=ticket, score=score, changed=previous is not None))
+        Message.text(phrase("done.csat", t=ticket, score=score, changed=previous is not None))
     )
 
 
@@ -150,14 +148,14 @@ def record_cause(desk: Desk, actor: Actor, place: Place, request: QaCause) -> Re
     """The QA specialist's root cause of a low score (or of an overdue ticket)."""
     config, now = desk.config, desk.now()
     require_qa(config, actor)
-    with session_scope(desk.engine) as session:
+    with desk.writing() as session:
         ticket = locked_ticket(session, place.channel.scope, request.number)
         event = repo.record(session, ticket, actor.key, "qa_cause", now, text=request.text)
         thread = Target("channel", "queue", thread=card_key(ticket))
         post = Post(
             thread,
-            text_message(phrase("post.qa_cause", t=ticket, actor=actor.name, text=request.text)),
+            Message.text(phrase("post.qa_cause", t=ticket, actor=actor.name, text=request.text)),
             f"{ticket.key}:qa-cause:{event}",
         )
         desk.post(session, actor.ref.platform, ticket.scope, post)
-    return Reply(text_message(phrase("done.qa_cause", t=ticket)))
+    return Reply(Message.text(phrase("done.qa_cause", t=ticket)))

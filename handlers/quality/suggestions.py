@@ -4,29 +4,28 @@ monthly planning agenda."""
 
 from __future__ import annotations
 
-from handlers.chat.model import Actor, Message, Place, Reply, Text, text_message
+from handlers.chat.model import Actor, Message, Place, Reply, Text
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase, render
 from handlers.commands.quality import SuggestMove, SuggestNew
 from handlers.desk import Desk
 from storage import quality as store
-from storage.db import session_scope
 
 STATUS = {"accept": "accepted", "done": "done"}
 
 
 def add(desk: Desk, actor: Actor, place: Place, request: SuggestNew) -> Reply:
-    with session_scope(desk.engine) as session:
+    with desk.writing() as session:
         row = store.add_suggestion(
             session, place.channel.scope, request.text, actor.key, desk.now()
         )
-    return Reply(text_message(phrase("done.suggest", s=row)), ephemeral=False)
+    return Reply(Message.text(phrase("done.suggest", s=row)), ephemeral=False)
 
 
 def move(desk: Desk, actor: Actor, place: Place, request: SuggestMove) -> Reply:
     scope = place.channel.scope
     if request.verb == "list":
-        with session_scope(desk.engine) as session:
+        with desk.reading() as session:
             rows = store.suggestions(session, scope, open_only=True)
         body = render("suggestions.md", suggestions=rows, config=desk.config)
         return Reply(Message((Text(body),), phrase("suggest.list_fallback", count=len(rows))))
@@ -34,10 +33,10 @@ def move(desk: Desk, actor: Actor, place: Place, request: SuggestMove) -> Reply:
     if actor.person is None or not any(actor.person.holds(r) for r in deciders):
         roles = [desk.config.role(r) for r in deciders]
         raise Refused(phrase("refused.suggest_who", who=[r.name for r in roles if r]))
-    with session_scope(desk.engine) as session:
+    with desk.writing() as session:
         row = store.suggestion(session, scope, request.number)
         if row is None:
             raise Refused(phrase("error.unknown_suggestion", key=f"S-{request.number}"))
         row.status, row.updated_at = STATUS[request.verb], desk.now()
         session.add(row)
-    return Reply(text_message(phrase("done.suggest_move", s=row)), ephemeral=False)
+    return Reply(Message.text(phrase("done.suggest_move", s=row)), ephemeral=False)

@@ -23,7 +23,6 @@ from handlers.config.workdays import local_day_bounds
 from handlers.desk import Desk
 from handlers.tickets import clocks
 from storage import quality as store
-from storage.db import session_scope
 from storage.models import Ticket
 from storage.quality import WeeklyReport
 
@@ -98,7 +97,7 @@ def _expert(config: TeamConfig, actor: Actor) -> Person:
 
 def show(desk: Desk, actor: Actor, place: Place) -> Reply:
     config, person = desk.config, _expert(desk.config, actor)
-    with session_scope(desk.engine) as session:
+    with desk.reading() as session:
         [draft] = drafts(config, session, place.channel.scope, [person], desk.now())
         done = person.id in store.filed(session, place.channel.scope, draft.week)
     deadline = config.schedules.l2_weekly_report.when
@@ -108,7 +107,7 @@ def show(desk: Desk, actor: Actor, place: Place) -> Reply:
 def submit(desk: Desk, actor: Actor, place: Place, suggestions: str) -> Reply:
     config, now, scope = desk.config, desk.now(), place.channel.scope
     person = _expert(config, actor)
-    with session_scope(desk.engine) as session:
+    with desk.writing() as session:
         [draft] = drafts(config, session, scope, [person], now)
         row = WeeklyReport(
             scope=scope,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 
-from handlers.chat.model import Message, Reply, Text
+from handlers.chat.model import Message, Reply
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase, render
 from handlers.config.team import Activity, TeamConfig
@@ -39,13 +39,13 @@ def find(config: TeamConfig, query: str) -> list[Activity]:
 def lookup(config: TeamConfig, query: str) -> Reply:
     if not query.strip():
         body = render("raci_list.md", matrices=config.raci)
-        return Reply(Message((Text(body),), phrase("raci.list_fallback")))
+        return Reply(Message.text(body, phrase("raci.list_fallback")))
     matches = find(config, query)
     if not matches:
         raise Refused(phrase("error.unknown_activity", given=query))
     if len(matches) > 1:
         body = render("raci_choices.md", query=query, matches=matches)
-        return Reply(Message((Text(body),), body))
+        return Reply(Message.text(body))
     activity = matches[0]
     body = render("raci_answer.md", activity=activity, tags=tag(config, activity), config=config)
-    return Reply(Message((Text(body),), phrase("raci.answer_fallback", activity=activity)))
+    return Reply(Message.text(body, phrase("raci.answer_fallback", activity=activity)))

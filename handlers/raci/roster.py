@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.chat.model import Message, Reply, Text
+from handlers.chat.model import Message, Reply
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase, render
 from handlers.config.team import TeamConfig
@@ -25,4 +25,4 @@ def roster(config: TeamConfig, role_query: str) -> Reply:
             )
     rows = [(r, [p for p in config.people if p.holds(r.id)]) for r in roles]
     body = render("roster.md", rows=rows, config=config)
-    return Reply(Message((Text(body),), phrase("roster.fallback")))
+    return Reply(Message.text(body, phrase("roster.fallback")))

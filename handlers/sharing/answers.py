@@ -20,7 +20,6 @@ from handlers.chat.model import (
 )
 from handlers.chat.texts import phrase
 from handlers.desk import Desk
-from storage.db import session_scope
 
 ACTION = "share.answer"  # value: the command whose answer to share
 
@@ -41,7 +40,7 @@ def share(desk: Desk, actor: Actor, place: Place, reply: Reply) -> Reply:
     by = Context(phrase("share.by", actor=actor.name))
     message = Message((*reply.message.blocks, by), reply.message.fallback)
     target = Target("conversation", place.channel.key, reply_to=place.thread)
-    with session_scope(desk.engine) as session:
+    with desk.writing() as session:
         desk.post(session, place.channel.platform, place.channel.scope, Post(target, message))
     done = phrase("share.done")
     return Reply(Message((Text(done),), done), ephemeral=True)

@@ -28,7 +28,6 @@ from handlers.desk import Desk
 from handlers.tickets import changes, lifecycle, permissions, workflow
 from handlers.tickets.lifecycle import DISPATCHED
 from storage import tickets as repo
-from storage.db import session_scope
 from storage.models import Ticket
 
 FORM_VERBS = ("resolve", "dispatch", "edit")
@@ -203,7 +202,7 @@ def _form(config: TeamConfig, verb: str, t: Ticket, values: dict[str, str]) -> F
 
 def _ticket(desk: Desk, place: Place, key: str) -> Ticket:
     number = key.upper().removeprefix("T-")
-    with session_scope(desk.engine) as session:
+    with desk.reading() as session:
         t = repo.get(session, place.channel.scope, int(number)) if number.isdigit() else None
         if t is None:
             raise Refused(phrase("error.unknown_ticket", key=key))

@@ -3,13 +3,12 @@ a reaction with the team's emoji, logged at once."""
 
 from __future__ import annotations
 
-from handlers.chat.model import Actor, Place, Reply
+from handlers.chat.model import Actor, Message, Place, Reply
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase
 from handlers.commands.fields import SUMMARY_MAX, FieldErrors, validate
 from handlers.desk import Desk
 from handlers.tickets import workflow
-from handlers.tickets.posts import text as _text
 
 
 def prefill(text: str, link: str | None = None, reporter: str = "") -> dict[str, str]:
@@ -44,4 +43,4 @@ def from_reaction(
     message = phrase(
         "done.from_reaction", t=t, actor=actor.name, channel=desk.config.channels.queue.name
     )
-    return Reply(_text(message), ephemeral=False)
+    return Reply(Message.text(message), ephemeral=False)

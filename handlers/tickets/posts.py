@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.chat.model import Message, Post, Target, Text
+from handlers.chat.model import Message, Post, Target
 from storage.models import Ticket
 
 
@@ -11,15 +11,11 @@ def card_key(ticket: Ticket) -> str:
     return f"{ticket.scope}:{ticket.key}:card"
 
 
-def text(markdown: str) -> Message:
-    return Message((Text(markdown),), markdown)
-
-
 def in_thread(ticket: Ticket, markdown: str, key: str) -> Post:
     """A text reply under the ticket's queue card."""
-    return Post(Target("channel", "queue", thread=card_key(ticket)), text(markdown), key)
+    return Post(Target("channel", "queue", thread=card_key(ticket)), Message.text(markdown), key)
 
 
 def dm(person_id: str, message: Message | str, key: str) -> Post:
-    body = text(message) if isinstance(message, str) else message
+    body = Message.text(message) if isinstance(message, str) else message
     return Post(Target("person", person_id), body, f"{key}:{person_id}")

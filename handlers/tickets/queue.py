@@ -8,7 +8,6 @@ from handlers.commands.grammar import QueueView
 from handlers.desk import Desk
 from handlers.tickets import clocks
 from storage import tickets as repo
-from storage.db import session_scope
 from storage.models import Ticket
 
 LIMIT = 50
@@ -30,7 +29,7 @@ def listing(
     """
     now = desk.now()
     if tickets is None:
-        with session_scope(desk.engine) as session:
+        with desk.reading() as session:
             tickets = repo.queue(
                 session,
                 scope,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from handlers.chat.model import Actor, Place, Post, Reply, Target
+from handlers.chat.model import Actor, Message, Place, Post, Reply, Target
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import phrase
 from handlers.commands.fields import NewTicket
@@ -23,9 +23,7 @@ from handlers.oncall.duty import staffed
 from handlers.raci.tagging import responsible
 from handlers.tickets import cards, changes, handover, lifecycle, permissions
 from handlers.tickets.posts import card_key, in_thread
-from handlers.tickets.posts import text as _text
 from storage import tickets as repo
-from storage.db import session_scope
 from storage.models import Ticket
 
 __all__ = ["card_key"]  # the response clocks thread their posts under the card
@@ -34,7 +32,7 @@ __all__ = ["card_key"]  # the response clocks thread their posts under the card
 def log(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Reply:
     ticket = create(desk, actor, place, fields)
     return Reply(
-        _text(phrase("done.new", t=ticket, channel=desk.config.channels.queue.name)),
+        Message.text(phrase("done.new", t=ticket, channel=desk.config.channels.queue.name)),
         ephemeral=False,
     )
 
@@ -43,7 +41,7 @@ def create(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Ticket:
     """A new ticket, its audit event and its queue card, in one transaction."""
     scope, now = place.channel.scope, desk.now()
     reporter = fields.reporter or actor.key
-    with session_scope(desk.engine) as session:
+    with desk.writing() as session:
         ticket = Ticket(
             scope=scope,
             number=repo.next_number(session, scope),
@@ -108,7 +106,7 @@ def _intake_people(config: TeamConfig, actor: Actor, ticket: Ticket) -> list[Per
 
 
 def show(desk: Desk, place: Place, number: int) -> Reply:
-    with session_scope(desk.engine) as session:
+    with desk.reading() as session:
         ticket = _get(session, place.channel.scope, number)
         events = repo.events(session, ticket.id or 0)
     return Reply(cards.details(desk.config, ticket, events, desk.now()))
@@ -117,7 +115,7 @@ def show(desk: Desk, place: Place, number: int) -> Reply:
 def act(desk: Desk, actor: Actor, place: Place, request: TicketVerb) -> Reply:
     """Any verb that changes a ticket; `show` is read-only and handled by `show`."""
     now = desk.now()
-    with session_scope(desk.engine) as session:
+    with desk.writing() as session:
         ticket = _get(session, place.channel.scope, request.number, lock=True)
         status = lifecycle.move(
             request.verb, ticket.key, ticket.status, ticket.assignee is not None
@@ -149,7 +147,7 @@ def act(desk: Desk, actor: Actor, place: Place, request: TicketVerb) -> Reply:
         for post in posts:
             key = f"{post.dedupe_key}:{event_id}" if post.dedupe_key else None
             desk.post(session, platform, ticket.scope, Post(post.target, post.message, key))
-    return Reply(_text(answer), ephemeral=False, update_card=card)
+    return Reply(Message.text(answer), ephemeral=False, update_card=card)
 
 
 def _get(session: Session, scope: str, number: int, lock: bool = False) -> Ticket:

@@ -123,3 +123,13 @@ async def test_an_event_delivered_three_times_makes_one_ticket(slack: SlackServe
     await slack.settle()
     assert len(slack.tickets()) == 1
     assert len([c for c in slack.fake.posts(QUEUE) if not c.params.get("thread_ts")]) == 1
+
+
+async def test_a_slack_mention_in_a_command_reaches_the_core_as_the_person(
+    slack: SlackServer,
+) -> None:
+    await slack.command("/ticket", "new DB failover #application")
+    await slack.until(slack.tickets, "the ticket")
+    await slack.command("/huddle", "T-1 failover <@U0OMAR|omar>")
+    answers = await slack.until(lambda: slack.fake.responses()[1:], "the huddle answer")
+    assert "T-1" in answers[0]["text"] and "know" not in answers[0]["text"]

@@ -10,6 +10,7 @@ import time
 import pytest
 from sqlmodel import Session
 
+from bot.work_items import Command
 from handlers.desk import Desk, ManualClock
 from storage.models import InboundEvent
 from tests.slack.conftest import QUEUE, TEAM, FakeSlack, SlackServer
@@ -23,16 +24,16 @@ def _leftover(desk: Desk, clock: ManualClock, fake: FakeSlack, event_id: str, te
                 source="slack",
                 event_id=event_id,
                 received_at=clock.now() - dt.timedelta(seconds=5),
-                payload={
-                    "kind": "command",
-                    "team": TEAM,
-                    "user": "U0LEE",
-                    "name": "lee",
-                    "channel": QUEUE,
-                    "text": text,
-                    "response_url": fake.response_url("leftover"),
-                    "trigger_id": event_id,
-                },
+                payload=Command(
+                    platform="slack",
+                    workspace=TEAM,
+                    user="U0LEE",
+                    name="lee",
+                    person="lee",
+                    channel=QUEUE,
+                    text=text,
+                    via={"response_url": fake.response_url("leftover"), "trigger_id": event_id},
+                ).to_json(),
             )
         )
         session.commit()

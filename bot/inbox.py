@@ -1,0 +1,285 @@
+"""One inbox for inbound work from every platform: persist, answer the platform, run, commit.
+
+    take   `persist(key, item)`: the item is written under the delivery's unique key before
+           the platform gets its answer (Slack's ack); a repeat of the key is a no-op.
+    run    `execute(key, item)`: the use case runs on a desk bound to the request's `Unit`;
+           its writes, the done mark and the answer to the asker are ONE commit
+           (`storage.inbound.Unit.commit`, called below, nowhere else).
+    answer `respond(key, item, reply)`: the platform's answer callback, then the row is
+           marked answered. A crash after the commit leaves the answer in the row, and
+           `recover` sends it once after a restart.
+
+A permanent database error (data, integrity: a value the column refuses) fails that request
+with an answer to the asker; a transient one (connection, lock) leaves it for `recover`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any
+
+from pydantic import TypeAdapter
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+
+from bot import work_items
+from bot.db_threads import ACK, WORK, DbThreads
+from bot.work_items import FormSubmission, WorkItem
+from handlers.chat.model import Message, Reply
+from handlers.chat.texts import phrase
+from handlers.desk import Desk
+from storage import inbound
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
+BATCH_MAX = 200  # requests written in one transaction at most
+RECOVER_EVERY = 60.0  # seconds between passes over work left unfinished
+DRAIN_SECONDS = 10.0  # at shutdown, work in progress gets this long to finish
+PERMANENT = (DataError, IntegrityError)  # the request itself is wrong: retrying cannot help
+
+# How a platform answers the asker; `live` is False when recovery sends a stored answer
+# (the request's own connection, e.g. a Teams turn, is gone then).
+Answer = Callable[[WorkItem, Reply, bool], Awaitable[None]]
+_REPLY: TypeAdapter[Reply] = TypeAdapter(Reply)
+
+
+def notice(key: str) -> Reply:
+    """A one-text refusal from the inbox itself (not saved, went wrong, rejected)."""
+    return Reply(Message.text(phrase(key)), ephemeral=True, ok=False)
+
+
+class Inbox:
+    def __init__(self, desk: Desk, source: str, answer: Answer, threads: int = 2) -> None:
+        self.desk = desk
+        self.source = source
+        self.answer = answer
+        # Writes an ack waits for go before any work after an ack (see bot.db_threads).
+        self._db = DbThreads(desk.engine.dialect.name, source, threads)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._running: set[str] = set()  # keys in progress here (recovery skips them)
+        self._to_write: list[tuple[str, WorkItem, asyncio.Future[bool]]] = []
+        self._writing = False
+        self._to_mark: list[str] = []
+        self._marking = False
+        self._started = desk.now()
+
+    # -- background tasks ----------------------------------------------------------------
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def drain(self, timeout: float) -> None:
+        """Let work in progress finish (shutdown); what does not is recovered on restart."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+        for task in list(self._tasks):
+            task.cancel()
+
+    def close(self) -> None:
+        self._db.shutdown()
+
+    # -- take ----------------------------------------------------------------------------
+
+    def persist(self, key: str, item: WorkItem) -> asyncio.Future[bool]:
+        """Write the item; True when it is new (or a stale leftover to run again).
+
+        Group commit: requests that arrive while a write is under way go together in the
+        next one, so a burst costs a few transactions instead of one each.
+        """
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._to_write.append((key, item, future))
+        if not self._writing:
+            self._writing = True
+            self.spawn(self._write_batches())
+        return future
+
+    async def _write_batches(self) -> None:
+        try:
+            while self._to_write:
+                batch, self._to_write = self._to_write[:BATCH_MAX], self._to_write[BATCH_MAX:]
+                items = [(key, item.to_json()) for key, item, _ in batch]
+                try:
+                    claimed = await self._db.run(ACK, self._persist, items)
+                except Exception as exc:
+                    for _, _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, _, future), took in zip(batch, claimed, strict=True):
+                    if not future.done():
+                        future.set_result(took)
+        finally:
+            self._writing = False
+
+    def _persist(self, items: list[tuple[str, dict[str, Any]]]) -> list[bool]:
+        with self.desk.engine.begin() as conn:
+            return inbound.claim_many(conn, self.source, items, self.desk.now())
+
+    # -- run -----------------------------------------------------------------------------
+
+    async def execute(self, key: str, item: WorkItem) -> Reply | None:
+        """Run the work once; None when another runner did it, or it must wait (database)."""
+        self._running.add(key)
+        try:
+            return await self._db.run(WORK, self._execute, key, item)
+        except DBAPIError:
+            log.exception("%s %s: database error; left for recovery", self.source, key)
+            return None
+        finally:
+            self._running.discard(key)
+
+    def _execute(self, key: str, item: WorkItem) -> Reply | None:
+        unit = inbound.Unit(self.desk.engine, self.source, key, self.desk.now())
+        try:
+            reply = work_items.run(self.desk.running(unit), item)
+            if isinstance(item, FormSubmission) and reply.form_errors and not unit.wrote:
+                # nothing changed: the same form may be submitted again once corrected
+                unit.discard()
+                with session_scope(self.desk.engine) as session:
+                    inbound.release(session, self.source, key)
+                return reply
+            return reply if unit.commit(_REPLY.dump_python(reply, mode="json")) else None
+        except PERMANENT:
+            log.exception("%s %s: refused by the database; the asker is told", self.source, key)
+            reply = notice("inbox.rejected")
+        except DBAPIError:
+            unit.discard()
+            raise  # transient: recovery runs it again
+        except Exception:
+            log.exception("%s %s: failed", self.source, key)
+            reply = notice("slack.internal_error")
+        unit.discard()
+        failed = inbound.Unit(self.desk.engine, self.source, key, self.desk.now())
+        return reply if failed.commit(_REPLY.dump_python(reply, mode="json")) else None
+
+    async def finish(self, key: str, item: WorkItem) -> Reply | None:
+        """Run and answer: the part after the platform got its ack."""
+        reply = await self.execute(key, item)
+        if reply is not None:
+            await self.respond(key, item, reply)
+        return reply
+
+    async def respond(self, key: str, item: WorkItem, reply: Reply, live: bool = True) -> None:
+        try:
+            await self.answer(item, reply, live)
+        except Exception:  # the work is done; only the answer to the asker is lost
+            log.exception("%s %s: could not answer", self.source, key)
+        await self.answered(key)
+
+    async def answered(self, key: str) -> None:
+        """The answer is out (or was sent another way, e.g. in an HTTP response). Marks are
+        written in batches, like takes: one transaction for all that came meanwhile."""
+        self._to_mark.append(key)
+        if not self._marking:
+            self._marking = True
+            self.spawn(self._mark_batches())
+
+    async def _mark_batches(self) -> None:
+        try:
+            while self._to_mark:
+                keys, self._to_mark = self._to_mark[:BATCH_MAX], self._to_mark[BATCH_MAX:]
+                try:
+                    await self._db.run(WORK, self._mark_answered, keys)
+                except DBAPIError:  # the stored answers may be sent once more after a restart
+                    log.exception("%s: could not mark %d answers sent", self.source, len(keys))
+        finally:
+            self._marking = False
+
+    def _mark_answered(self, keys: list[str]) -> None:
+        with session_scope(self.desk.engine) as session:
+            inbound.answered(session, self.source, keys, self.desk.now())
+
+    async def finish_late(self, persisting: asyncio.Future[bool], key: str, item: WorkItem) -> None:
+        """The platform was answered before the write finished: finish when it does."""
+        try:
+            claimed = await persisting
+        except Exception:
+            log.exception("%s %s: could not persist", self.source, key)
+            try:
+                await self.answer(item, notice("slack.not_saved"), True)
+            except Exception:
+                log.exception("%s %s: could not answer", self.source, key)
+            return
+        if claimed:
+            await self.finish(key, item)
+
+    # -- recover -------------------------------------------------------------------------
+
+    async def keep_recovering(self, every: float = RECOVER_EVERY) -> None:
+        """At start, everything a stopped process left; then, now and again, what went stale
+        (a replica or a request that stopped mid-work)."""
+        stale = self.desk.now() - self._started  # nothing this process is doing itself
+        while True:
+            try:
+                await self.recover(stale)
+            except Exception:
+                log.exception("%s recovery pass", self.source)
+            stale = inbound.STALE
+            await asyncio.sleep(every)
+
+    async def lifetime(self, background: list[asyncio.Task[Any]]) -> AsyncIterator[None]:
+        """For an aiohttp cleanup context: recovery runs while the server does; at the end,
+        work in progress gets `DRAIN_SECONDS` to finish, the rest is recovered later."""
+        background = [*background, asyncio.create_task(self.keep_recovering())]
+        yield
+        for task in background:
+            task.cancel()
+        await self.drain(DRAIN_SECONDS)
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*background, return_exceptions=True)
+        self.close()
+
+    async def recover(self, stale: dt.timedelta | None = None) -> int:
+        """Run work left unfinished and send answers left unsent (older than `stale`)."""
+        before = self.desk.now() - stale if stale is not None else None
+        rows = await self._db.run(WORK, self._unfinished, before)
+        for key, item in rows:
+            if key in self._running:
+                continue
+            log.warning("%s %s: finishing work left unfinished", self.source, key)
+            await self.finish(key, item)
+        answers = await self._db.run(WORK, self._unanswered, before)
+        for key, item, reply in answers:
+            log.warning("%s %s: sending an answer left unsent", self.source, key)
+            try:
+                await self.answer(item, reply, False)
+            except Exception:
+                log.exception("%s %s: could not answer", self.source, key)
+        return len(rows) + len(answers)
+
+    def _unfinished(self, before: dt.datetime | None) -> list[tuple[str, WorkItem]]:
+        now = self.desk.now()
+        out = []
+        with session_scope(self.desk.engine) as session:
+            for row in inbound.unfinished(session, self.source, before):
+                try:
+                    item = work_items.from_json(row.payload or {})
+                except ValueError as exc:  # unreadable (e.g. written by an older version)
+                    log.error(
+                        "%s %s: stored work unreadable, dropped: %s", self.source, row.event_id, exc
+                    )
+                    inbound.mark_done(session, self.source, row.event_id, now)
+                    continue
+                if inbound.retake(session, row, now):
+                    out.append((row.event_id, item))
+        return out
+
+    def _unanswered(self, before: dt.datetime | None) -> list[tuple[str, WorkItem, Reply]]:
+        """Taken (marked answered) before sending, so a second pass elsewhere skips them."""
+        now = self.desk.now()
+        out = []
+        with session_scope(self.desk.engine) as session:
+            rows = inbound.unanswered(session, self.source, before)
+            for row in rows:
+                if row.payload is None or row.answer is None:
+                    continue
+                item, reply = work_items.from_json(row.payload), _REPLY.validate_python(row.answer)
+                if inbound.answered(session, self.source, [row.event_id], now):
+                    out.append((row.event_id, item, reply))
+        return out

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
+from bot import metrics
 from handlers.chat.model import Message, Target
 from storage import outbox
 from storage.db import session_scope
@@ -113,18 +114,25 @@ def claim(engine: Engine, platform: str, now: dt.datetime, limit: int = 20) -> l
         return [_decode(session, row) for row in rows]
 
 
-def record(engine: Engine, delivery: Delivery, outcome: Outcome, now: dt.datetime) -> None:
+def record(engine: Engine, delivery: Delivery, outcome: Outcome, now: dt.datetime) -> str:
+    """Write what happened; returns it as a word: sent, retried, rate_limited or failed."""
+    extra = {"outbox_id": delivery.row_id}
     with session_scope(engine) as session:
         match outcome:
             case Sent(ref=ref):
                 outbox.mark_sent(session, delivery.row_id, now, ref)
+                return "sent"
             case Retry(error=error, after=after) if delivery.attempts < MAX_ATTEMPTS:
                 wait = after if after is not None else backoff(delivery.attempts)
                 outbox.mark_retry(session, delivery.row_id, now + dt.timedelta(seconds=wait), error)
-                log.warning("outbox %s: retry in %.1fs: %s", delivery.row_id, wait, error)
+                log.warning(
+                    "outbox %s: retry in %.1fs: %s", delivery.row_id, wait, error, extra=extra
+                )
+                return "retried" if after is None else "rate_limited"
             case Retry(error=error) | Failed(error=error):
                 outbox.mark_failed(session, delivery.row_id, error)
-                log.error("outbox %s: failed: %s", delivery.row_id, error)
+                log.error("outbox %s: failed: %s", delivery.row_id, error, extra=extra)
+    return "failed"
 
 
 def defer(engine: Engine, waits: list[tuple[int, dt.datetime]]) -> None:
@@ -153,7 +161,11 @@ def with_parents(engine: Engine, delivery: Delivery) -> tuple[Delivery, bool]:
 
 
 async def deliver_due(
-    engine: Engine, platform: str, sender: Sender, now: dt.datetime, pacer: Pacer | None = None
+    engine: Engine,
+    platform: str,
+    sender: Sender,
+    now: dt.datetime,
+    pacer: Pacer | None = None,
 ) -> int:
     """Deliver what is due now, in order; returns how many were handled.
 
@@ -180,7 +192,8 @@ async def deliver_due(
         except Exception as exc:  # a sender bug must not lose the row
             log.exception("outbox %s: sender raised", delivery.row_id)
             outcome = Retry(f"{type(exc).__name__}: {exc}")
-        await asyncio.to_thread(record, engine, delivery, outcome, now)
+        result = await asyncio.to_thread(record, engine, delivery, outcome, now)
+        metrics.delivered(platform, result)
     if waits:
         await asyncio.to_thread(defer, engine, waits)
     return len(deliveries)

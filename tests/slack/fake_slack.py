@@ -37,6 +37,12 @@ class FakeSlack:
     url: str = ""
     clock: ManualClock | None = None
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    socket_url: str = ""  # apps.connections.open answers this (a local fake Socket Mode)
+    # for `deskbot doctor`: the scopes granted, the channels (with whether the bot is a
+    # member) and the people the workspace has; None: every id asked about exists
+    scopes: tuple[str, ...] = ("app_mentions:read", "chat:write", "commands", "im:write")
+    channels: dict[str, bool] | None = None
+    users: set[str] | None = None
 
     def fail_next(
         self, method: str, status: int, headers: dict[str, str] | None = None, error: str = ""
@@ -76,11 +82,25 @@ class FakeSlack:
             body = {"ok": False, "error": error}
             return web.json_response(body, status=status, headers=headers)
         self.calls.append(Call(method, params, 200, at))
-        return web.json_response(self._answer(method, params))
+        headers = {"x-oauth-scopes": ",".join(self.scopes)} if method == "auth.test" else {}
+        return web.json_response(self._answer(method, params), headers=headers)
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": "B0BOT", "team_id": TEAM}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url}
+        if method == "conversations.info":
+            channel = str(params.get("channel"))
+            if self.channels is not None and channel not in self.channels:
+                return {"ok": False, "error": "channel_not_found"}
+            member = self.channels is None or self.channels[channel]
+            return {"ok": True, "channel": {"id": channel, "name": channel, "is_member": member}}
+        if method == "users.info":
+            user = str(params.get("user"))
+            if self.users is not None and user not in self.users:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": {"id": user, "name": user.lower()}}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "X"))}}
         if method in ("chat.postMessage", "chat.update"):

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from bot import logs
 from bot.config import ConfigError, Settings, read
 
 
@@ -44,8 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    # A server tells its operator what it does (INFO); the other commands only what is wrong.
+    logs.setup(settings.log_format, logging.INFO if args.command == "serve" else logging.WARNING)
     try:
         if args.command == "check-config":
             return check_config(args.file or settings.config_file, args.strict)
@@ -143,8 +145,13 @@ def serve(settings: Settings, host: str, port: int) -> int:
     rooms.install(settings, desk)  # Graph meetings / Slack calls for huddle links
     app = build_app(desk, platforms_from(settings, desk), schedule=True)
     tune_runtime()
-    web.run_app(app, host=host, port=port)
+    # SIGTERM/SIGINT: stop listening, give requests in flight STOP_REQUESTS_SECONDS, then
+    # the platforms' own stop work (see bot.server); the whole stop is bounded.
+    web.run_app(app, host=host, port=port, shutdown_timeout=STOP_REQUESTS_SECONDS, print=None)
     return 0
+
+
+STOP_REQUESTS_SECONDS = 5.0
 
 
 if __name__ == "__main__":

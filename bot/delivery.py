@@ -174,6 +174,32 @@ async def deliver_due(
     """
     deliveries = await asyncio.to_thread(claim, engine, platform, now)
     waits: list[tuple[int, dt.datetime]] = []  # rows put back for later, written together
+    handed: set[int] = set()  # rows given to the sender: their fate is the platform's now
+    try:
+        await _deliver(engine, platform, sender, now, pacer, deliveries, waits, handed)
+    except asyncio.CancelledError:
+        # Stopping: rows claimed but not handed to the platform go back at once (not after
+        # the lease), so the next start or another replica sends them. One in flight keeps
+        # its lease: whether the platform got it is unknown, and it must not go twice.
+        waits += [(d.row_id, now) for d in deliveries if d.row_id not in handed]
+        waits = list(dict(waits).items())
+        defer(engine, waits)
+        raise
+    if waits:
+        await asyncio.to_thread(defer, engine, waits)
+    return len(deliveries)
+
+
+async def _deliver(
+    engine: Engine,
+    platform: str,
+    sender: Sender,
+    now: dt.datetime,
+    pacer: Pacer | None,
+    deliveries: list[Delivery],
+    waits: list[tuple[int, dt.datetime]],
+    handed: set[int],
+) -> None:
     for delivery in deliveries:
         missing = (delivery.target.thread and delivery.thread_ref is None) or (
             delivery.target.replace and delivery.replace_ref is None
@@ -187,6 +213,7 @@ async def deliver_due(
         if turn is not None:
             waits.append((delivery.row_id, turn))
             continue
+        handed.add(delivery.row_id)
         try:
             outcome = await sender.send(delivery)
         except Exception as exc:  # a sender bug must not lose the row
@@ -194,9 +221,6 @@ async def deliver_due(
             outcome = Retry(f"{type(exc).__name__}: {exc}")
         result = await asyncio.to_thread(record, engine, delivery, outcome, now)
         metrics.delivered(platform, result)
-    if waits:
-        await asyncio.to_thread(defer, engine, waits)
-    return len(deliveries)
 
 
 def _decode(session: Any, row: OutboxMessage) -> Delivery:

@@ -1,0 +1,121 @@
+"""A real `deskbot serve` process on Socket Mode, killed between the ack and the work, then
+started again: the ticket exists exactly once. Then a SIGTERM stops it cleanly and in time."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from handlers.desk import Desk
+from storage.models import InboundEvent, Ticket
+from tests.slack.conftest import TOKEN, command_body
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.fake_socket import FakeSocketMode
+
+CHILD = Path(__file__).with_name("serve_child.py")
+ROOT = Path(__file__).resolve().parents[2]
+START = 30.0  # seconds a child may take to start and connect (a busy machine)
+STOP_BOUND = 25.0  # seconds a SIGTERM may take: requests 5 + outbox 10 + inbox drain 10
+
+
+@pytest.fixture
+async def socket_mode(fake_slack: FakeSlack) -> AsyncIterator[FakeSocketMode]:
+    fake = FakeSocketMode()
+    server = await fake.start()
+    fake_slack.socket_url = fake.url
+    yield fake
+    await fake.close()
+    await server.close()
+
+
+async def serve(
+    engine: Engine, fake: FakeSlack, log: Path, **env: str
+) -> asyncio.subprocess.Process:
+    environ = {
+        **os.environ,
+        "DESKBOT_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_APP_TOKEN": "xapp-1-test",
+        "SLACK_API_URL": fake.api_url,
+        "PYTHONPATH": str(ROOT),
+        **env,
+    }
+    for name in ("SLACK_SIGNING_SECRET", "DESKBOT_CONFIG", "MicrosoftAppId"):
+        environ.pop(name, None)
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(CHILD),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        env=environ,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=log.open("ab"),
+        cwd=ROOT,
+    )
+
+
+def rows(engine: Engine, model: type) -> list:  # type: ignore[type-arg]
+    with Session(engine) as session:
+        return list(session.exec(select(model)))
+
+
+async def until(check, what: str, timeout: float = START):  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_killed_between_ack_and_work_the_ticket_exists_once_after_restart(
+    desk: Desk, fake_slack: FakeSlack, socket_mode: FakeSocketMode, tmp_path: Path
+) -> None:
+    log = tmp_path / "serve.log"
+    engine = desk.engine
+    first = await serve(engine, fake_slack, log, DESKBOT_TEST_HOLD_WORK="1")
+    try:
+        await socket_mode.connected(START)
+        body = command_body(fake_slack, itertools.count(1), "/ticket", "new Mail server down p1")
+        envelope = await socket_mode.send("slash_commands", body)
+        ack = await socket_mode.ack_of(envelope, timeout=10)
+        assert ack.seconds < 3.0, log.read_text()
+        first.send_signal(signal.SIGKILL)  # acked, persisted, not worked on
+        await first.wait()
+    finally:
+        if first.returncode is None:
+            first.kill()
+            await first.wait()
+    assert rows(engine, Ticket) == []
+    assert [r.done_at for r in rows(engine, InboundEvent)] == [None]
+
+    second = await serve(engine, fake_slack, log)
+    try:
+        await until(lambda: rows(engine, Ticket), "the ticket after restart")
+        await until(lambda: fake_slack.responses(), "the answer to the asker")
+        await socket_mode.connected(START)
+        await socket_mode.send("slash_commands", body, envelope_id=envelope)  # Slack again
+        await socket_mode.until_acks(envelope, 2, timeout=10)
+        assert [t.summary for t in rows(engine, Ticket)] == ["Mail server down"]
+        assert "T-1" in fake_slack.responses()[0]["text"]
+
+        second.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(second.wait(), STOP_BOUND)
+        assert code == 0, log.read_text()
+    finally:
+        if second.returncode is None:
+            second.kill()
+            await second.wait()
+    assert len(rows(engine, Ticket)) == 1

@@ -116,7 +116,7 @@ def claim(engine: Engine, platform: str, now: dt.datetime, limit: int = 20) -> l
 
 def record(engine: Engine, delivery: Delivery, outcome: Outcome, now: dt.datetime) -> str:
     """Write what happened; returns it as a word: sent, retried, rate_limited or failed."""
-    extra = {"outbox_id": delivery.row_id}
+    extra = {"outbox_id": delivery.row_id, "workspace": delivery.scope}
     with session_scope(engine) as session:
         match outcome:
             case Sent(ref=ref):

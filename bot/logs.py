@@ -11,16 +11,25 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
+HANDLER = "deskbot"
 TEXT_FORMAT = "%(levelname)s %(name)s: %(message)s"
 JSON_FIELDS = ["asctime", "levelname", "name", "message"]
 RENAMED = {"asctime": "time", "levelname": "level", "name": "logger", "message": "event"}
 SECRET = re.compile(r"\b(xox[abposr]-[\w-]+|xapp-[\w-]+|Bearer\s+[\w.~+/=-]+)")
 # Libraries that log request and response bodies below WARNING (slack_sdk at DEBUG, bolt's
 # "unsuccessful execution" at INFO with the body): never at INFO here.
-QUIET = ("slack_sdk", "slack_bolt", "botbuilder", "msrest", "apscheduler")
+QUIET = (
+    "slack_sdk",
+    "slack_bolt",
+    "botbuilder",
+    "msrest",
+    "apscheduler",
+    "alembic.runtime.plugins",
+)
 
 
 class Redact(logging.Filter):
@@ -38,14 +47,17 @@ def json_formatter() -> logging.Formatter:
     )
 
 
-def setup(log_format: str | None, level: int = logging.WARNING) -> None:
+def setup(
+    log_format: str | None, level: int = logging.WARNING, stream: TextIO | None = None
+) -> None:
     """`log_format`: "json" or "text"; unset: text (JSON only when asked for)."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     fmt = (log_format or "text").strip().lower()
     handler.setFormatter(json_formatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     handler.addFilter(Redact())
+    handler.set_name(HANDLER)
     root = logging.getLogger()
-    for old in list(root.handlers):
+    for old in [h for h in root.handlers if h.get_name() == HANDLER]:  # a second setup
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)

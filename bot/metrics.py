@@ -12,7 +12,8 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
@@ -89,44 +90,61 @@ class DatabaseFigures(Collector):
             fires = operations.fires_by_result(session)
             stages = operations.clock_stages(session)
             huddles = operations.huddles_open(session)
-        inbound = GaugeMetricFamily(
-            "deskbot_inbound_pending", "Requests acked but not yet done", labels=["source"]
+        backlog_depth = {p: count for p, (count, _) in backlog.items()}
+        backlog_age = {p: age for p, (_, age) in backlog.items()}
+        yield _family(
+            GaugeMetricFamily,
+            "inbound_pending",
+            "Requests acked, not yet done",
+            ["source"],
+            pending,
         )
-        for source, count in sorted(pending.items()):
-            inbound.add_metric([source], count)
-        depth = GaugeMetricFamily(
-            "deskbot_outbox_depth", "Posts waiting to go out", labels=["platform"]
+        yield _family(
+            GaugeMetricFamily,
+            "outbox_depth",
+            "Posts waiting to go out",
+            ["platform"],
+            backlog_depth,
         )
-        oldest = GaugeMetricFamily(
-            "deskbot_outbox_oldest_seconds",
-            "Age of the oldest post waiting to go out",
-            labels=["platform"],
+        yield _family(
+            GaugeMetricFamily,
+            "outbox_oldest_seconds",
+            "Age of the oldest post waiting",
+            ["platform"],
+            backlog_age,
         )
-        for platform, (count, age) in sorted(backlog.items()):
-            depth.add_metric([platform], count)
-            oldest.add_metric([platform], age)
-        gave_up = GaugeMetricFamily(
-            "deskbot_outbox_failed", "Posts given up on", labels=["platform"]
-        )
-        for platform, count in sorted(failed.items()):
-            gave_up.add_metric([platform], count)
-        fired = CounterMetricFamily(
-            "deskbot_scheduled_fires",
+        yield _family(GaugeMetricFamily, "outbox_failed", "Posts given up on", ["platform"], failed)
+        yield _family(
+            CounterMetricFamily,
+            "scheduled_fires",
             "Scheduled fires claimed, by job and result (posted, late, skipped, manual)",
-            labels=["job", "result"],
+            ["job", "result"],
+            fires,
         )
-        for (job, status), count in sorted(fires.items()):
-            fired.add_metric([job, status], count)
-        clock = CounterMetricFamily(
-            "deskbot_clock_stages",
+        yield _family(
+            CounterMetricFamily,
+            "clock_stages",
             "Response-clock stages fired, by stage and result (posted, skipped)",
-            labels=["stage", "result"],
+            ["stage", "result"],
+            stages,
         )
-        for (stage, status), count in sorted(stages.items()):
-            clock.add_metric([stage, status], count)
-        open_now = GaugeMetricFamily("deskbot_huddles_open", "Huddles without an outcome yet")
-        open_now.add_metric([], huddles)
-        yield from (inbound, depth, oldest, gave_up, fired, clock, open_now)
+        yield _family(
+            GaugeMetricFamily, "huddles_open", "Huddles without an outcome yet", [], {(): huddles}
+        )
+
+
+def _family(
+    kind: type[GaugeMetricFamily] | type[CounterMetricFamily],
+    name: str,
+    documentation: str,
+    labels: list[str],
+    values: Mapping[Any, float],
+) -> Metric:
+    """One metric family from {label value(s): number}; a single label may be a plain str."""
+    family = kind(f"deskbot_{name}", documentation, labels=labels)
+    for key, number in sorted(values.items()):
+        family.add_metric(list(key) if isinstance(key, tuple) else [key], number)
+    return family
 
 
 def exposition(desk: Desk) -> bytes:

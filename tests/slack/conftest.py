@@ -31,6 +31,7 @@ from bot.server import build_app, platforms_from
 from handlers.desk import Desk, ManualClock
 from storage.models import InboundEvent, OutboxMessage, Ticket
 from tests.slack.fake_slack import BOT_USER, TEAM, FakeSlack
+from tests.slack.fake_socket import FakeSocketMode
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test-token"
@@ -48,6 +49,17 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     await server.start_server()
     fake.url = str(server.make_url("")).rstrip("/")
     yield fake
+    await server.close()
+
+
+@pytest.fixture
+async def socket_mode(fake_slack: FakeSlack) -> AsyncIterator[FakeSocketMode]:
+    """Slack's Socket Mode endpoint, handed out by the fake Web API's apps.connections.open."""
+    fake = FakeSocketMode()
+    server = await fake.start()
+    fake_slack.socket_url = fake.url
+    yield fake
+    await fake.close()
     await server.close()
 
 

@@ -61,6 +61,7 @@ async def test_metrics_after_a_burst_count_requests_acks_and_the_outbox(
     assert depth == len(slack.pending()) > 0
     assert ("deskbot_outbox_oldest_seconds", (("platform", "slack"),)) in during
     assert value(during, "deskbot_inbound_pending", source="slack") == 0
+    assert ("deskbot_huddles_open", ()) in during
 
     await slack.settle()
     after = await scrape(slack)

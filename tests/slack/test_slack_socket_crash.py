@@ -8,10 +8,8 @@ import itertools
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -25,16 +23,6 @@ CHILD = Path(__file__).with_name("serve_child.py")
 ROOT = Path(__file__).resolve().parents[2]
 START = 30.0  # seconds a child may take to start and connect (a busy machine)
 STOP_BOUND = 25.0  # seconds a SIGTERM may take: requests 5 + outbox 10 + inbox drain 10
-
-
-@pytest.fixture
-async def socket_mode(fake_slack: FakeSlack) -> AsyncIterator[FakeSocketMode]:
-    fake = FakeSocketMode()
-    server = await fake.start()
-    fake_slack.socket_url = fake.url
-    yield fake
-    await fake.close()
-    await server.close()
 
 
 async def serve(

@@ -29,16 +29,6 @@ DEADLINE = 3.0  # seconds Slack waits for an envelope's ack
 
 
 @pytest.fixture
-async def socket_mode(fake_slack: FakeSlack) -> AsyncIterator[FakeSocketMode]:
-    fake = FakeSocketMode()
-    server = await fake.start()
-    fake_slack.socket_url = fake.url
-    yield fake
-    await fake.close()
-    await server.close()
-
-
-@pytest.fixture
 async def slack_socket(
     desk: Desk,
     clock: ManualClock,

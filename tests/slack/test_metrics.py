@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from bot.server import build_app
 from handlers.desk import Desk
-from storage.db import make_engine
+from storage.db import HEAD, make_engine
 from storage.models import OutboxMessage
 from tests.slack.conftest import SlackServer
 
@@ -44,7 +44,9 @@ async def test_metrics_after_a_burst_count_requests_acks_and_the_outbox(
     assert all(status == 200 for status, _ in answers)
     await slack.until(lambda: len(slack.tickets()) == BURST, "the burst's tickets")
     await slack.until(lambda: not slack.unfinished(), "the burst's work")
-    during = await scrape(slack)  # the cards wait in the outbox: the clock has not moved
+    # the cards wait in the outbox for their pacing turns: the clock has not moved
+    await slack.until(lambda: not slack.due() and not slack.sending(), "the outbox to rest")
+    during = await scrape(slack)
 
     requests = value(during, "deskbot_requests_total", platform="slack", kind="command")
     acks = value(during, "deskbot_ack_seconds_count", platform="slack")
@@ -95,11 +97,15 @@ async def test_readyz_answers_503_while_the_database_is_behind_or_unreachable(
     async with slack.http.get(url) as resp:
         assert resp.status == 200
 
-    with desk.engine.begin() as conn:
+    with desk.engine.begin() as conn:  # the database is shared on PostgreSQL: put it back
         conn.execute(text("UPDATE alembic_version SET version_num = '0003'"))
-    async with slack.http.get(url) as resp:
-        assert resp.status == 503
-        assert "0003" in (await resp.json())["reason"]
+    try:
+        async with slack.http.get(url) as resp:
+            assert resp.status == 503
+            assert "0003" in (await resp.json())["reason"]
+    finally:
+        with desk.engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": HEAD})
     async with slack.http.get(slack.server.make_url("/healthz")) as resp:
         assert resp.status == 200  # alive all the same: a restart would not help
 

@@ -21,7 +21,7 @@ from tests.slack.fake_socket import FakeSocketMode
 
 CHILD = Path(__file__).with_name("serve_child.py")
 ROOT = Path(__file__).resolve().parents[2]
-START = 30.0  # seconds a child may take to start and connect (a busy machine)
+START = 60.0  # seconds a child may take to start and connect (a busy machine)
 STOP_BOUND = 25.0  # seconds a SIGTERM may take: requests 5 + outbox 10 + inbox drain 10
 
 
@@ -75,7 +75,12 @@ async def test_killed_between_ack_and_work_the_ticket_exists_once_after_restart(
     engine = desk.engine
     first = await serve(engine, fake_slack, log, DESKBOT_TEST_HOLD_WORK="1")
     try:
-        await socket_mode.connected(START)
+        try:
+            await socket_mode.connected(START)
+        except TimeoutError:
+            raise AssertionError(
+                f"no connection ({first.returncode}):\n{log.read_text()}"
+            ) from None
         body = command_body(fake_slack, itertools.count(1), "/ticket", "new Mail server down p1")
         envelope = await socket_mode.send("slash_commands", body)
         ack = await socket_mode.ack_of(envelope, timeout=10)
@@ -93,7 +98,10 @@ async def test_killed_between_ack_and_work_the_ticket_exists_once_after_restart(
     try:
         await until(lambda: rows(engine, Ticket), "the ticket after restart")
         await until(lambda: fake_slack.responses(), "the answer to the asker")
-        await socket_mode.connected(START)
+        try:
+            await socket_mode.connected(START)
+        except TimeoutError:
+            raise AssertionError(f"no second connection:\n{log.read_text()}") from None
         await socket_mode.send("slash_commands", body, envelope_id=envelope)  # Slack again
         await socket_mode.until_acks(envelope, 2, timeout=10)
         assert [t.summary for t in rows(engine, Ticket)] == ["Mail server down"]

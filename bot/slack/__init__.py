@@ -96,6 +96,8 @@ class SlackRuntime:
         app.cleanup_ctx.append(self.lifetime)
         if self.socket is not None:  # after: the socket closes before the inbox drains
             app.cleanup_ctx.append(self.socket.lifetime)
+            # A stop takes no new envelopes from the moment the listening socket closes.
+            app.on_shutdown.append(self.socket.on_shutdown)
 
     async def lifetime(self, _app: web.Application) -> AsyncIterator[None]:
         background = [

@@ -79,6 +79,9 @@ class SocketMode:
         with contextlib.suppress(asyncio.CancelledError):
             await connecting
 
+    async def on_shutdown(self, _app: web.Application) -> None:
+        await self.stop()
+
     async def stop(self) -> None:
         """Take no more envelopes (a SIGTERM): what Slack has not had an ack for goes to
         another connection."""

@@ -3,6 +3,7 @@ and the same persist-before-ack path as HTTP, with no public endpoint."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 
@@ -93,3 +94,18 @@ async def test_a_button_and_a_mention_over_the_socket_are_acked_and_handled(
     )
     await slack_socket.until(lambda: not slack_socket.unfinished(), "the press's work")
     assert len(slack_socket.tickets()) == 1
+
+
+async def test_a_dropped_connection_is_opened_again_and_work_goes_on(
+    slack_socket: SlackServer, socket_mode: FakeSocketMode, fake_slack: FakeSlack
+) -> None:
+    await socket_mode.close()  # Slack drops the socket (as it does every few hours)
+    for _ in range(400):  # slack_sdk notices at once, or at its next ping (10 s) at worst
+        if socket_mode.connections == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert socket_mode.connections == 2
+    assert len(fake_slack.of("apps.connections.open")) == 2  # a fresh URL for the new one
+    body = command_body(fake_slack, itertools.count(1), "/ticket", "new After the reconnect")
+    await socket_mode.ack_of(await socket_mode.send("slash_commands", body))
+    await slack_socket.until(slack_socket.tickets, "the ticket")

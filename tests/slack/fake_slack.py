@@ -6,6 +6,7 @@ the next call of a method answer an HTTP status (429 with Retry-After, 500) or `
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 import json
@@ -43,6 +44,7 @@ class FakeSlack:
     scopes: tuple[str, ...] = ("app_mentions:read", "chat:write", "commands", "im:write")
     channels: dict[str, bool] | None = None
     users: set[str] | None = None
+    hang: set[str] = field(default_factory=set)  # methods that never answer (a stuck Slack)
 
     def fail_next(
         self, method: str, status: int, headers: dict[str, str] | None = None, error: str = ""
@@ -81,6 +83,9 @@ class FakeSlack:
             self.calls.append(Call(method, params, -1 if status == 200 else status, at))
             body = {"ok": False, "error": error}
             return web.json_response(body, status=status, headers=headers)
+        if method in self.hang:
+            self.calls.append(Call(method, params, 0, at))  # taken, never answered
+            await asyncio.Event().wait()
         self.calls.append(Call(method, params, 200, at))
         headers = {"x-oauth-scopes": ",".join(self.scopes)} if method == "auth.test" else {}
         return web.json_response(self._answer(method, params), headers=headers)

@@ -13,15 +13,18 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from handlers.chat.model import Message, Post, Target, Text
 from handlers.desk import Desk
-from storage.models import InboundEvent, Ticket
+from storage.db import session_scope
+from storage.models import InboundEvent, OutboxMessage, Ticket
 from tests.slack.conftest import TOKEN, command_body
-from tests.slack.fake_slack import FakeSlack
+from tests.slack.fake_slack import TEAM, FakeSlack
 from tests.slack.fake_socket import FakeSocketMode
 
 CHILD = Path(__file__).with_name("serve_child.py")
 ROOT = Path(__file__).resolve().parents[2]
 START = 60.0  # seconds a child may take to start and connect (a busy machine)
+NAMES = ("queue", "managers", "network")
 STOP_BOUND = 25.0  # seconds a SIGTERM may take: requests 5 + outbox 10 + inbox drain 10
 
 
@@ -115,3 +118,47 @@ async def test_killed_between_ack_and_work_the_ticket_exists_once_after_restart(
             second.kill()
             await second.wait()
     assert len(rows(engine, Ticket)) == 1
+
+
+async def test_sigterm_with_a_post_stuck_releases_the_others_for_the_next_start(
+    desk: Desk, fake_slack: FakeSlack, socket_mode: FakeSocketMode, tmp_path: Path
+) -> None:
+    """Three posts claimed in one batch, Slack stuck on the first: a SIGTERM exits in time,
+    the two not handed over go back at once and the next start sends them; the stuck one
+    keeps its lease (it may be in the channel already) instead of going out twice."""
+    log = tmp_path / "serve.log"
+    for channel in NAMES:
+        target = Target("channel", channel if channel != "network" else "l2:network")
+        with session_scope(desk.engine) as session:
+            desk.post(
+                session, "slack", f"slack:{TEAM}", Post(target, Message((Text(channel),), channel))
+            )
+    fake_slack.hang = {"chat.postMessage"}
+    first = await serve(desk.engine, fake_slack, log)
+    try:
+        await until(
+            lambda: [c for c in fake_slack.calls if c.method == "chat.postMessage"],
+            "the first post to be taken",
+        )
+        first.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(first.wait(), STOP_BOUND) == 0, log.read_text()
+    finally:
+        if first.returncode is None:
+            first.kill()
+            await first.wait()
+    mine = [r for r in rows(desk.engine, OutboxMessage) if r.message["fallback"] in NAMES]
+    stuck, *released = sorted(mine, key=lambda r: r.id or 0)  # the first claimed is first sent
+    assert stuck.status == "sending"
+    assert [(r.status, r.attempts) for r in released] == [("pending", 0)] * 2
+
+    def ours() -> list[str]:
+        return [p.params["text"] for p in fake_slack.posts() if p.params.get("text") in NAMES]
+
+    fake_slack.hang = set()
+    second = await serve(desk.engine, fake_slack, log)
+    try:
+        await until(lambda: len(ours()) == 2, "the released posts")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(second.wait(), STOP_BOUND)
+    assert sorted(ours()) == ["managers", "network"]  # the stuck one waits out its lease

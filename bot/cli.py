@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from bot import logs
 from bot.config import ConfigError, Settings, read
 
 
@@ -42,10 +43,20 @@ def main(argv: list[str] | None = None) -> int:
     manifest_cmd.add_argument(
         "--host", help="Slack: this server's public https:// address, e.g. https://example.org"
     )
+    manifest_cmd.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="Slack: for Socket Mode (SLACK_APP_TOKEN): no request URLs, no public endpoint",
+    )
+
+    commands.add_parser(
+        "doctor", help="check the configuration against Slack, Teams and the database"
+    )
 
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    # A server tells its operator what it does (INFO); the other commands only what is wrong.
+    logs.setup(settings.log_format, logging.INFO if args.command == "serve" else logging.WARNING)
     try:
         if args.command == "check-config":
             return check_config(args.file or settings.config_file, args.strict)
@@ -60,7 +71,11 @@ def main(argv: list[str] | None = None) -> int:
 
             return schedule_command(settings, args.action, args.job)
         if args.command == "manifest" and args.platform == "slack":
-            return slack_manifest(args.host)
+            return slack_manifest(args.host, args.socket_mode)
+        if args.command == "doctor":
+            from bot.doctor import doctor
+
+            return doctor(settings)
         if args.command == "manifest" and args.platform == "teams":
             return teams_manifest(settings, args.out or "deskbot-teams.zip")
     except ConfigError as exc:
@@ -73,12 +88,15 @@ def main(argv: list[str] | None = None) -> int:
 MANIFESTS = ["slack", "teams"]
 
 
-def slack_manifest(host: str | None) -> int:
-    """Print the Slack app manifest, with the request URLs on `host`."""
-    from bot.slack.manifest import ManifestError, text
+def slack_manifest(host: str | None, socket_mode: bool = False) -> int:
+    """Print the Slack app manifest, with the request URLs on `host` (or none: Socket Mode)."""
+    from bot.slack.manifest import ManifestError, socket_mode_text, text
 
+    if host and socket_mode:
+        print("deskbot manifest slack: --host or --socket-mode, not both", file=sys.stderr)
+        return 2
     try:
-        print(text(host), end="")
+        print(socket_mode_text() if socket_mode else text(host), end="")
     except ManifestError as exc:
         print(f"deskbot manifest slack: {exc}", file=sys.stderr)
         return 1
@@ -143,8 +161,13 @@ def serve(settings: Settings, host: str, port: int) -> int:
     rooms.install(settings, desk)  # Graph meetings / Slack calls for huddle links
     app = build_app(desk, platforms_from(settings, desk), schedule=True)
     tune_runtime()
-    web.run_app(app, host=host, port=port)
+    # SIGTERM/SIGINT: stop listening, give requests in flight STOP_REQUESTS_SECONDS, then
+    # the platforms' own stop work (see bot.server); the whole stop is bounded.
+    web.run_app(app, host=host, port=port, shutdown_timeout=STOP_REQUESTS_SECONDS, print=None)
     return 0
+
+
+STOP_REQUESTS_SECONDS = 5.0
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     slack_bot_token: str | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
     slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    slack_app_token: str | None = Field(None, validation_alias="SLACK_APP_TOKEN")  # Socket Mode
+    log_format: str | None = Field(None, validation_alias="DESKBOT_LOG_FORMAT")  # json | text
     microsoft_app_id: str = Field("", validation_alias=AliasChoices("MicrosoftAppId"))
     microsoft_app_password: str = Field("", validation_alias=AliasChoices("MicrosoftAppPassword"))
     microsoft_app_type: str = Field(

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
+from bot import metrics
 from handlers.chat.model import Message, Target
 from storage import outbox
 from storage.db import session_scope
@@ -145,21 +146,29 @@ def claim(engine: Engine, platform: str, now: dt.datetime, limit: int = 20) -> l
         return [_decode(session, row) for row in rows]
 
 
-def record(engine: Engine, delivery: Delivery, outcome: Outcome, now: dt.datetime) -> None:
+def record(engine: Engine, delivery: Delivery, outcome: Outcome, now: dt.datetime) -> str:
+    """Write what happened; returns it as a word: sent, retried, rate_limited or failed."""
+    extra = {"outbox_id": delivery.row_id, "workspace": delivery.scope}
     with session_scope(engine) as session:
         match outcome:
             case Sent(ref=ref):
                 outbox.mark_sent(session, delivery.row_id, now, ref)
+                return "sent"
             case Retry(error=error, after=after) if delivery.attempts < MAX_ATTEMPTS:
                 wait = after if after is not None else backoff(delivery.attempts)
                 outbox.mark_retry(session, delivery.row_id, now + dt.timedelta(seconds=wait), error)
-                log.warning("outbox %s: retry in %.1fs: %s", delivery.row_id, wait, error)
+                log.warning(
+                    "outbox %s: retry in %.1fs: %s", delivery.row_id, wait, error, extra=extra
+                )
+                return "retried" if after is None else "rate_limited"
             case Skipped(reason=reason):
                 outbox.mark_failed(session, delivery.row_id, reason, status="skipped")
-                log.info("outbox %s: skipped: %s", delivery.row_id, reason)
+                log.info("outbox %s: skipped: %s", delivery.row_id, reason, extra=extra)
+                return "skipped"
             case Retry(error=error) | Failed(error=error):
                 outbox.mark_failed(session, delivery.row_id, error)
-                log.error("outbox %s: failed: %s", delivery.row_id, error)
+                log.error("outbox %s: failed: %s", delivery.row_id, error, extra=extra)
+    return "failed"
 
 
 def defer(engine: Engine, waits: list[tuple[int, dt.datetime]]) -> None:
@@ -203,6 +212,33 @@ async def deliver_due(
     deliveries = await asyncio.to_thread(claim, engine, platform, now)
     clock = clock or (lambda: now)
     waits: list[tuple[int, dt.datetime]] = []  # rows put back for later, written together
+    handed: set[int] = set()  # rows given to the sender: their fate is the platform's now
+    try:
+        await _deliver(engine, platform, sender, now, pacer, clock, deliveries, waits, handed)
+    except asyncio.CancelledError:
+        # Stopping: rows claimed but not handed to the platform go back at once (not after
+        # the lease), so the next start or another replica sends them. One in flight keeps
+        # its lease: whether the platform got it is unknown, and it must not go twice.
+        waits += [(d.row_id, now) for d in deliveries if d.row_id not in handed]
+        waits = list(dict(waits).items())
+        defer(engine, waits)
+        raise
+    if waits:
+        await asyncio.to_thread(defer, engine, waits)
+    return len(deliveries)
+
+
+async def _deliver(
+    engine: Engine,
+    platform: str,
+    sender: Sender,
+    now: dt.datetime,
+    pacer: Pacer | None,
+    clock: Callable[[], dt.datetime],
+    deliveries: list[Delivery],
+    waits: list[tuple[int, dt.datetime]],
+    handed: set[int],
+) -> None:
     for delivery in deliveries:
         missing = (delivery.target.thread and delivery.thread_ref is None) or (
             delivery.target.replace and delivery.replace_ref is None
@@ -216,6 +252,7 @@ async def deliver_due(
         if turn is not None:
             waits.append((delivery.row_id, turn))
             continue
+        handed.add(delivery.row_id)
         try:
             outcome = await sender.send(delivery)
         except Exception as exc:  # a sender bug must not lose the row
@@ -223,10 +260,8 @@ async def deliver_due(
             outcome = Retry(f"{type(exc).__name__}: {exc}")
         if pacer is not None and isinstance(outcome, Retry) and outcome.after is not None:
             pacer.close(delivery, clock() + dt.timedelta(seconds=outcome.after))
-        await asyncio.to_thread(record, engine, delivery, outcome, now)
-    if waits:
-        await asyncio.to_thread(defer, engine, waits)
-    return len(deliveries)
+        result = await asyncio.to_thread(record, engine, delivery, outcome, now)
+        metrics.delivered(platform, result)
 
 
 def _decode(session: Any, row: OutboxMessage) -> Delivery:

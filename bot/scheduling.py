@@ -10,6 +10,7 @@ the console.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import os
@@ -73,9 +74,23 @@ def server_context(desk: Desk, platforms: Iterable[str]):  # type: ignore[no-unt
         realtime.install(aps, scheduler, scheduler.tick)
         aps.start()
         yield
+        aps.pause()
+        await _ticks_done(aps)
         aps.shutdown(wait=False)
 
     return ctx
+
+
+STOP_TICK_SECONDS = 10.0  # at shutdown, a tick in progress gets this long to finish
+
+
+async def _ticks_done(aps: AsyncIOScheduler) -> None:
+    """Let a tick in progress finish before the scheduler stops: its shutdown would cancel
+    the tick's future (the thread runs on regardless) and log that as an error."""
+    executor = aps._lookup_executor("default")
+    pending = set(getattr(executor, "_pending_futures", ()))  # APScheduler 3.x, pinned
+    if pending:
+        await asyncio.wait(pending, timeout=STOP_TICK_SECONDS)
 
 
 # -- deskbot schedule list|run ---------------------------------------------------------------

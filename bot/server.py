@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
-from bot import scheduling
+from bot import metrics, scheduling
 from bot.config import Settings
 from bot.delivery import Pacer, Sender, deliver_due
 from bot.platform import Platform
@@ -27,9 +28,10 @@ STOP_GRACE_SECONDS = 10.0  # a post in flight at shutdown is finished and record
 
 def build_app(desk: Desk, platforms: list[Platform], *, schedule: bool = False) -> web.Application:
     """`schedule`: run the scheduler too (`deskbot serve` does; tests of one adapter need not)."""
-    app = web.Application()
+    app = web.Application(middlewares=[_measure])
     app[DESK] = desk
     app.router.add_get("/healthz", _healthz)
+    metrics.install(app, desk)
     for platform in platforms:
         platform.install(app)
         if platform.sender is not None:
@@ -41,6 +43,29 @@ def build_app(desk: Desk, platforms: list[Platform], *, schedule: bool = False) 
         posting = [p.name for p in platforms if p.sender is not None]
         app.cleanup_ctx.append(scheduling.server_context(desk, posting))
     return app
+
+
+# The platform routes whose requests are counted and whose ack time is measured.
+INBOUND_ROUTES = {"/slack/events": "slack", "/api/messages": "teams"}
+
+
+@web.middleware
+async def _measure(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    platform = INBOUND_ROUTES.get(request.path)
+    if platform is None:
+        return await handler(request)
+    started = time.monotonic()
+    response = await handler(request)  # the ack (and nothing after it) is sent by now
+    metrics.acked(platform, started)
+    kind = (
+        "unauthorized"
+        if response.status == 401
+        else metrics.http_kind(platform, request.content_type, await request.read())
+    )
+    metrics.request(platform, kind)
+    return response
 
 
 async def _healthz(request: web.Request) -> web.Response:

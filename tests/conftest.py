@@ -106,3 +106,17 @@ def actor_of(config: TeamConfig, person_id: str, platform: str = "console") -> A
 
 
 PLACE = Place(Ref("console", "local", "service-desk"))
+
+
+@pytest.fixture(autouse=True)
+def _no_cli_log_handler() -> Iterator[None]:
+    """`cli.main` installs its log handler on the root logger (bound to this test's captured
+    stderr); later tests must not write to it."""
+    import logging
+
+    from bot import logs
+
+    yield
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h.get_name() == logs.HANDLER]:
+        root.removeHandler(handler)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
     from bot.platform import Platform
+    from bot.slack.socket_mode import SocketMode
 
 log = logging.getLogger(__name__)
 PACE_SECONDS = 1.0  # Slack: about one message per second per channel
@@ -37,7 +39,7 @@ class SlackRuntime:
         from bot.slack.app import SlackApp
         from bot.slack.sender import SlackSender
 
-        assert settings.slack_bot_token and settings.slack_signing_secret
+        assert settings.slack_bot_token
         self.desk = desk
         self.token = settings.slack_bot_token
         self.api_url = settings.slack_api_url.rstrip("/") + "/"
@@ -45,10 +47,17 @@ class SlackRuntime:
         self._web: AsyncWebClient | None = None
         self.responder = Responder(desk, self.web, self.http)
         self.inbox = Inbox(desk, "slack", self.responder)
-        self.app = SlackApp(
-            desk, self.token, settings.slack_signing_secret, self.api_url, self.inbox, self.web
-        )
+        # Socket Mode needs no signing secret: without one, no HTTP endpoint is mounted.
+        self.signing_secret = settings.slack_signing_secret or ""
+        # (bolt wants one anyway: an unguessable one, for a route that is not there)
+        secret = self.signing_secret or secrets.token_hex(32)
+        self.app = SlackApp(desk, self.token, secret, self.api_url, self.inbox, self.web)
         self.sender = SlackSender(desk.config, self.web)
+        self.socket: SocketMode | None = None
+        if settings.slack_app_token:
+            from bot.slack.socket_mode import SocketMode
+
+            self.socket = SocketMode(self.app, settings.slack_app_token, self.web)
 
     def http(self) -> aiohttp.ClientSession:
         """One connection pool for the Web API and response URLs, made inside the loop."""
@@ -76,9 +85,14 @@ class SlackRuntime:
     def install(self, app: web.Application) -> None:
         from bot.slack.app import ROUTE
 
-        app.router.add_post(ROUTE, self.app.handle)
+        if self.signing_secret:
+            app.router.add_post(ROUTE, self.app.handle)
         # Added before the delivery loop's context, so it starts first and stops last.
         app.cleanup_ctx.append(self.lifetime)
+        if self.socket is not None:  # after: the socket closes before the inbox drains
+            app.cleanup_ctx.append(self.socket.lifetime)
+            # A stop takes no new envelopes from the moment the listening socket closes.
+            app.on_shutdown.append(self.socket.on_shutdown)
 
     async def lifetime(self, _app: web.Application) -> AsyncIterator[None]:
         async for _ in self.inbox.lifetime([asyncio.create_task(self.app.learn_identity())]):
@@ -91,7 +105,7 @@ def platform(settings: Settings, desk: Desk) -> Platform:
     """Slack for `deskbot serve`; a token without a signing secret stops the start."""
     from bot.platform import Platform
 
-    if not settings.slack_signing_secret:
+    if not settings.slack_signing_secret and not settings.slack_app_token:
         raise ConfigError(
             "environment",
             [
@@ -100,7 +114,7 @@ def platform(settings: Settings, desk: Desk) -> Platform:
                     "SLACK_SIGNING_SECRET",
                     "is not set, but SLACK_BOT_TOKEN is: the Slack endpoint cannot check that "
                     "requests come from Slack (find it under Basic Information > App "
-                    "Credentials)",
+                    "Credentials), or set SLACK_APP_TOKEN for Socket Mode",
                 )
             ],
         )

@@ -6,6 +6,7 @@ slash commands, interactivity and events all point at this server's `/slack/even
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,6 +38,21 @@ def text(host: str | None = None, path: Path = MANIFEST) -> str:
     except OSError as exc:
         raise ManifestError(f"{path}: cannot read the manifest: {exc.strerror or exc}") from exc
     return raw.replace(PLACEHOLDER, base_url(host)) if host else raw
+
+
+def socket_mode_text(path: Path = MANIFEST) -> str:
+    """The manifest for Socket Mode: `socket_mode_enabled: true` and no request URLs (Slack
+    sends everything over the app's WebSocket). Edited as text, so the comments stay."""
+    raw = text(path=path)
+    lines = [
+        line
+        for line in raw.splitlines(keepends=True)
+        if not re.match(rf"\s*(url|request_url):\s*{re.escape(PLACEHOLDER)}", line)
+    ]
+    out = re.sub(r"(?m)^(\s*socket_mode_enabled:\s*)false\b", r"\g<1>true", "".join(lines))
+    if PLACEHOLDER in out or "socket_mode_enabled: true" not in out:
+        raise ManifestError(f"{path}: cannot turn the manifest into its Socket Mode form")
+    return out
 
 
 def load(host: str | None = None, path: Path = MANIFEST) -> dict:

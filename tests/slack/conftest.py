@@ -10,13 +10,14 @@ time of the test's ManualClock.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import itertools
 import json
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import aiohttp
@@ -30,6 +31,7 @@ from bot.server import build_app, platforms_from
 from handlers.desk import Desk, ManualClock
 from storage.models import InboundEvent, OutboxMessage, Ticket
 from tests.slack.fake_slack import BOT_USER, TEAM, FakeSlack
+from tests.slack.fake_socket import FakeSocketMode
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test-token"
@@ -47,6 +49,17 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     await server.start_server()
     fake.url = str(server.make_url("")).rstrip("/")
     yield fake
+    await server.close()
+
+
+@pytest.fixture
+async def socket_mode(fake_slack: FakeSlack) -> AsyncIterator[FakeSocketMode]:
+    """Slack's Socket Mode endpoint, handed out by the fake Web API's apps.connections.open."""
+    fake = FakeSocketMode()
+    server = await fake.start()
+    fake_slack.socket_url = fake.url
+    yield fake
+    await fake.close()
     await server.close()
 
 
@@ -121,22 +134,8 @@ class SlackServer:
     async def command(
         self, command: str, text: str = "", user: str = "U0LEE", team: str = TEAM, **kw: Any
     ) -> tuple[int, str]:
-        return await self.form(
-            {
-                "token": "legacy",
-                "team_id": team,
-                "channel_id": QUEUE,
-                "channel_name": "service-desk",
-                "user_id": user,
-                "user_name": user.lower(),
-                "command": command,
-                "text": text,
-                "response_url": self.fake.response_url(f"cmd{next(self.triggers)}"),
-                "trigger_id": f"trigger.{next(self.triggers)}",
-                "api_app_id": "A0APP",
-            },
-            **kw,
-        )
+        fields = command_body(self.fake, self.triggers, command, text, user, team)
+        return await self.form(fields, **kw)
 
     async def interact(self, payload: dict[str, Any], **kw: Any) -> tuple[int, str]:
         return await self.form({"payload": json.dumps(payload)}, **kw)
@@ -145,61 +144,16 @@ class SlackServer:
         self, action_id: str, value: str, user: str = "U0LEE", message_ts: str = "1.0"
     ) -> tuple[int, str]:
         return await self.interact(
-            {
-                "type": "block_actions",
-                "team": {"id": TEAM, "domain": "example"},
-                "user": {"id": user, "username": user.lower(), "team_id": TEAM},
-                "api_app_id": "A0APP",
-                "trigger_id": f"trigger.{next(self.triggers)}",
-                "container": {"type": "message", "message_ts": message_ts, "channel_id": QUEUE},
-                "channel": {"id": QUEUE, "name": "service-desk"},
-                "message": {"ts": message_ts, "text": "card"},
-                "response_url": self.fake.response_url(f"act{next(self.triggers)}"),
-                "actions": [
-                    {
-                        "type": "button",
-                        "action_id": action_id,
-                        "block_id": "b1",
-                        "value": value,
-                        "action_ts": f"{time.time():.6f}",
-                        "text": {"type": "plain_text", "text": "x"},
-                    }
-                ],
-            }
+            press_body(self.fake, self.triggers, action_id, value, user, message_ts)
         )
 
     async def event(
         self, event: dict[str, Any], event_id: str = "Ev1", **kw: Any
     ) -> tuple[int, str]:
-        return await self.json(
-            {
-                "token": "legacy",
-                "team_id": TEAM,
-                "api_app_id": "A0APP",
-                "type": "event_callback",
-                "event_id": event_id,
-                "event_time": int(self.clock.now().timestamp()),
-                "authorizations": [
-                    {"team_id": TEAM, "user_id": BOT_USER, "is_bot": True, "enterprise_id": None}
-                ],
-                "event": event,
-            },
-            **kw,
-        )
+        return await self.json(event_body(event, event_id, self.clock.now()), **kw)
 
     async def mention(self, text: str, user: str = "U0LEE", event_id: str = "Ev1", **kw: Any):  # type: ignore[no-untyped-def]
-        return await self.event(
-            {
-                "type": "app_mention",
-                "user": user,
-                "text": f"<@{BOT_USER}> {text}",
-                "ts": "1700000100.000100",
-                "channel": QUEUE,
-                "event_ts": "1700000100.000100",
-            },
-            event_id=event_id,
-            **kw,
-        )
+        return await self.event(mention_event(text, user), event_id=event_id, **kw)
 
     # -- waiting for background work (bounded polls, never for time) ------------------------
 
@@ -279,3 +233,86 @@ def block_texts(blocks: Any) -> list[str]:
 
     walk(blocks)
     return out
+
+
+# -- what Slack sends, over HTTP or in a Socket Mode envelope ---------------------------------
+
+
+def command_body(
+    fake: FakeSlack,
+    ids: Iterator[int],
+    command: str,
+    text: str,
+    user: str = "U0LEE",
+    team: str = TEAM,
+) -> dict[str, str]:
+    return {
+        "token": "legacy",
+        "team_id": team,
+        "channel_id": QUEUE,
+        "channel_name": "service-desk",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": command,
+        "text": text,
+        "response_url": fake.response_url(f"cmd{next(ids)}"),
+        "trigger_id": f"trigger.{next(ids)}",
+        "api_app_id": "A0APP",
+    }
+
+
+def press_body(
+    fake: FakeSlack,
+    ids: Iterator[int],
+    action_id: str,
+    value: str,
+    user: str = "U0LEE",
+    message_ts: str = "1.0",
+) -> dict[str, Any]:
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "example"},
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "api_app_id": "A0APP",
+        "trigger_id": f"trigger.{next(ids)}",
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": QUEUE},
+        "channel": {"id": QUEUE, "name": "service-desk"},
+        "message": {"ts": message_ts, "text": "card"},
+        "response_url": fake.response_url(f"act{next(ids)}"),
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "b1",
+                "value": value,
+                "action_ts": f"{time.time():.6f}",
+                "text": {"type": "plain_text", "text": "x"},
+            }
+        ],
+    }
+
+
+def event_body(event: dict[str, Any], event_id: str, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "token": "legacy",
+        "team_id": TEAM,
+        "api_app_id": "A0APP",
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(now.timestamp()),
+        "authorizations": [
+            {"team_id": TEAM, "user_id": BOT_USER, "is_bot": True, "enterprise_id": None}
+        ],
+        "event": event,
+    }
+
+
+def mention_event(text: str, user: str = "U0LEE") -> dict[str, Any]:
+    return {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@{BOT_USER}> {text}",
+        "ts": "1700000100.000100",
+        "channel": QUEUE,
+        "event_ts": "1700000100.000100",
+    }

@@ -9,6 +9,7 @@ the next call of a method answer an HTTP status (429 with Retry-After, 500) or `
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 import json
@@ -31,6 +32,13 @@ class Call:
     at: dt.datetime | None = None  # the test clock's time when the call came
 
 
+def manifest_scopes() -> list[str]:
+    """What an app installed from `manifest.yaml` is granted."""
+    from bot.slack import manifest
+
+    return list(manifest.load("https://example.org")["oauth_config"]["scopes"]["bot"])
+
+
 @dataclass
 class FakeSlack:
     """The far side of the network: Slack's Web API and response URLs."""
@@ -42,6 +50,13 @@ class FakeSlack:
     resets: dict[str, list[bool]] = field(default_factory=dict)  # method -> done before reset?
     messages: list[dict[str, Any]] = field(default_factory=list)  # what the channels hold
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    socket_url: str = ""  # apps.connections.open answers this (a local fake Socket Mode)
+    # for `deskbot doctor`: the scopes granted, the channels (with whether the bot is a
+    # member) and the people the workspace has; None: every id asked about exists
+    scopes: tuple[str, ...] = field(default_factory=lambda: tuple(manifest_scopes()))
+    channels: dict[str, bool] | None = None
+    users: set[str] | None = None
+    hang: set[str] = field(default_factory=set)  # methods that never answer (a stuck Slack)
 
     def add_message(self, channel: str, message: dict[str, Any]) -> None:
         """A message someone wrote in a channel (what conversations.* then read)."""
@@ -97,12 +112,29 @@ class FakeSlack:
             self.calls.append(Call(method, params, -1 if status == 200 else status, at))
             body = {"ok": False, "error": error}
             return web.json_response(body, status=status, headers=headers)
+        if method in self.hang:
+            self.calls.append(Call(method, params, 0, at))  # taken, never answered
+            await asyncio.Event().wait()
         self.calls.append(Call(method, params, 200, at))
-        return web.json_response(self._answer(method, params))
+        headers = {"x-oauth-scopes": ",".join(self.scopes)} if method == "auth.test" else {}
+        return web.json_response(self._answer(method, params), headers=headers)
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": "B0BOT", "team_id": TEAM}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url}
+        if method == "conversations.info":
+            channel = str(params.get("channel"))
+            if self.channels is not None and channel not in self.channels:
+                return {"ok": False, "error": "channel_not_found"}
+            member = self.channels is None or self.channels[channel]
+            return {"ok": True, "channel": {"id": channel, "name": channel, "is_member": member}}
+        if method == "users.info":
+            user = str(params.get("user"))
+            if self.users is not None and user not in self.users:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": {"id": user, "name": user.lower()}}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "X"))}}
         if method in ("chat.postMessage", "chat.update"):

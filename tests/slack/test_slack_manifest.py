@@ -66,3 +66,18 @@ def test_a_token_without_signing_secret_stops_the_start(desk: Desk) -> None:
 def test_without_a_token_slack_stays_off(desk: Desk) -> None:
     settings = Settings(slack_bot_token=None, slack_signing_secret=None)
     assert "slack" not in [p.name for p in platforms_from(settings, desk)]
+
+
+def test_the_socket_mode_manifest_has_no_request_urls(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["manifest", "slack", "--socket-mode"]) == 0
+    printed = capsys.readouterr().out
+    data = yaml.safe_load(printed)
+    settings = data["settings"]
+    assert settings["socket_mode_enabled"] is True
+    assert "request_url" not in settings["interactivity"]
+    assert "request_url" not in settings["event_subscriptions"]
+    assert all("url" not in c for c in data["features"]["slash_commands"])
+    assert sorted(manifest.commands()) == sorted(
+        c["command"][1:] for c in data["features"]["slash_commands"]
+    )
+    assert "# Bot scopes" in printed  # the comments that explain the scopes stay

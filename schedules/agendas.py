@@ -11,10 +11,11 @@ from handlers.chat.texts import phrase, render
 from handlers.config.team import Meeting
 from handlers.desk import Desk
 from handlers.kpis import figures as kpis
+from handlers.kpis.windows import since
 from handlers.tickets import clocks
 from schedules.common import holders, local, message
 from schedules.fire import Fire
-from storage import reports
+from storage import fires, reports
 
 
 def meeting(
@@ -27,9 +28,10 @@ def meeting(
         context = _standup_figures(desk, session, scope, at)
     elif m.figures == "week":
         window = kpis.period_window(config, "week", at)
-        context = {"k": kpis.report(desk, scope, window, session)}
+        context = {"k": kpis.report(desk, scope, window, session, compare=True)}
     elif m.figures == "month":
-        context = {"k": kpis.report(desk, scope, kpis.previous_month(config, at), session)}
+        window = kpis.previous_month(config, at)
+        context = {"k": kpis.report(desk, scope, window, session, compare=True)}
     body = render(
         "meeting.md",
         meeting=m,
@@ -52,23 +54,22 @@ def _standup_figures(
     k = kpis.report(desk, scope, kpis.previous_working_day(config, at), session)
     open_now = [t for t in reports.open_tickets(session, scope) if t.created_at <= at]
     escalations = []
-    coordinate = []
     for t in open_now:
         if t.status == "dispatched":
-            rca = clocks.root_cause(config, t, at)
-            escalations.append((t, rca))
-            if rca is not None and rca.breached and t.root_cause_at is None:
-                coordinate.append((t, "root_cause"))
-        elif t.first_response_at is None and clocks.first_response(config, t, at).breached:
-            coordinate.append((t, "first_response"))
+            escalations.append((t, clocks.root_cause(config, t, at)))
+    coordinate = [(b.ticket, b.kind) for b in kpis.overdue(config, open_now, at)]
     return {"k": k, "escalations": escalations, "coordinate": coordinate}
 
 
 def digest(desk: Desk, session: Session, scope: str, fire: Fire) -> list[Post]:
-    """KPIs of the day so far against target, with the day's breaches listed."""
+    """KPIs against target since the previous digest (from midnight for the first), with the
+    breaches in that time and every open ticket past a deadline, whatever its age."""
     at, late = fire.at, fire.late
     config = desk.config
-    k = kpis.report(desk, scope, kpis.period_window(config, "day", at), session)
-    body = render("kpi.md", k=k, config=config, title=phrase("digest.title"))
+    start = fires.previous_posted(session, scope, "manager_digest", at)
+    window = kpis.period_window(config, "day", at) if start is None else since(config, start, at)
+    k = kpis.report(desk, scope, window, session)
+    overdue = kpis.overdue(config, reports.open_tickets(session, scope), at)
+    body = render("digest.md", k=k, config=config, title=phrase("digest.title"), overdue=overdue)
     fallback = phrase("digest.fallback", k=k)
     return [Post(Target("channel", "managers"), message(config, body, fallback, at, late))]

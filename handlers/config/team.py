@@ -195,6 +195,18 @@ class KpiTargets(Strict):
     dispatched_share_max: float = 0.30
 
 
+class KpiRules(Strict):
+    """How the KPIs are counted (README, "KPIs"); targets are `kpi_targets`."""
+
+    # A resolution reopened within this many days was not a first-contact resolution.
+    fcr_reopen_days: int = Field(7, ge=0)
+    # Who resolves at first contact: a resolution by anyone else is not one.
+    first_contact_roles: tuple[Id, ...] = ("l1",)
+    # Tickets closed for these reasons are left out of resolution figures (once tickets
+    # carry a close reason).
+    excluded_close_reasons: tuple[str, ...] = ("duplicate", "cancelled", "not_reproducible")
+
+
 class Meeting(Strict):
     id: Id
     name: str
@@ -290,6 +302,7 @@ class TeamConfig(Strict):
     permissions: Permissions = Permissions()
     time_rules: TimeRules = TimeRules()
     kpi_targets: KpiTargets = KpiTargets()
+    kpi_rules: KpiRules = KpiRules()
     meetings: tuple[Meeting, ...] = ()
     huddles: Huddles = Huddles()
     schedules: Schedules = Schedules()

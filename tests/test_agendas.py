@@ -173,8 +173,7 @@ def test_manager_digest_lists_the_days_breaches(week: Week) -> None:
     ]
     # T-4's root cause came at 19:10 on Wednesday, after that day's digest: this one has it
     assert digest[digest.index("Breaches") + 1 : digest.index("Breaches") + 3] == [
-        "- T-4 P2 ERP login fails: no L2 root cause within 4 h, due Wed 25 Nov 18:10"
-        " (late by 1 h)",
+        "- T-4 P2 ERP login fails: no L2 root cause within 4 h, due Wed 25 Nov 18:10 (late by 1 h)",
         "- T-5 P2 Wi-Fi floor 3: no first response within 30 min, due Thu 26 Nov 16:30"
         " (still open)",
     ]

@@ -127,9 +127,7 @@ def _verdict(d: Definition, value: float | None, target: float | None) -> bool |
     return value >= target if d.better == "higher" else value <= target
 
 
-def compute(
-    config: TeamConfig, basis: Basis, before: Basis | None = None
-) -> Kpis:
+def compute(config: TeamConfig, basis: Basis, before: Basis | None = None) -> Kpis:
     """Every registered KPI of the basis, compared with `before` when given."""
     figures = []
     for d in DEFINITIONS:
@@ -199,5 +197,3 @@ def show(desk: Desk, place: Place, period: Period) -> Reply:
     window = period_window(desk.config, period, desk.now())
     kpis = report(desk, place.channel.scope, window, compare=period != "day")
     return Reply(message(desk.config, kpis))
-
-

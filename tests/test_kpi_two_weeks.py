@@ -12,7 +12,8 @@ Week 1, 16-20 Nov:
     T-4 Wed 19:00 P1, after the 18:00 digest; first-response breach 19:30; taken Thu 18:30
         (1410 min, after Thursday's digest), resolved 19:00
   -> 4 logged, 4 resolved, 1 dispatched; average (10+20+29+1410)/4 = 367.25 min (shows
-     367.3); answered in time 3/4; FCR 3/4 (T-2 dispatched); dispatched 1/4; root cause in time 0/1; 2 breaches.
+     367.3); answered in time 3/4; FCR 3/4 (T-2 dispatched); dispatched 1/4; root cause in
+     time 0/1; 2 breaches.
 
 Week 2, 23-27 Nov:
     T-5 Mon 09:00 P2, taken 09:05 (5 min), resolved 09:30; reopened Wed 10:00, resolved 11:00

@@ -59,5 +59,3 @@ class ScriptWalk:
         matching = [f for f in found if f and f[0].startswith(start)]
         assert len(matching) == 1, [f[0] for f in found if f]
         return matching[0]
-
-

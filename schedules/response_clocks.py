@@ -110,6 +110,7 @@ def _post(desk: Desk, t: Ticket, stage: clocks.Stage, now: dt.datetime) -> Post:
             people=on_duty_l1(config, t.category),
             waited=clocks.elapsed(config, t.priority, t.created_at, now),
             left=clocks.elapsed(config, t.priority, now, breach),
+            working_time=not clocks.round_the_clock(config, t.priority),
             rules=rules,
         )
         target = thread

@@ -177,3 +177,25 @@ def test_on_target_is_decided_on_the_unrounded_value(weeks: ScriptWalk) -> None:
     avg = k.figure("avg_first_response")
     assert avg.value == pytest.approx(15.4)
     assert str(avg.shown) == "15.4" and avg.on_target is False
+
+
+def test_durations_say_which_time_they_are(weeks: ScriptWalk) -> None:
+    """T-3 (P3, working-hours clocks) logged Tue 17:50: the queue, the ticket and the nudge
+    give its wall-clock wait and the working time its clocks and the KPIs count."""
+    weeks.until("2026-11-18T09:10")
+    queue = kpi(weeks, "/queue")
+    assert queue[1] == (
+        "- T-3 P3 #application ERP report slow · waiting 15 h 20 min (20 min of working time)"
+    )
+    nudge = weeks.post("@Lee Wang, @Sam Okafor T-3 (P3) has waited")
+    assert "has waited 20 min of working time without a first response" in nudge[0]
+    weeks.until("2026-11-18T10:30")
+    shown = kpi(weeks, "/ticket show T-3")
+    assert any(
+        "first response after 15 h 29 min (29 min of working time)" in line for line in shown
+    )
+    assert any("resolved after 16 h 10 min (1 h 10 min of working time)" in line for line in shown)
+    week = kpi(weeks, "/kpi week")
+    assert week[2].startswith(
+        "- Average first response (clock time for P1/P2, working time for the others)"
+    )

@@ -6,15 +6,16 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from handlers.chat.model import Post, Target
+from handlers.chat.model import Message, Post, Target
 from handlers.chat.texts import phrase, render
 from handlers.config.team import Meeting
 from handlers.desk import Desk
+from handlers.kpis import charts
 from handlers.kpis import figures as kpis
 from handlers.kpis.windows import since
 from handlers.tickets import clocks
 from schedules.common import holders, local, message
-from schedules.fire import Fire
+from schedules.fire import FIRST_POST, Fire
 from storage import fires, reports
 
 
@@ -24,13 +25,14 @@ def meeting(
     """The agenda, mentioning the participants, with the figures the meeting looks at."""
     config = desk.config
     context: dict[str, object] = {}
+    window = None
     if m.figures == "yesterday":
         context = _standup_figures(desk, session, scope, at)
     elif m.figures == "week":
         window = kpis.period_window(config, "week", at)
-        context = {"k": kpis.report(desk, scope, window, session, compare=True)}
     elif m.figures == "month":
         window = kpis.previous_month(config, at)
+    if window is not None:
         context = {"k": kpis.report(desk, scope, window, session, compare=True)}
     body = render(
         "meeting.md",
@@ -43,7 +45,27 @@ def meeting(
         **context,
     )
     fallback = phrase("meeting.fallback", meeting=m, at=local(config, at))
-    return [Post(Target("channel", m.channel), message(config, body, fallback, at, late))]
+    posts = [Post(Target("channel", m.channel), message(config, body, fallback, at, late))]
+    if window is not None:
+        name = f"{m.name} {m.name_zh}".strip()
+        posts.append(chart_post(desk, session, scope, m.channel, window, name, at))
+    return posts
+
+
+def chart_post(
+    desk: Desk,
+    session: Session,
+    scope: str,
+    channel: str,
+    window: kpis.Window,
+    name: str,
+    at: dt.datetime,
+) -> Post:
+    """The window's chart, in the thread of the fire's first post."""
+    title = phrase("chart.title", name=name, w=window)
+    image = charts.attach(desk.config, session, scope, window, title, at)
+    chart = Message((image,), phrase("chart.fallback", title=title))
+    return Post(Target("channel", channel, thread=FIRST_POST), chart)
 
 
 def _standup_figures(

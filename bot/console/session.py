@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import TextIO
 
 from bot import markdown
+from bot.chart_files import chart_file
 from bot.delivery import Delivery, Outcome, Sent, deliver_due
 from handlers import router
 from handlers.chat.model import (
@@ -30,6 +31,7 @@ from handlers.chat.model import (
     Fields,
     Form,
     Header,
+    Image,
     Items,
     Message,
     Place,
@@ -291,6 +293,9 @@ class Console:
                     out.extend(f"- {plain(config, i)}" for i in items)
                 case Divider():
                     out.append("---")
+                case Image(chart=token, alt=alt):
+                    path = chart_file(self.desk.engine, token, self.desk.now())
+                    out.append(f"[chart] {path or plain(config, alt)}")
                 case Actions(buttons=group):
                     start = len(buttons)
                     buttons.extend(group)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 from aiohttp import web
 
+from bot.chart_files import chart_png
 from bot.config import ConfigError, Settings
 from handlers.config.rules import Problem
 from handlers.desk import Desk
@@ -51,7 +52,9 @@ class SlackRuntime:
         self.app = SlackApp(
             desk, self.token, settings.slack_signing_secret, self.api_url, self.inbox, self.web
         )
-        self.sender = SlackSender(desk.config, self.web)
+        self.sender = SlackSender(
+            desk.config, self.web, lambda token: chart_png(desk.engine, token, desk.now())
+        )
 
     def http(self) -> aiohttp.ClientSession:
         """One connection pool for the Web API and response URLs, made inside the loop."""

@@ -10,7 +10,9 @@ are `Failed`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -24,6 +26,8 @@ from handlers.chat.model import Ref
 from handlers.config.team import TeamConfig
 
 log = logging.getLogger(__name__)
+
+ChartReader = Callable[[str], bytes | None]
 
 # Web API errors worth another try later; anything else is permanent for this post.
 TRANSIENT = {
@@ -42,10 +46,11 @@ class Unroutable(Exception):
 
 
 class SlackSender:
-    def __init__(self, config: TeamConfig, client: Any) -> None:
+    def __init__(self, config: TeamConfig, client: Any, charts: ChartReader | None = None) -> None:
         self.config = config
         self._client = client  # an AsyncWebClient, or a callable returning one (lazy session)
         self._dm: dict[str, str] = {}  # Slack user id -> DM channel id
+        self._charts = charts  # token -> PNG bytes (None: expired)
 
     @property
     def client(self) -> AsyncWebClient:
@@ -80,6 +85,8 @@ class SlackSender:
                 channel=channel, user=user, thread_ts=thread_ts, **content, **_POST
             )
             return Sent({"channel": channel, "ts": resp.get("message_ts"), "ephemeral": True})
+        if d.message.images and len(d.message.images) == len(d.message.blocks):
+            return await self._upload(d, channel, thread_ts)
         resp = await self.client.chat_postMessage(
             channel=channel,
             thread_ts=thread_ts,
@@ -89,6 +96,21 @@ class SlackSender:
             **_POST,
         )
         return Sent({"channel": resp["channel"], "ts": resp["ts"]})
+
+    async def _upload(self, d: Delivery, channel: str, thread_ts: str | None) -> Outcome:
+        """A picture post (a chart): each image uploaded as a file into the thread
+        (`files_upload_v2`: files.getUploadURLExternal, the upload, then
+        files.completeUploadExternal, which shares it; scope `files:write`)."""
+        uploads = []
+        for image in d.message.images:
+            png = await asyncio.to_thread(self._charts, image.chart) if self._charts else None
+            if png is None:
+                return Failed(f"chart {image.chart[:6]}… has expired or is missing")
+            uploads.append({"file": png, "filename": "kpis.png", "title": image.alt[:250]})
+        await self.client.files_upload_v2(
+            file_uploads=uploads, channel=channel, thread_ts=thread_ts, request_file_info=False
+        )
+        return Sent({"channel": channel, "ts": thread_ts})
 
     async def _channel(self, d: Delivery) -> str:
         target = d.target

@@ -36,6 +36,7 @@ class FakeSlack:
     failures: dict[str, list[tuple[int, dict[str, str], str]]] = field(default_factory=dict)
     url: str = ""
     clock: ManualClock | None = None
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def fail_next(
@@ -88,10 +89,21 @@ class FakeSlack:
             return {"ok": True, "channel": params.get("channel"), "ts": ts}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):06d}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = json.loads(params["files"]) if isinstance(params["files"], str) else []
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method == "chat.getPermalink":
             ts = str(params.get("message_ts", "")).replace(".", "")
             return {"ok": True, "permalink": f"https://example.slack.com/archives/C1/p{ts}"}
         return {"ok": True}
+
+    async def upload(self, request: web.Request) -> web.Response:
+        """A file's bytes, sent to the URL files.getUploadURLExternal gave."""
+        self.uploads[request.match_info["file_id"]] = await request.read()
+        return web.Response(text="OK - uploaded")
 
     async def response(self, request: web.Request) -> web.Response:
         self.calls.append(Call("response", await request.json()))

@@ -34,6 +34,7 @@ def test_the_manifest_is_complete() -> None:
         "app_mentions:read",
         "chat:write",
         "commands",
+        "files:write",
         "im:write",
     ]
 

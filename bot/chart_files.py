@@ -1,16 +1,22 @@
-"""Charts as files, for the console (which prints a chart's path) and anyone who wants
-the PNG on disk: written once per chart under `DESKBOT_CHART_DIR` (default: a
-`deskbot-charts` folder in the system's temporary directory)."""
+"""Stored charts as the adapters deliver them: a file for the console (written once under
+`DESKBOT_CHART_DIR`, default a `deskbot-charts` folder in the temporary directory), the
+bytes for a Slack upload, and for Teams a data URI when it keeps the card small enough or
+else a URL that `deskbot serve` answers (`GET /charts/<token>.png`, unguessable, expires
+with the chart)."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import datetime as dt
 import os
 import tempfile
 from pathlib import Path
 
+from aiohttp import web
 from sqlalchemy import Engine
 
+from handlers.desk import Desk
 from storage import charts
 from storage.db import session_scope
 
@@ -36,3 +42,36 @@ def chart_file(engine: Engine, token: str, now: dt.datetime) -> Path | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(png)
     return path
+
+
+# Teams refuses activities over about 28 KB: a chart goes inline only well below that.
+DATA_URI_MAX = 20_000
+ROUTE = "/charts/{token}.png"
+
+
+def image_source(engine: Engine, token: str, now: dt.datetime, public_url: str) -> str | None:
+    """What a Teams card's `Image` shows: a data URI for a small chart, else the served
+    URL (when `DESKBOT_PUBLIC_URL` says where the server is), else nothing."""
+    png = chart_png(engine, token, now)
+    if png is None:
+        return None
+    inline = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    if len(inline) <= DATA_URI_MAX:
+        return inline
+    if public_url:
+        return public_url.rstrip("/") + ROUTE.format(token=token)
+    return None
+
+
+def install(app: web.Application, desk: Desk) -> None:
+    """`GET /charts/<token>.png`: a stored chart while it lasts, 404 otherwise."""
+
+    async def serve(request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        png = await asyncio.to_thread(chart_png, desk.engine, token, desk.now())
+        if png is None:
+            raise web.HTTPNotFound()
+        headers = {"Cache-Control": "private, max-age=3600"}
+        return web.Response(body=png, content_type="image/png", headers=headers)
+
+    app.router.add_get(ROUTE, serve)

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     slack_bot_token: str | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
     slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    # Where `deskbot serve` is reached from outside (Teams fetches chart images from it)
+    public_url: str = Field("", validation_alias="DESKBOT_PUBLIC_URL")
     microsoft_app_id: str = Field("", validation_alias=AliasChoices("MicrosoftAppId"))
     microsoft_app_password: str = Field("", validation_alias=AliasChoices("MicrosoftAppPassword"))
     microsoft_app_type: str = Field(

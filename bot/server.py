@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bot import scheduling
+from bot import chart_files, scheduling
 from bot.config import Settings
 from bot.delivery import Pacer, Sender, deliver_due
 from bot.platform import Platform
@@ -30,6 +30,7 @@ def build_app(desk: Desk, platforms: list[Platform], *, schedule: bool = False) 
     app = web.Application()
     app[DESK] = desk
     app.router.add_get("/healthz", _healthz)
+    chart_files.install(app, desk)
     for platform in platforms:
         platform.install(app)
         if platform.sender is not None:

@@ -29,7 +29,7 @@ from handlers.desk import Desk
 from handlers.huddles import outcome as huddle_outcome
 from handlers.huddles import start as huddles
 from handlers.huddles.messages import OUTCOME_ACTION, OUTCOME_FORM
-from handlers.kpis import figures as kpis
+from handlers.kpis import command as kpi_command
 from handlers.raci import lookup as raci
 from handlers.raci import roster
 from handlers.tickets import queue
@@ -118,8 +118,8 @@ def _run(desk: Desk, actor: Actor, place: Place, request: object) -> Reply:
             return huddles.start(desk, actor, place, request)
         case HuddleEnd():
             return huddle_outcome.end(desk, actor, place, request)
-        case KpiView(period=period):
-            return kpis.show(desk, place, period)  # type: ignore[arg-type]
+        case KpiView(period=period, chart=chart):
+            return kpi_command.show(desk, place, period, chart)  # type: ignore[arg-type]
         case HelpRequest(topic=topic):
             return Reply(_text(render("help.md", topic=topic)))
     raise AssertionError(f"unhandled request {request!r}")

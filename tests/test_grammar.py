@@ -6,6 +6,7 @@ import pytest
 
 from handlers.commands.grammar import (
     HelpRequest,
+    KpiView,
     ParseError,
     QueueView,
     RaciLookup,
@@ -121,3 +122,26 @@ def test_mention_sentinels_typed_by_a_user_are_dropped(sample: TeamConfig) -> No
     request = parse("/ticket new boom \ue000mei\ue001", sample)
     assert isinstance(request, TicketNew) and request.fields is not None
     assert request.fields.summary == "boom mei"
+
+
+@pytest.mark.parametrize(
+    ("text", "period", "chart"),
+    [
+        ("/kpi", "day", False),
+        ("/kpi month", "month", False),
+        ("/kpi week chart", "week", True),
+        ("/kpi chart", "week", True),
+        ("/kpi MONTH Chart", "month", True),
+    ],
+)
+def test_kpi_period_and_chart(sample: TeamConfig, text: str, period: str, chart: bool) -> None:
+    assert parse(text, sample) == KpiView(period, chart)
+
+
+@pytest.mark.parametrize("text", ["/kpi year", "/kpi week month", "/kpi chart week"])
+def test_kpi_bad_words_get_the_usage(sample: TeamConfig, text: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse(text, sample)
+    assert "is not a period" in caught.value.reason and "/kpi [day|week|month] [chart]" in str(
+        caught.value.usage
+    )

@@ -88,3 +88,19 @@ def test_without_the_cjk_font_chinese_labels_would_be_tofu(
     figure, canvas, _ = plot._matplotlib()
     monkeypatch.setattr(plot, "_matplotlib", lambda: (figure, canvas, ["DejaVu Sans"]))
     assert missing_glyphs(CHINESE)
+
+
+def test_kpi_week_chart_in_the_console_answers_the_table_and_posts_the_chart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DESKBOT_CHART_DIR", str(tmp_path / "charts"))
+    script = ":time 2026-11-24T10:00\n/ticket new VPN drops #network p2\n/kpi week chart\n"
+    out = deskbot(tmp_path, "console", stdin=script).stdout
+    answer = out.split("> /kpi week chart", 1)[1]
+    assert "KPIs · this week, Mon 23 Nov to Tue 24 Nov" in answer
+    assert "- Tickets: 1 logged, 0 resolved, 0 dispatched to L2" in answer
+    chart = re.search(r"\[chart\] (\S+\.png)", answer)
+    assert chart is not None, answer
+    series = drawn(Path(chart.group(1)))
+    assert series["title"] == "KPIs · 23 Nov – 24 Nov 2026"
+    assert series["logged"] == [0, 1]

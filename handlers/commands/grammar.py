@@ -18,6 +18,7 @@ from handlers.config.team import PRIORITIES, Person, TeamConfig
 TICKET_VERBS = ("new", "show", "take", "note", "dispatch", "rca", "resolve", "close", "reopen")
 COMMANDS = ("ticket", "queue", "raci", "roster", "huddle", "kpi", "help")
 KPI_PERIODS = ("day", "week", "month")
+KPI_CHART = "chart"
 _TICKET_ID = re.compile(r"^(?:t-?)?(\d{1,9})$", re.IGNORECASE)
 _CATEGORY_TAG = re.compile(r"^#([A-Za-z][\w-]*)$")
 _MENTION = re.compile(r"^@([\w.:@-]+?)[,.;:!?]*$")
@@ -82,6 +83,7 @@ class HuddleEnd:
 @dataclass(frozen=True)
 class KpiView:
     period: str  # one of KPI_PERIODS
+    chart: bool = False  # `/kpi week chart`: the period's chart as a picture too
 
 
 @dataclass(frozen=True)
@@ -139,10 +141,14 @@ def parse(text: str, config: TeamConfig) -> Request:
 
 
 def _kpi(rest: str) -> Request:
-    word = rest.strip().lower() or "day"
-    if word not in KPI_PERIODS:
-        raise ParseError(phrase("error.bad_kpi_period", given=word), usage("kpi"))
-    return KpiView(word)
+    words = rest.lower().split()
+    chart = bool(words) and words[-1] == KPI_CHART
+    if chart:
+        words.pop()
+    if len(words) > 1 or (words and words[0] not in KPI_PERIODS):
+        given = " ".join(words)
+        raise ParseError(phrase("error.bad_kpi_period", given=given), usage("kpi"))
+    return KpiView(words[0] if words else "week" if chart else "day", chart)
 
 
 def _queue(rest: str, config: TeamConfig) -> Request:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from handlers.chat.model import Message, Place, Reply, Text
+from handlers.chat.model import Message, Text
 from handlers.chat.texts import phrase, render
 from handlers.config.team import TeamConfig
 from handlers.desk import Desk
@@ -43,7 +43,6 @@ __all__ = [
     "previous_month",
     "previous_working_day",
     "report",
-    "show",
     "table",
 ]
 
@@ -189,11 +188,3 @@ def table(config: TeamConfig, kpis: Kpis) -> str:
 def message(config: TeamConfig, kpis: Kpis) -> Message:
     body = render("kpi.md", k=kpis, config=config, title=None)
     return Message((Text(body),), phrase("kpi.fallback", k=kpis))
-
-
-def show(desk: Desk, place: Place, period: Period) -> Reply:
-    """`/kpi [day|week|month]`: the KPI table for that period so far, to whoever asks; a
-    week or month is compared with the one before."""
-    window = period_window(desk.config, period, desk.now())
-    kpis = report(desk, place.channel.scope, window, compare=period != "day")
-    return Reply(message(desk.config, kpis))

@@ -15,6 +15,7 @@ from handlers.config.team import TeamConfig
 from handlers.config.workdays import calendar, local_day_bounds
 
 Period = Literal["day", "week", "month"]
+_INSTANT = dt.timedelta(microseconds=1)  # the smallest step of a stored time
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ def _local(config: TeamConfig, when: dt.datetime) -> dt.date:
 
 
 def period_window(config: TeamConfig, period: Period, now: dt.datetime) -> Window:
-    """Today, this week (from Monday) or this month, from local midnight to now."""
+    """Today, this week (from Monday) or this month, from local midnight to now (what
+    happened at this very moment included: it has happened)."""
     today = _local(config, now)
     first = {
         "day": today,
@@ -41,7 +43,7 @@ def period_window(config: TeamConfig, period: Period, now: dt.datetime) -> Windo
         "month": today.replace(day=1),
     }[period]
     start, _ = local_day_bounds(config.team, first)
-    return Window(period, start, now, first, today)
+    return Window(period, start, now + _INSTANT, first, today)
 
 
 def since(config: TeamConfig, start: dt.datetime, now: dt.datetime) -> Window:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bot import markdown
 from bot.app import build_desk
 from bot.config import Settings
 from handlers.transfer import exporting, importing
@@ -30,7 +31,7 @@ def transfer_command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"deskbot import: {exc}", file=sys.stderr)
         return 1
     for problem in outcome.problems:
-        print(problem, file=sys.stderr)
+        print(markdown.convert(problem, lambda span: span.text), file=sys.stderr)
     if not outcome.written:
         print(f"{len(outcome.problems)} bad row(s): nothing imported", file=sys.stderr)
         return 1

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
+from bot.console.session import plain
 from handlers import router
 from handlers.desk import Desk, ManualClock
 from handlers.kpis import figures as kpis
@@ -29,7 +30,9 @@ def export(desk: Desk, fmt: str = "jsonl", events: bool = True) -> str:
 
 
 def load(desk: Desk, data: str, fmt: str = "jsonl", skip_bad: bool = False) -> importing.Outcome:
-    return importing.import_tickets(desk, io.StringIO(data), fmt, "console:local", skip_bad)  # type: ignore[arg-type]
+    outcome = importing.import_tickets(desk, io.StringIO(data), fmt, "console:local", skip_bad)  # type: ignore[arg-type]
+    outcome.problems = [plain(desk.config, p) for p in outcome.problems]  # type: ignore[misc]
+    return outcome
 
 
 def empty(engine: Engine) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from handlers.chat.model import Actor, Ref
+from handlers.chat.texts import Md, phrase
 from handlers.commands.fields import FieldErrors, validate
 from handlers.config.team import TeamConfig
 from handlers.desk import Desk
@@ -53,23 +54,27 @@ class Plan:
 class Outcome:
     added: int = 0
     unchanged: int = 0
-    problems: list[str] = field(default_factory=list)  # "line 7: created_at: ..."
+    problems: list[Md] = field(default_factory=list)  # "line 7: created_at: ..." (Markdown)
     written: bool = False
 
 
 class BadRow(Exception):
-    pass
+    """A row that cannot be imported; the message is the reason, "field: why"."""
+
+
+def _bad(key: str, **context: Any) -> BadRow:
+    return BadRow(phrase(f"import.{key}", **context))
 
 
 def _time(config: TeamConfig, name: str, value: Any, required: bool = False) -> dt.datetime | None:
     if value in (None, ""):
         if required:
-            raise BadRow(f"{name}: missing")
+            raise _bad("missing", name=name)
         return None
     try:
         parsed = dt.datetime.fromisoformat(str(value))
     except ValueError:
-        raise BadRow(f"{name}: {value!r} is not an ISO 8601 time") from None
+        raise _bad("bad_time", name=name, given=value) from None
     if parsed.tzinfo is None:  # a spreadsheet's local time: the team's zone
         parsed = parsed.replace(tzinfo=config.team.zone)
     return parsed.astimezone(dt.UTC)
@@ -79,23 +84,23 @@ def _person(config: TeamConfig, name: str, value: str) -> str:
     """A configured person id, or a platform identity (`slack:T…:U…`) kept as it is."""
     if not value or config.person(value) is not None or value.count(":") >= 2:
         return value
-    raise BadRow(f"{name}: {value!r} is not a configured person id")
+    raise _bad("unknown_person", name=name, given=value)
 
 
 def _events(config: TeamConfig, raw: Any) -> list[Event] | None:
     if raw in (None, ""):
         return None
     if not isinstance(raw, list):
-        raise BadRow("events: not a list")
+        raise _bad("events_not_list")
     out = []
     for n, item in enumerate(raw, 1):
         if not isinstance(item, dict) or not isinstance(item.get("kind"), str):
-            raise BadRow(f"events: item {n} has no kind")
+            raise _bad("event_no_kind", n=n)
         at = _time(config, f"events: item {n}: at", item.get("at"), required=True)
         assert at is not None
         detail = item.get("detail") or {}
         if not isinstance(detail, dict):
-            raise BadRow(f"events: item {n}: detail is not an object")
+            raise _bad("event_bad_detail", n=n)
         out.append(
             Event(
                 at,
@@ -130,21 +135,21 @@ def check(config: TeamConfig, line: int, row: dict[str, Any], scope: str) -> Pla
         )
     except FieldErrors as exc:
         name, reason = next(iter(exc.errors.items()))
-        raise BadRow(f"{name}: {reason}") from None
+        raise _bad("field", name=name, reason=Md(reason)) from None
     number = None
     if text.get("number"):
         if not text["number"].isdigit() or int(text["number"]) < 1:
-            raise BadRow(f"number: {text['number']!r} is not a ticket number")
+            raise _bad("bad_number", given=text["number"])
         number = int(text["number"])
     status = text.get("status") or lifecycle.NEW
     if status not in STATES:
-        raise BadRow(f"status: {status!r} is not one of {', '.join(STATES)}")
+        raise _bad("bad_status", given=status, known=STATES)
     times = {name: _time(config, name, row.get(name), name == "created_at") for name in TIMES}
     created = times["created_at"]
     assert created is not None
     for name, value in times.items():
         if value is not None and value < created:
-            raise BadRow(f"{name}: before created_at")
+            raise _bad("before_created", name=name)
     events = _events(config, row.get(EVENTS))
     logged_by = _person(config, "logged_by", text.get("logged_by", "")) or "import"
     ticket = Ticket(
@@ -172,9 +177,9 @@ def check(config: TeamConfig, line: int, row: dict[str, Any], scope: str) -> Pla
             setattr(ticket, name, times[name])
     derive(config, ticket, events or [], times["updated_at"] is None)
     if status in (lifecycle.RESOLVED, lifecycle.CLOSED) and ticket.resolved_at is None:
-        raise BadRow(f"status: {status} without resolved_at or a resolve event")
+        raise _bad("unresolved", status=status)
     if status == lifecycle.CLOSED and ticket.closed_at is None:
-        raise BadRow("status: closed without closed_at or a close event")
+        raise _bad("unclosed")
     return Plan(line, ticket, events if events is not None else implied(ticket))
 
 
@@ -230,15 +235,15 @@ def import_tickets(desk: Desk, source: TextIO, fmt: Format, scope: str, skip_bad
     for line, row in read(source, fmt):
         try:
             if isinstance(row, str):
-                raise BadRow(row)
+                raise BadRow(row)  # already a phrase
             plan = check(desk.config, line, row, scope)
             key = (plan.ticket.scope, plan.ticket.number)
             if plan.ticket.number and key in numbers:
-                raise BadRow(f"number: T-{key[1]} is also on line {numbers[key]}")
+                raise _bad("duplicate_number", number=key[1], other=numbers[key])
             numbers[key] = line
             plans.append(plan)
         except BadRow as exc:
-            outcome.problems.append(f"line {line}: {exc}")
+            outcome.problems.append(phrase("import.line", line=line, reason=exc.args[0]))
     if outcome.problems and not skip_bad:
         return outcome
     with session_scope(desk.engine) as session:

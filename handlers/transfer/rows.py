@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal, TextIO
 
+from handlers.chat.texts import phrase
 from storage.models import Ticket, TicketEvent
 
 Format = Literal["csv", "jsonl"]
@@ -91,9 +92,9 @@ def read(source: TextIO, fmt: Format) -> Iterator[tuple[int, dict[str, Any] | st
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield number, f"not JSON: {exc.msg}"
+                yield number, phrase("import.not_json", reason=exc.msg)
                 continue
-            yield number, value if isinstance(value, dict) else "not a JSON object"
+            yield number, value if isinstance(value, dict) else phrase("import.not_object")
         return
     reader = csv.reader(source)
     header = next(reader, None)
@@ -102,14 +103,14 @@ def read(source: TextIO, fmt: Format) -> Iterator[tuple[int, dict[str, Any] | st
     start = reader.line_num + 1
     for fields in reader:
         if len(fields) != len(header):
-            yield start, f"{len(fields)} fields where the header has {len(header)}"
+            yield start, phrase("import.field_count", got=len(fields), want=len(header))
         else:
             row: dict[str, Any] = dict(zip(header, fields, strict=True))
             if row.get(EVENTS):
                 try:
                     row[EVENTS] = json.loads(row[EVENTS])
                 except json.JSONDecodeError as exc:
-                    yield start, f"events: not JSON: {exc.msg}"
+                    yield start, phrase("import.events_not_json", reason=exc.msg)
                     start = reader.line_num + 1
                     continue
             yield start, row

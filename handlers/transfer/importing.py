@@ -23,7 +23,8 @@ from handlers.chat.texts import Md, phrase
 from handlers.commands.fields import FieldErrors, validate
 from handlers.config.team import TeamConfig
 from handlers.desk import Desk
-from handlers.tickets import lifecycle, permissions
+from handlers.tickets import lifecycle
+from handlers.tickets.workflow import answered_while_logged, ticket_from
 from handlers.transfer.rows import EVENTS, TIMES, Format, read
 from storage import tickets as repo
 from storage import transfer
@@ -152,19 +153,12 @@ def check(config: TeamConfig, line: int, row: dict[str, Any], scope: str) -> Pla
             raise _bad("before_created", name=name)
     events = _events(config, row.get(EVENTS))
     logged_by = _person(config, "logged_by", text.get("logged_by", "")) or "import"
-    ticket = Ticket(
+    ticket = ticket_from(
+        fields,
         scope=text.get("scope") or scope,
         number=number or 0,
-        summary=fields.summary,
-        description=fields.description,
         reporter=fields.reporter,
         logged_by=logged_by,
-        intake=fields.intake,
-        category=fields.category,
-        priority=fields.priority,
-        environment=fields.environment,
-        links=list(fields.links),
-        tried=fields.tried,
         status=status,
         assignee=_person(config, "assignee", text.get("assignee", "")) or None,
         root_cause=text.get("root_cause", ""),
@@ -193,12 +187,8 @@ def derive(config: TeamConfig, t: Ticket, events: list[Event], touched: bool) ->
         return next((e.at for e in reversed(events) if e.kind == kind), None)
 
     if t.first_response_at is None:
-        person = config.person(t.logged_by)
-        actor = Actor(Ref("import", "import", t.logged_by), person)
-        answered = (
-            t.intake in config.time_rules.answered_at_logging
-            and permissions.works_the_queue(config, actor)
-        )
+        actor = Actor(Ref("import", "import", t.logged_by), config.person(t.logged_by))
+        answered = answered_while_logged(config, actor, t.intake)
         t.first_response_at = t.created_at if answered else first(ANSWERS)
     t.dispatched_at = t.dispatched_at or last("dispatch")
     t.root_cause_at = t.root_cause_at or first(("rca",))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -104,3 +106,13 @@ def test_kpi_week_chart_in_the_console_answers_the_table_and_posts_the_chart(
     series = drawn(Path(chart.group(1)))
     assert series["title"] == "KPIs · 23 Nov – 24 Nov 2026"
     assert series["logged"] == [0, 1]
+
+
+def test_the_console_and_router_start_without_matplotlib() -> None:
+    """Charts load matplotlib on first use only: the console's cold start stays short."""
+    code = (
+        "import sys, bot.console.session, bot.slack.sender, bot.teams.render, handlers.router, "
+        "schedules.agendas; print('matplotlib' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -152,6 +152,10 @@ def test_the_command_line_round_trip(tmp_path: Path) -> None:
     (tmp_path / "t.jsonl").write_text(exported.stdout, encoding="utf-8")
     again = deskbot(tmp_path, "import", "tickets", "t.jsonl")
     assert again.returncode == 0 and "imported 0 ticket(s), 1 already there" in again.stdout
+    figures = deskbot(tmp_path, "export", "kpis", "--period", "month", "--format", "jsonl")
+    assert figures.returncode == 0
+    logged = [line for line in figures.stdout.splitlines() if '"figure": "logged"' in line]
+    assert len(logged) == 1 and '"value": 1' in logged[0]
     (tmp_path / "bad.csv").write_text("summary,created_at\n,2026-11-23T09:00\n", encoding="utf-8")
     bad = deskbot(tmp_path, "import", "tickets", "bad.csv")
     assert bad.returncode == 1 and "line 2: summary:" in bad.stderr

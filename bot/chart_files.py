@@ -6,17 +6,14 @@ with the chart)."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import datetime as dt
 import os
 import tempfile
 from pathlib import Path
 
-from aiohttp import web
 from sqlalchemy import Engine
 
-from handlers.desk import Desk
 from storage import charts
 from storage.db import session_scope
 
@@ -61,17 +58,3 @@ def image_source(engine: Engine, token: str, now: dt.datetime, public_url: str) 
     if public_url:
         return public_url.rstrip("/") + ROUTE.format(token=token)
     return None
-
-
-def install(app: web.Application, desk: Desk) -> None:
-    """`GET /charts/<token>.png`: a stored chart while it lasts, 404 otherwise."""
-
-    async def serve(request: web.Request) -> web.Response:
-        token = request.match_info["token"]
-        png = await asyncio.to_thread(chart_png, desk.engine, token, desk.now())
-        if png is None:
-            raise web.HTTPNotFound()
-        headers = {"Cache-Control": "private, max-age=3600"}
-        return web.Response(body=png, content_type="image/png", headers=headers)
-
-    app.router.add_get(ROUTE, serve)

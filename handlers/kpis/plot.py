@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import math
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,9 +49,8 @@ def _matplotlib() -> tuple[Any, Any, list[str]]:
 
 
 def _points(values: list[float | None], scale: float = 1) -> tuple[list[int], list[float]]:
-    """The days that have a value, and the values: a day without data is a gap."""
-    kept = [(i, scale * v) for i, v in enumerate(values) if v is not None]
-    return [i for i, _ in kept], [v for _, v in kept]
+    """Every day and its value; a day without data is NaN, which leaves a gap in the line."""
+    return list(range(len(values))), [math.nan if v is None else scale * v for v in values]
 
 
 def render(series: Series, words: dict[str, str]) -> bytes:

@@ -7,7 +7,7 @@ import json
 from handlers.desk import Desk
 from schedules.driver import Outlet, Scheduler
 from storage.models import OutboxMessage
-from tests.slack.conftest import SlackServer
+from tests.slack.conftest import QUEUE, SlackServer
 from tests.slack.fake_slack import TEAM
 
 MANAGERS = "C0MGRS"
@@ -37,3 +37,17 @@ async def test_weekly_review_chart_is_uploaded_into_the_reviews_thread(
     png = slack.fake.uploads[shared["id"]]
     assert png.startswith(b"\x89PNG") and int(asked.params["length"]) == len(png)
     assert shared["title"].startswith("Chart: Weekly review 每周回顾")
+
+
+async def test_kpi_week_chart_uploads_the_chart_into_the_channel_asked_in(
+    slack: SlackServer,
+) -> None:
+    status, _ = await slack.command("/kpi", "week chart")
+    assert status == 200
+    await slack.until(lambda: slack.fake.of("files.completeUploadExternal"), "the upload")
+    [done] = slack.fake.of("files.completeUploadExternal")
+    assert done.params["channel_id"] == QUEUE  # where /kpi was typed
+    [shared] = json.loads(done.params["files"])
+    assert shared["title"].startswith("Chart: KPIs ·")
+    answer = await slack.until(lambda: slack.fake.responses(), "the table")
+    assert "Tickets: 0 logged" in json.dumps(answer, ensure_ascii=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -16,6 +17,8 @@ from sqlalchemy import Engine
 
 from storage import charts
 from storage.db import session_scope
+
+log = logging.getLogger(__name__)
 
 
 def chart_dir() -> Path:
@@ -57,4 +60,5 @@ def image_source(engine: Engine, token: str, now: dt.datetime, public_url: str) 
         return inline
     if public_url:
         return public_url.rstrip("/") + ROUTE.format(token=token)
+    log.warning("chart %s… too big to inline and DESKBOT_PUBLIC_URL is not set", token[:6])
     return None

@@ -21,6 +21,7 @@ import pytest
 from handlers import router
 from handlers.desk import Desk, ManualClock
 from tests.conftest import PLACE, actor_of
+from tests.support import posts
 from tests.walk import ScriptWalk, lines, local
 
 WEEK = [
@@ -115,6 +116,11 @@ def test_monthly_planning_carries_the_month_just_ended(week: Week) -> None:
         for line in WEEK_TABLE
     ]
     assert planning[start + 1 : start + 9] == month
+    charts = [m for _, m in posts(week.desk.engine) if m.images]
+    assert [m.fallback for m in charts] == [
+        "Chart: Weekly review 每周回顾 · 23 Nov – 27 Nov 2026",
+        "Chart: Monthly planning 月度规划 · 01 Nov – 30 Nov 2026",
+    ]
 
 
 def test_manager_digest_lists_the_days_breaches(week: Week) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
 
@@ -53,6 +54,24 @@ def main(argv: list[str] | None = None) -> int:
         "doctor", help="check the configuration against Slack, Teams and the database"
     )
 
+    export_cmd = commands.add_parser(
+        "export", help="tickets or KPIs as CSV / JSON lines for spreadsheets, streamed"
+    )
+    export_cmd.add_argument("what", choices=["tickets", "kpis"])
+    export_cmd.add_argument("--since", type=_date, help="tickets logged (or KPI periods) from")
+    export_cmd.add_argument("--until", type=_date, help="tickets logged before this date")
+    export_cmd.add_argument("--period", choices=["week", "month"], default="week")
+    export_cmd.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+    export_cmd.add_argument("--events", action="store_true", help="tickets: with their events")
+    export_cmd.add_argument("--scope", help="one workspace (e.g. slack:T0123); default all")
+
+    import_cmd = commands.add_parser("import", help="bring tickets in from an export's format")
+    import_cmd.add_argument("what", choices=["tickets"])
+    import_cmd.add_argument("file", help="CSV or JSON lines (.jsonl) file")
+    import_cmd.add_argument("--format", choices=["csv", "jsonl"], help="default: by extension")
+    import_cmd.add_argument("--scope", default="console:local", help="workspace of rows without")
+    import_cmd.add_argument("--skip-bad", action="store_true", help="import the good rows anyway")
+
     args = parser.parse_args(argv)
     settings = Settings()
     # A server tells its operator what it does (INFO); the other commands only what is wrong.
@@ -70,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.scheduling import schedule_command
 
             return schedule_command(settings, args.action, args.job)
+        if args.command in ("export", "import"):
+            from bot.transfer import transfer_command
+
+            return transfer_command(settings, args)
         if args.command == "manifest" and args.platform == "slack":
             return slack_manifest(args.host, args.socket_mode)
         if args.command == "doctor":
@@ -82,6 +105,13 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 1
     return 2
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 # `deskbot manifest PLATFORM`: each platform adapter adds its name here.

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
     slack_app_token: str | None = Field(None, validation_alias="SLACK_APP_TOKEN")  # Socket Mode
     log_format: str | None = Field(None, validation_alias="DESKBOT_LOG_FORMAT")  # json | text
+    # Where `deskbot serve` is reached from outside (Teams fetches chart images from it)
+    public_url: str = Field("", validation_alias="DESKBOT_PUBLIC_URL")
     microsoft_app_id: str = Field("", validation_alias=AliasChoices("MicrosoftAppId"))
     microsoft_app_password: str = Field("", validation_alias=AliasChoices("MicrosoftAppPassword"))
     microsoft_app_type: str = Field(

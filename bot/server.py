@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
-from bot import metrics, scheduling
+from bot import chart_files, metrics, scheduling
 from bot.config import Settings
 from bot.delivery import Pacer, Sender, deliver_due
 from bot.platform import Platform
@@ -32,6 +32,7 @@ def build_app(desk: Desk, platforms: list[Platform], *, schedule: bool = False) 
     app[DESK] = desk
     app.router.add_get("/healthz", _healthz)
     metrics.install(app, desk)
+    app.router.add_get(chart_files.ROUTE, _chart)
     for platform in platforms:
         platform.install(app)
         if platform.sender is not None:
@@ -71,6 +72,18 @@ async def _measure(
 async def _healthz(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     return web.json_response({"ok": True, "team": desk.config.team.name})
+
+
+async def _chart(request: web.Request) -> web.Response:
+    """`GET /charts/<token>.png`: a stored chart while it lasts (Teams cards show it), 404
+    otherwise; the token is random, so the URL cannot be guessed."""
+    desk = request.app[DESK]
+    token = request.match_info["token"]
+    png = await asyncio.to_thread(chart_files.chart_png, desk.engine, token, desk.now())
+    if png is None:
+        raise web.HTTPNotFound()
+    headers = {"Cache-Control": "private, max-age=3600"}
+    return web.Response(body=png, content_type="image/png", headers=headers)
 
 
 def _delivery_loop(desk: Desk, platform: str, sender: Sender, pacer: Pacer | None):  # type: ignore[no-untyped-def]

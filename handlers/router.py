@@ -46,7 +46,7 @@ from handlers.huddles.messages import OUTCOME_ACTION, OUTCOME_FORM
 from handlers.knowledge import entries as knowledge
 from handlers.knowledge import messages as kb_messages
 from handlers.knowledge.search import knowledge_reference
-from handlers.kpis import figures as kpis
+from handlers.kpis import command as kpi_command
 from handlers.oncall import command as oncall
 from handlers.oncall.duty import staffed_now
 from handlers.quality import sample as qa_sample
@@ -181,8 +181,8 @@ def _run(desk: Desk, actor: Actor, place: Place, request: object) -> Reply:
             return huddles.start(desk, actor, place, request)
         case HuddleEnd():
             return huddle_outcome.end(desk, actor, place, request)
-        case KpiView(period=period, share=share):
-            answer = kpis.show(desk, place, period)  # type: ignore[arg-type]
+        case KpiView(period=period, chart=chart, share=share):
+            answer = kpi_command.show(desk, place, period, chart)  # type: ignore[arg-type]
             return _shared(desk, actor, place, answer, share, f"kpi {period}")
         case KbNew(values=None, ticket=ticket):
             return knowledge.new_form(desk, place, ticket)

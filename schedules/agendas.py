@@ -6,16 +6,18 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from handlers.chat.model import Post, Target
+from handlers.chat.model import Message, Post, Target
 from handlers.chat.texts import phrase, render
 from handlers.config.team import Meeting
 from handlers.desk import Desk
+from handlers.kpis import charts
 from handlers.kpis import figures as kpis
+from handlers.kpis.windows import since
 from handlers.tickets import clocks
 from schedules.common import holders, local, message
-from schedules.fire import Fire
+from schedules.fire import FIRST_POST, Fire
+from storage import fires, reports
 from storage import quality as quality_store
-from storage import reports
 
 
 def meeting(
@@ -24,17 +26,20 @@ def meeting(
     """The agenda, mentioning the participants, with the figures the meeting looks at."""
     config = desk.config
     context: dict[str, object] = {}
+    window = None
     if m.figures == "yesterday":
         context = _standup_figures(desk, session, scope, at)
     elif m.figures == "week":
         window = kpis.period_window(config, "week", at)
-        context = {"k": kpis.report(desk, scope, window, session)}
     elif m.figures == "month":
-        context = {
-            "k": kpis.report(desk, scope, kpis.previous_month(config, at), session),
+        window = kpis.previous_month(config, at)
+    if window is not None:
+        context = {"k": kpis.report(desk, scope, window, session, compare=True)}
+        if m.figures == "month":
             # the open improvement suggestions are an item of the month's planning
-            "suggestions": quality_store.suggestions(session, scope, end=at, open_only=True),
-        }
+            context["suggestions"] = quality_store.suggestions(
+                session, scope, end=at, open_only=True
+            )
     body = render(
         "meeting.md",
         meeting=m,
@@ -46,7 +51,27 @@ def meeting(
         **context,
     )
     fallback = phrase("meeting.fallback", meeting=m, at=local(config, at))
-    return [Post(Target("channel", m.channel), message(config, body, fallback, at, late))]
+    posts = [Post(Target("channel", m.channel), message(config, body, fallback, at, late))]
+    if window is not None:
+        name = f"{m.name} {m.name_zh}".strip()
+        posts.append(chart_post(desk, session, scope, m.channel, window, name, at))
+    return posts
+
+
+def chart_post(
+    desk: Desk,
+    session: Session,
+    scope: str,
+    channel: str,
+    window: kpis.Window,
+    name: str,
+    at: dt.datetime,
+) -> Post:
+    """The window's chart, in the thread of the fire's first post."""
+    title = phrase("chart.title", name=name, w=window)
+    image = charts.attach(desk.config, session, scope, window, title, at)
+    chart = Message((image,), phrase("chart.fallback", title=title))
+    return Post(Target("channel", channel, thread=FIRST_POST), chart)
 
 
 def _standup_figures(
@@ -57,23 +82,22 @@ def _standup_figures(
     k = kpis.report(desk, scope, kpis.previous_working_day(config, at), session)
     open_now = [t for t in reports.open_tickets(session, scope) if t.created_at <= at]
     escalations = []
-    coordinate = []
     for t in open_now:
         if t.status == "dispatched":
-            rca = clocks.root_cause(config, t, at)
-            escalations.append((t, rca))
-            if rca is not None and rca.breached and t.root_cause_at is None:
-                coordinate.append((t, "root_cause"))
-        elif t.first_response_at is None and clocks.first_response(config, t, at).breached:
-            coordinate.append((t, "first_response"))
+            escalations.append((t, clocks.root_cause(config, t, at)))
+    coordinate = [(b.ticket, b.kind) for b in kpis.overdue(config, open_now, at)]
     return {"k": k, "escalations": escalations, "coordinate": coordinate}
 
 
 def digest(desk: Desk, session: Session, scope: str, fire: Fire) -> list[Post]:
-    """KPIs of the day so far against target, with the day's breaches listed."""
+    """KPIs against target since the previous digest (from midnight for the first), with the
+    breaches in that time and every open ticket past a deadline, whatever its age."""
     at, late = fire.at, fire.late
     config = desk.config
-    k = kpis.report(desk, scope, kpis.period_window(config, "day", at), session)
-    body = render("kpi.md", k=k, config=config, title=phrase("digest.title"))
+    start = fires.previous_posted(session, scope, "manager_digest", at)
+    window = kpis.period_window(config, "day", at) if start is None else since(config, start, at)
+    k = kpis.report(desk, scope, window, session)
+    overdue = kpis.overdue(config, reports.open_tickets(session, scope), at)
+    body = render("digest.md", k=k, config=config, title=phrase("digest.title"), overdue=overdue)
     fallback = phrase("digest.fallback", k=k)
     return [Post(Target("channel", "managers"), message(config, body, fallback, at, late))]

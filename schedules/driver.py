@@ -22,10 +22,11 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from handlers.chat.model import Post
 from handlers.desk import Desk
+from schedules.fire import FIRST_POST
 from schedules.jobs import Fire, Job, jobs_for
 from schedules.timers import TIMERS, Timer
 from schedules.triggers import fire_times, next_times
@@ -121,7 +122,10 @@ class Scheduler:
                     continue
                 for n, post in enumerate(posts):
                     key = f"fire:{scope}:{job.id}:{stamp}:{n}"
-                    desk.post(session, outlet.platform, scope, Post(post.target, post.message, key))
+                    target = post.target
+                    if target.thread == FIRST_POST:
+                        target = replace(target, thread=f"fire:{scope}:{job.id}:{stamp}:0")
+                    desk.post(session, outlet.platform, scope, Post(target, post.message, key))
                 out.append(Outcome(job.id, scope, at, status, len(posts)))
         return out
 

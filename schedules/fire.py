@@ -6,6 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+# A post of a fire that answers in the thread of the fire's first post (a chart under its
+# agenda) names this as its `Target.thread`; the driver puts the first post's key in.
+FIRST_POST = "fire:first"
+
 
 @dataclass(frozen=True)
 class Fire:

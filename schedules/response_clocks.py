@@ -150,6 +150,7 @@ def _posts(
                 left=clocks.elapsed(config, t.priority, stage.due, target_at),
                 since=local(config, stage.since).strftime("%H:%M"),
                 assignee=assignee.name if assignee else t.assignee,
+                working_time=not clocks.round_the_clock(config, t.priority),
             )
             message = Message((Text(text), Context(why)), text)
             out.append(Post(where, message, f"clock:{t.id}:{stage.key}{suffix}"))

@@ -112,6 +112,21 @@ def latest_fires(session: Session, scope: str, until: dt.datetime) -> dict[str, 
     return {job: _utc(value) for job, value in session.exec(query) if value is not None}
 
 
+def previous_posted(
+    session: Session, scope: str, job: str, before: dt.datetime
+) -> dt.datetime | None:
+    """The latest fire of a job that posted (on time or late) before `before`: where a
+    digest's period starts, so none is left between two posts."""
+    query = select(func.max(ScheduleFire.fire_at)).where(
+        ScheduleFire.scope == scope,
+        ScheduleFire.job == job,
+        col(ScheduleFire.status).in_(("posted", "late")),
+        ScheduleFire.fire_at < before,
+    )
+    value = session.exec(query).first()
+    return None if value is None else _utc(value)
+
+
 def _utc(value: dt.datetime | str) -> dt.datetime:
     # func.max bypasses the column type on SQLite: make it aware UTC like every stored time
     if isinstance(value, str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Index, LargeBinary, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -236,3 +236,19 @@ class OncallOverride(SQLModel, table=True):
     kind: str = Field(max_length=10)  # take, give
     created_by: str = Field(max_length=200)  # actor key
     created_at: dt.datetime = _when(nullable=False)
+
+
+class Chart(SQLModel, table=True):
+    """A rendered chart (PNG) a post carries: uploaded to Slack, shown by Teams from an
+    unguessable URL of `deskbot serve`, written to a file by the console. Kept in the
+    database so that any replica can deliver or serve it; it expires."""
+
+    __tablename__ = "chart"
+    __table_args__ = (Index("ix_chart_expires", "expires_at"),)
+
+    id: str = Field(primary_key=True, max_length=64)  # random token, also the URL's name
+    scope: str = Field(max_length=200)
+    title: str = Field(default="", max_length=300)
+    png: bytes = Field(sa_type=LargeBinary)
+    created_at: dt.datetime = _when(nullable=False)
+    expires_at: dt.datetime = _when(nullable=False)

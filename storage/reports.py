@@ -110,3 +110,24 @@ def last_progress(
         return {}
     events = session.exec(select(TicketEvent).where(col(TicketEvent.id).in_(latest_ids)))
     return {e.ticket_id: e.at for e in events}
+
+
+def ticket_events(
+    session: Session, ticket_ids: Iterable[int], kinds: tuple[str, ...]
+) -> dict[int, list[TicketEvent]]:
+    """The events of these kinds of each ticket, in order (the KPIs count by event time:
+    a resolution stays where it happened even if the ticket is reopened later)."""
+    ids = list(ticket_ids)
+    found: dict[int, list[TicketEvent]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        query = (
+            select(TicketEvent)
+            .where(
+                col(TicketEvent.ticket_id).in_(ids[start : start + _CHUNK]),
+                col(TicketEvent.kind).in_(kinds),
+            )
+            .order_by(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.id))
+        )
+        for event in session.exec(query):
+            found.setdefault(event.ticket_id, []).append(event)
+    return found

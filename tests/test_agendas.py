@@ -8,26 +8,21 @@ The week of Monday 23 November 2026 (Asia/Shanghai), every ticket P2 (clocks on 
     T-4 Wed 14:00 logged, noted 14:05 (5 min), dispatched 14:10, root cause 19:10 (late: breach)
     T-5 Thu 16:00 logged, never answered (first-response breach at 16:30)
 
-By Friday 15:00: 5 logged, 3 resolved, 2 dispatched; average first response (10+20+45+5)/4 =
-20 min; answered within 30 min 3 of 5; first-contact resolution 2 of 3; dispatched 2 of 5;
-root cause in time 1 of 2; 3 breaches.
+By Friday 15:00: 5 logged, 3 resolved, 2 dispatched; average first response
+(10+20+45+5+1380)/5 = 292 min (T-5 unanswered, past its deadline, at its age so far);
+answered within 30 min 3 of 5; first-contact resolution 2 of 3; dispatched 2 of 5; root
+cause in time 1 of 2; 3 breaches.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from bot.console.session import plain
 from handlers import router
-from handlers.chat.model import Message
 from handlers.desk import Desk, ManualClock
-from schedules.driver import Outlet, Scheduler
 from tests.conftest import PLACE, actor_of
 from tests.support import posts
-
-CONSOLE = Outlet("console", "console:local")
+from tests.walk import ScriptWalk, lines, local
 
 WEEK = [
     ("2026-11-23T09:00", "lee", "/ticket new VPN drops #network p2"),
@@ -50,57 +45,20 @@ WEEK = [
 
 WEEK_TABLE = [
     "- Tickets: 5 logged, 3 resolved, 2 dispatched to L2",
-    "- Average first response: 20 min (target ≤ 15 min) · off target",
-    "- Answered within 30 min: 60 % (3/5) (target ≥ 100 %) · off target",
-    "- First-contact resolution: 67 % (2/3) (target ≥ 80 %) · off target",
-    "- Dispatched to L2: 40 % (2/5) (target ≤ 30 %) · off target",
-    "- L2 root cause within 4 h: 50 % (1/2) (target ≥ 100 %) · off target",
-    "- Breaches: 3 (target 0) · off target",
+    "- Average first response (clock time for P1/P2, working time for the others): 292.0 min"
+    " (target ≤ 15 min) · off target",
+    "- Answered within 30 min: 60.0 % (3/5) (target ≥ 100 %) · off target",
+    "- First-contact resolution: 66.7 % (2/3) (target ≥ 80 %) · off target",
+    "- Dispatched to L2: 40.0 % (2/5) (target ≤ 30 %) · off target",
+    "- L2 root cause within 4 h: 50.0 % (1/2) (target ≥ 100 %) · off target",
+    "- Breaches: 3 (target 0) · off target · ▲ 3 vs last week",
     "- User satisfaction: not recorded (target ≥ 90 %)",
 ]
 
 
-def local(desk: Desk, text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).replace(tzinfo=desk.config.team.zone).astimezone(dt.UTC)
-
-
-def lines(desk: Desk, message: Message) -> list[str]:
-    out: list[str] = []
-    for block in message.blocks:
-        if hasattr(block, "text"):
-            out += plain(desk.config, block.text).splitlines()
-    return out
-
-
-class Week:
-    """Walks the scheduler through time, doing the week's ticket work at its moments."""
-
+class Week(ScriptWalk):
     def __init__(self, desk: Desk, clock: ManualClock) -> None:
-        self.desk, self.clock = desk, clock
-        self.scheduler = Scheduler(desk, [CONSOLE])
-        self.done = 0
-
-    def until(self, when: str) -> None:
-        end = local(self.desk, when)
-        for moment, who, command in WEEK[self.done :]:
-            if local(self.desk, moment) > end:
-                break
-            self.walk(local(self.desk, moment))
-            reply = router.handle_text(self.desk, actor_of(self.desk.config, who), PLACE, command)
-            assert reply.ok, (command, reply)
-            self.done += 1
-        self.walk(end)
-
-    def walk(self, to: dt.datetime) -> None:
-        list(self.scheduler.walk(self.clock.now(), to, self.clock.set))
-        self.clock.set(to)
-
-    def post(self, start: str) -> list[str]:
-        """The lines of the one post whose text starts with `start`."""
-        found = [lines(self.desk, m) for _, m in posts(self.desk.engine)]
-        matching = [f for f in found if f and f[0].startswith(start)]
-        assert len(matching) == 1, [f[0] for f in found if f]
-        return matching[0]
+        super().__init__(desk, clock, WEEK)
 
 
 @pytest.fixture
@@ -152,18 +110,35 @@ def test_monthly_planning_carries_the_month_just_ended(week: Week) -> None:
     planning = week.post("Monthly planning 月度规划 · Tue 01 Dec, 10:00 · 2 h")
     assert planning[1] == "@Grace Liu, @Paul Schmidt, @Hana Zhou, @Carlos Ruiz"
     start = planning.index("Month summary (November 2026)")
-    assert planning[start + 1 : start + 9] == WEEK_TABLE  # the week was November's only work
+    # the week was November's only work; T-5 still unanswered counts at its age on 1 Dec
+    month = [
+        line.replace("292.0 min", "1264.0 min").replace("vs last week", "vs October")
+        for line in WEEK_TABLE
+    ]
+    assert planning[start + 1 : start + 9] == month
+    charts = [m for _, m in posts(week.desk.engine) if m.images]
+    assert [m.fallback for m in charts] == [
+        "Chart: Weekly review 每周回顾 · 23 Nov – 27 Nov 2026",
+        "Chart: Monthly planning 月度规划 · 01 Nov – 30 Nov 2026",
+    ]
 
 
 def test_manager_digest_lists_the_days_breaches(week: Week) -> None:
     week.until("2026-11-26T18:01")
-    digest = week.post("Manager digest · today, Thu 26 Nov")
+    digest = week.post("Manager digest · since Wed 25 Nov 18:00")
     assert digest[1:4] == [
         "- Tickets: 1 logged, 0 resolved, 0 dispatched to L2",
-        "- Average first response: no data (target ≤ 15 min)",
-        "- Answered within 30 min: 0 % (0/1) (target ≥ 100 %) · off target",
+        "- Average first response (clock time for P1/P2, working time for the others): 120.0 min"
+        " (target ≤ 15 min) · off target",
+        "- Answered within 30 min: 0.0 % (0/1) (target ≥ 100 %) · off target",
     ]
-    assert digest[digest.index("Breaches") + 1] == (
+    # T-4's root cause came at 19:10 on Wednesday, after that day's digest: this one has it
+    assert digest[digest.index("Breaches") + 1 : digest.index("Breaches") + 3] == [
+        "- T-4 P2 ERP login fails: no L2 root cause within 4 h, due Wed 25 Nov 18:10 (late by 1 h)",
+        "- T-5 P2 Wi-Fi floor 3: no first response within 30 min, due Thu 26 Nov 16:30"
+        " (still open)",
+    ]
+    assert digest[digest.index("Open past a deadline (1)") + 1] == (
         "- T-5 P2 Wi-Fi floor 3: no first response within 30 min, due Thu 26 Nov 16:30 (still open)"
     )
 

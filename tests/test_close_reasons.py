@@ -52,4 +52,5 @@ def test_kpis_leave_duplicates_and_cancellations_out_of_resolution_figures(desk:
     window = figures.period_window(desk.config, "day", desk.now() + dt.timedelta(minutes=1))
     kpis = figures.report(desk, PLACE.channel.scope, window)
     assert kpis.resolved == 1
-    assert (kpis.first_contact_resolution.hits, kpis.first_contact_resolution.total) == (1, 1)
+    fcr = kpis.figure("first_contact_resolution").measure
+    assert (fcr.hits, fcr.total) == (1, 1)

@@ -6,6 +6,7 @@ import pytest
 
 from handlers.commands.grammar import (
     HelpRequest,
+    KpiView,
     ParseError,
     QueueView,
     RaciLookup,
@@ -131,3 +132,26 @@ def test_the_grammar_reads_person_ids_never_platform_ids(sample: TeamConfig) -> 
     assert isinstance(request, HuddleStart) and request.extras == ("omar",)
     with pytest.raises(ParseError):
         parse("huddle T-1 db failover @U0OMAR", sample)  # a Slack id, unresolved
+
+
+@pytest.mark.parametrize(
+    ("text", "period", "chart"),
+    [
+        ("/kpi", "day", False),
+        ("/kpi month", "month", False),
+        ("/kpi week chart", "week", True),
+        ("/kpi chart", "week", True),
+        ("/kpi MONTH Chart", "month", True),
+    ],
+)
+def test_kpi_period_and_chart(sample: TeamConfig, text: str, period: str, chart: bool) -> None:
+    assert parse(text, sample) == KpiView(period, chart)
+
+
+@pytest.mark.parametrize("text", ["/kpi year", "/kpi week month", "/kpi chart week"])
+def test_kpi_bad_words_get_the_usage(sample: TeamConfig, text: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse(text, sample)
+    assert "is not a period" in caught.value.reason and "/kpi [day|week|month] [chart]" in str(
+        caught.value.usage
+    )

@@ -60,7 +60,9 @@ def test_first_response_nudge_then_breach_each_once(desk: Desk, clock: ManualClo
     [(target, nudge)] = clock_posts(desk.engine)
     assert target["thread"] == "console:local:T-1:card"  # in the ticket's thread
     assert nudge.mentions == ["lee", "sam"]  # the L1 on duty
-    assert "has waited 20 min without a first response; 10 min left" in nudge.fallback
+    assert "has waited 20 min of working time without a first response; 10 min left" in (
+        nudge.fallback
+    )
     run_until(desk, clock, start + 3 * 60 * MINUTE)
     [_, (target, breach)] = clock_posts(desk.engine)
     assert target["thread"] is None  # a breach is posted to the channel

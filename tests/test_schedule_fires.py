@@ -163,7 +163,7 @@ def test_two_schedulers_on_one_database_post_each_fire_once(
             ("manager_digest", "2026-11-27 10:00"),
         ]
     )
-    assert len(posts(engine)) == 7 + 5  # and each of the five L2 experts gets their report
+    assert len(posts(engine)) == 8 + 5  # the review's chart; each of five L2 experts' reports
 
 
 def test_a_claim_rolled_back_by_a_crash_is_taken_over(desk: Desk, clock: ManualClock) -> None:

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
+from bot.chart_files import chart_file
 from bot.console import forms
 from bot.console.plain import plain
 from bot.delivery import Delivery, Outcome, Sent, deliver_due
@@ -31,6 +32,7 @@ from handlers.chat.model import (
     Fields,
     Form,
     Header,
+    Image,
     Items,
     Message,
     Place,
@@ -273,6 +275,9 @@ class Console:
                     out.extend(f"- {plain(config, i)}" for i in items)
                 case Divider():
                     out.append("---")
+                case Image(chart=token, alt=alt):
+                    path = chart_file(self.desk.engine, token, self.desk.now())
+                    out.append(f"[chart] {path or plain(config, alt)}")
                 case Actions(buttons=group):
                     start = len(buttons)
                     buttons.extend(group)

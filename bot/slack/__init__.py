@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 from aiohttp import web
 
+from bot.chart_files import chart_png
 from bot.config import ConfigError, Settings
 from handlers.config.rules import Problem
 from handlers.desk import Desk
@@ -52,7 +53,9 @@ class SlackRuntime:
         # (bolt wants one anyway: an unguessable one, for a route that is not there)
         secret = self.signing_secret or secrets.token_hex(32)
         self.app = SlackApp(desk, self.token, secret, self.api_url, self.inbox, self.web)
-        self.sender = SlackSender(desk.config, self.web)
+        self.sender = SlackSender(
+            desk.config, self.web, lambda token: chart_png(desk.engine, token, desk.now())
+        )
         self.socket: SocketMode | None = None
         if settings.slack_app_token:
             from bot.slack.socket_mode import SocketMode

@@ -15,8 +15,10 @@ the post is given up with that reason rather than risk posting it twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -30,6 +32,8 @@ from handlers.chat.model import Ref
 from handlers.config.team import TeamConfig
 
 log = logging.getLogger(__name__)
+
+ChartReader = Callable[[str], bytes | None]
 
 # Web API errors worth another try later; anything else is permanent for this post.
 TRANSIENT = {
@@ -54,10 +58,11 @@ class Unroutable(Exception):
 
 
 class SlackSender:
-    def __init__(self, config: TeamConfig, client: Any) -> None:
+    def __init__(self, config: TeamConfig, client: Any, charts: ChartReader | None = None) -> None:
         self.config = config
         self._client = client  # an AsyncWebClient, or a callable returning one (lazy session)
         self._dm: dict[str, str] = {}  # Slack user id -> DM channel id
+        self._charts = charts  # token -> PNG bytes (None: expired)
 
     @property
     def client(self) -> AsyncWebClient:
@@ -107,6 +112,8 @@ class SlackSender:
                 return Failed(_lost(exc, "and it could not be looked for again"))
             if ts is not None:
                 return Sent({"channel": channel, "ts": ts})
+        if d.message.images and len(d.message.images) == len(d.message.blocks):
+            return await self._upload(d, channel, thread_ts)
         try:
             resp = await self.client.chat_postMessage(
                 channel=channel,
@@ -159,6 +166,21 @@ class SlackSender:
             if metadata.get("event_type") == MARKER and payload.get("outbox") == row_id:
                 return str(message["ts"])
         return None
+
+    async def _upload(self, d: Delivery, channel: str, thread_ts: str | None) -> Outcome:
+        """A picture post (a chart): each image uploaded as a file into the thread
+        (`files_upload_v2`: files.getUploadURLExternal, the upload, then
+        files.completeUploadExternal, which shares it; scope `files:write`)."""
+        uploads = []
+        for image in d.message.images:
+            png = await asyncio.to_thread(self._charts, image.chart) if self._charts else None
+            if png is None:
+                return Failed(f"chart {image.chart[:6]}… has expired or is missing")
+            uploads.append({"file": png, "filename": "kpis.png", "title": image.alt[:250]})
+        await self.client.files_upload_v2(
+            file_uploads=uploads, channel=channel, thread_ts=thread_ts, request_file_info=False
+        )
+        return Sent({"channel": channel, "ts": thread_ts})
 
     async def _channel(self, d: Delivery) -> str:
         target = d.target

@@ -46,5 +46,5 @@ def platform(settings: Settings, desk: Desk, **sdk_overrides: str) -> Platform:
         app.router.add_post(ROUTE, handler(adapter, bot))
         app.cleanup_ctx.append(lifetime)
 
-    sender = TeamsSender(desk, adapter, settings.microsoft_app_id)
+    sender = TeamsSender(desk, adapter, settings.microsoft_app_id, settings.public_url)
     return Platform("teams", install, sender, pace=1.0)  # about one post a second per chat

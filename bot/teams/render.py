@@ -30,6 +30,7 @@ from handlers.chat.model import (
     Fields,
     Form,
     Header,
+    Image,
     Items,
     Message,
     Text,
@@ -169,7 +170,9 @@ def _button(button: Button, mentions: Mentions) -> dict[str, Any]:
     return action
 
 
-def _elements(message: Message, mentions: Mentions) -> list[dict[str, Any]]:
+def _elements(
+    message: Message, mentions: Mentions, images: dict[str, str | None]
+) -> list[dict[str, Any]]:
     body: list[dict[str, Any]] = []
     separate = False
     for block in message.blocks:
@@ -192,6 +195,13 @@ def _elements(message: Message, mentions: Mentions) -> list[dict[str, Any]]:
                 element = _text_block(lines)
             case Actions(buttons=buttons):
                 element = {"type": "ActionSet", "actions": [_button(b, mentions) for b in buttons]}
+            case Image(chart=token, alt=alt):
+                url = images.get(token)
+                element = (
+                    {"type": "Image", "url": url, "altText": alt, "size": "Stretch"}
+                    if url
+                    else _text_block(_card_md(alt, mentions), isSubtle=True)
+                )
             case Divider():
                 separate = True
                 continue
@@ -202,15 +212,18 @@ def _elements(message: Message, mentions: Mentions) -> list[dict[str, Any]]:
     return body
 
 
-def card(config: TeamConfig, message: Message) -> dict[str, Any]:
-    """The Adaptive Card of a message, mentions in `msteams.entities`."""
+def card(
+    config: TeamConfig, message: Message, images: dict[str, str | None] | None = None
+) -> dict[str, Any]:
+    """The Adaptive Card of a message, mentions in `msteams.entities`; `images`: chart token
+    -> what the card's `Image` shows (a data URI or URL; none: its description)."""
     mentions = Mentions(config)
     content: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "version": CARD_VERSION,
         "fallbackText": plain(config, message.fallback),
-        "body": _elements(message, mentions),
+        "body": _elements(message, mentions, images or {}),
         "msteams": {"width": "Full"},
     }
     if mentions.entities:
@@ -230,11 +243,14 @@ def is_plain_text(message: Message) -> bool:
     return all(isinstance(b, Text | Context) for b in message.blocks)
 
 
-def activity(config: TeamConfig, message: Message) -> dict[str, Any]:
+def activity(
+    config: TeamConfig, message: Message, images: dict[str, str | None] | None = None
+) -> dict[str, Any]:
     """What goes to Teams for a message: a text message, or an Adaptive Card."""
     if is_plain_text(message):
         return text_activity(config, message)
-    return card_activity(config, card(config, message), plain(config, message.fallback))
+    content = card(config, message, images)
+    return card_activity(config, content, plain(config, message.fallback))
 
 
 def payload(config: TeamConfig, message: Message) -> dict[str, Any]:

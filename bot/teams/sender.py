@@ -24,6 +24,7 @@ from botbuilder.schema import (
 )
 from sqlmodel import Session
 
+from bot.chart_files import image_source
 from bot.delivery import Delivery, Failed, Outcome, Retry, Sent, Skipped
 from bot.teams import identity, render
 from bot.teams.connector import activity_from, outcome_of, status_of, tune
@@ -49,10 +50,13 @@ class Route:
 
 
 class TeamsSender:
-    def __init__(self, desk: Desk, adapter: CloudAdapter, app_id: str) -> None:
+    def __init__(
+        self, desk: Desk, adapter: CloudAdapter, app_id: str, public_url: str = ""
+    ) -> None:
         self.desk = desk
         self.adapter = adapter
         self.app_id = app_id
+        self.public_url = public_url  # where Teams fetches chart images too big to inline
 
     async def send(self, delivery: Delivery) -> Outcome:
         target = delivery.target
@@ -67,7 +71,13 @@ class TeamsSender:
         if isinstance(route, Failed):
             log.error("teams: outbox %s not sent: %s", delivery.row_id, route.error)
             return route
-        activity = render.activity(self.desk.config, delivery.message)
+        images = {
+            image.chart: await asyncio.to_thread(
+                image_source, self.desk.engine, image.chart, self.desk.now(), self.public_url
+            )
+            for image in delivery.message.images
+        }
+        activity = render.activity(self.desk.config, delivery.message, images)
         if delivery.replace_ref is not None:
             return await self._edit(route, delivery.replace_ref, activity)
         return await self._post(route, delivery, tenant, activity)

@@ -155,8 +155,19 @@ class Actions:
     type: Literal["actions"] = "actions"
 
 
+@dataclass(frozen=True)
+class Image:
+    """A picture (a rendered chart): `chart` is its stored token (`storage.charts`); each
+    adapter delivers it its own way (Slack file upload, Teams card image, console file)."""
+
+    chart: str
+    alt: str  # what it shows, for screen readers and plain text
+    type: Literal["image"] = "image"
+
+
 Block = Annotated[
-    Header | Text | Fields | Items | Divider | Context | Actions, Field(discriminator="type")
+    Header | Text | Fields | Items | Divider | Context | Actions | Image,
+    Field(discriminator="type"),
 ]
 
 
@@ -174,6 +185,10 @@ class Message:
     def mentions(self) -> list[str]:
         """Person ids this message mentions (pings), in order of appearance."""
         return mentioned_ids("\n".join([self.fallback, *_texts(self)]))
+
+    @property
+    def images(self) -> list[Image]:
+        return [block for block in self.blocks if isinstance(block, Image)]
 
     @property
     def buttons(self) -> list[Button]:

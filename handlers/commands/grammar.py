@@ -64,6 +64,7 @@ COMMANDS = (
     *QUALITY_COMMANDS,
 )
 KPI_PERIODS = ("day", "week", "month")
+KPI_CHART = "chart"
 _TICKET_ID = re.compile(r"^(?:t-?)?(\d{1,9})$", re.IGNORECASE)
 _CATEGORY_TAG = words_of.CATEGORY_TAG
 _MENTION = words_of.MENTION
@@ -124,6 +125,7 @@ class HuddleEnd:
 @dataclass(frozen=True)
 class KpiView:
     period: str  # one of KPI_PERIODS
+    chart: bool = False  # `/kpi week chart`: the period's chart as a picture too
     share: bool = False
 
 
@@ -201,10 +203,14 @@ def parse(text: str, config: TeamConfig) -> Request:
 
 def _kpi(rest: str) -> Request:
     rest, share = _share_word(rest)
-    word = rest.strip().lower() or "day"
-    if word not in KPI_PERIODS:
-        raise ParseError(phrase("error.bad_kpi_period", given=word), usage("kpi"))
-    return KpiView(word, share)
+    words = rest.lower().split()
+    chart = bool(words) and words[-1] == KPI_CHART
+    if chart:
+        words.pop()
+    if len(words) > 1 or (words and words[0] not in KPI_PERIODS):
+        given = " ".join(words)
+        raise ParseError(phrase("error.bad_kpi_period", given=given), usage("kpi"))
+    return KpiView(words[0] if words else "week" if chart else "day", chart, share)
 
 
 def _share_word(rest: str) -> tuple[str, bool]:

@@ -242,6 +242,19 @@ class KpiTargets(Strict):
 OnHoliday = Literal["previous_working_day", "next_working_day", "skip"]
 
 
+class KpiRules(Strict):
+    """How the KPIs are counted (README, "KPIs"); targets are `kpi_targets`."""
+
+    # A resolution reopened within this many days was not a first-contact resolution.
+    fcr_reopen_days: int = Field(7, ge=0)
+    # Who resolves at first contact: a resolution by anyone else is not one.
+    first_contact_roles: tuple[Id, ...] = ("l1",)
+    # Tickets closed for these reasons are left out of resolution figures (once tickets
+    # carry a close reason).
+    # a duplicate or a cancelled ticket resolved nothing of its own; not reproducible counts
+    excluded_close_reasons: tuple[str, ...] = ("duplicate", "cancelled")
+
+
 class Meeting(Strict):
     id: Id
     name: str
@@ -342,6 +355,7 @@ class TeamConfig(Strict):
     permissions: Permissions = Permissions()
     time_rules: TimeRules = TimeRules()
     kpi_targets: KpiTargets = KpiTargets()
+    kpi_rules: KpiRules = KpiRules()
     meetings: tuple[Meeting, ...] = ()
     huddles: Huddles = Huddles()
     schedules: Schedules = Schedules()

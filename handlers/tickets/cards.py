@@ -9,7 +9,7 @@ from handlers.chat.model import Actions, Button, Context, Fields, Header, Messag
 from handlers.chat.texts import escape_md, name, phrase, render
 from handlers.commands.fields import missing_key_fields
 from handlers.config.team import Person, TeamConfig
-from handlers.tickets import history
+from handlers.tickets import clocks, history
 from handlers.tickets.lifecycle import OPEN_STATES
 from storage.knowledge import KnowledgeEntry
 from storage.models import Ticket, TicketEvent
@@ -98,12 +98,22 @@ def details(
     config: TeamConfig, ticket: Ticket, events: list[TicketEvent], now: dt.datetime
 ) -> Message:
     """`/ticket show`: every field, the clocks and the audit trail."""
+    spans = {
+        stop: clocks.span(config, ticket.priority, ticket.created_at, at)
+        for stop, at in (
+            ("first_response", ticket.first_response_at),
+            ("dispatched", ticket.dispatched_at),
+            ("resolved", ticket.resolved_at),
+        )
+        if at is not None
+    }
     body = render(
         "ticket_show.md",
         t=ticket,
         config=config,
         history=history.lines(config, events),
         now=now,
+        spans=spans,
         missing=[phrase(f"field.{m}") for m in missing_key_fields(ticket)],
     )
     return Message(

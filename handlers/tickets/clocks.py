@@ -36,10 +36,28 @@ _MAX_DAYS = 400  # a working-hours clock never looks further than this for openi
 
 
 @dataclass(frozen=True)
+class Span:
+    """A stretch of a ticket's life: wall-clock time, and the clock time its rules count
+    (the same for round-the-clock priorities, working time for the others). Every duration
+    the bot shows is one of these, so `/queue`, `/ticket show`, the clocks and the KPIs say
+    which time they mean."""
+
+    wall: dt.timedelta
+    counted: dt.timedelta
+    working_time: bool
+
+
+def span(config: TeamConfig, priority: str, start: dt.datetime, end: dt.datetime) -> Span:
+    working = not round_the_clock(config, priority)
+    return Span(max(end - start, dt.timedelta(0)), elapsed(config, priority, start, end), working)
+
+
+@dataclass(frozen=True)
 class ClockState:
     waited: dt.timedelta  # wall-clock time, as a person sees it
     due: dt.datetime
     breached: bool
+    span: Span | None = None  # the wait in wall and counted clock time
 
 
 # A clock's target in `time_rules` (per priority through `TimeRules.target`).
@@ -117,7 +135,8 @@ def first_response(config: TeamConfig, ticket: Ticket, now: dt.datetime) -> Cloc
     minutes = config.time_rules.target(ticket.priority, "first_response")
     due = deadline(config, ticket.priority, ticket.created_at, minutes)
     end = ticket.first_response_at or now
-    return ClockState(waited=end - ticket.created_at, due=due, breached=end > due)
+    waited = span(config, ticket.priority, ticket.created_at, end)
+    return ClockState(waited=end - ticket.created_at, due=due, breached=end > due, span=waited)
 
 
 def root_cause(config: TeamConfig, ticket: Ticket, now: dt.datetime) -> ClockState | None:

@@ -17,10 +17,6 @@ NEW, IN_PROGRESS, DISPATCHED, RESOLVED, CLOSED = (
     "closed",
 )
 OPEN_STATES = (NEW, IN_PROGRESS, DISPATCHED)
-# Close reasons that mean the ticket was never work of its own: the KPIs leave such tickets
-# out of first-contact resolution and the resolution figures.
-NOT_COUNTED = ("duplicate", "cancelled")
-
 # verb -> {from status: to status}
 MOVES: dict[str, dict[str, str]] = {
     "take": {NEW: IN_PROGRESS, IN_PROGRESS: IN_PROGRESS, DISPATCHED: DISPATCHED},

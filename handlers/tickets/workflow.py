@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from sqlmodel import Session
 
@@ -42,22 +43,16 @@ def create(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Ticket:
     scope, now = place.channel.scope, desk.now()
     reporter = fields.reporter or actor.key
     with desk.writing() as session:
-        ticket = Ticket(
+        answered = answered_while_logged(desk.config, actor, fields.intake)
+        ticket = ticket_from(
+            fields,
             scope=scope,
             number=repo.next_number(session, scope),
-            summary=fields.summary,
-            description=fields.description,
             reporter=reporter,
             logged_by=actor.key,
-            intake=fields.intake,
-            category=fields.category,
-            priority=fields.priority,
-            environment=fields.environment,
-            links=list(fields.links),
-            tried=fields.tried,
             created_at=now,
             updated_at=now,
-            first_response_at=now if _answered_while_logged(desk, actor, fields) else None,
+            first_response_at=now if answered else None,
         )
         repo.add(session, ticket)
         repo.record(
@@ -90,11 +85,26 @@ def create(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Ticket:
     return ticket
 
 
-def _answered_while_logged(desk: Desk, actor: Actor, fields: NewTicket) -> bool:
-    rules = desk.config.time_rules
-    return fields.intake in rules.answered_at_logging and permissions.works_the_queue(
-        desk.config, actor
+def ticket_from(fields: NewTicket, **values: Any) -> Ticket:
+    """A ticket with the intake fields as given (logging, and import), the rest from values."""
+    return Ticket(
+        summary=fields.summary,
+        description=fields.description,
+        intake=fields.intake,
+        category=fields.category,
+        priority=fields.priority,
+        environment=fields.environment,
+        links=list(fields.links),
+        tried=fields.tried,
+        **values,
     )
+
+
+def answered_while_logged(config: TeamConfig, actor: Actor, intake: str) -> bool:
+    """Logging is the first response when someone who works the queue logs a ticket from
+    an intake of `time_rules.answered_at_logging` (the caller was on the line)."""
+    rules = config.time_rules
+    return intake in rules.answered_at_logging and permissions.works_the_queue(config, actor)
 
 
 def _intake_people(config: TeamConfig, actor: Actor, ticket: Ticket) -> list[Person]:

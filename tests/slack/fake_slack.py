@@ -49,6 +49,7 @@ class FakeSlack:
     clock: ManualClock | None = None
     resets: dict[str, list[bool]] = field(default_factory=dict)  # method -> done before reset?
     messages: list[dict[str, Any]] = field(default_factory=list)  # what the channels hold
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     socket_url: str = ""  # apps.connections.open answers this (a local fake Socket Mode)
     # for `deskbot doctor`: the scopes granted, the channels (with whether the bot is a
@@ -154,6 +155,12 @@ class FakeSlack:
             return {"ok": True, "messages": self._read(method, params), "has_more": False}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):06d}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = json.loads(params["files"]) if isinstance(params["files"], str) else []
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method == "chat.getPermalink":
             ts = str(params.get("message_ts", "")).replace(".", "")
             return {"ok": True, "permalink": f"https://example.slack.com/archives/C1/p{ts}"}
@@ -178,6 +185,11 @@ class FakeSlack:
             {k: v for k, v in m.items() if k != "metadata" or (with_metadata and v)}
             for m in reversed(found)
         ]
+
+    async def upload(self, request: web.Request) -> web.Response:
+        """A file's bytes, sent to the URL files.getUploadURLExternal gave."""
+        self.uploads[request.match_info["file_id"]] = await request.read()
+        return web.Response(text="OK - uploaded")
 
     async def response(self, request: web.Request) -> web.Response:
         self.calls.append(Call("response", await request.json()))

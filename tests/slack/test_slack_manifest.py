@@ -35,6 +35,7 @@ def test_the_manifest_is_complete() -> None:
         "channels:history",
         "chat:write",
         "commands",
+        "files:write",
         "groups:history",
         "im:history",
         "im:write",

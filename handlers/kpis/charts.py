@@ -1,0 +1,96 @@
+"""The KPI chart of a week or month: per-day series computed by the same definitions as
+the table, stored as a PNG and carried by the post as an `Image` block.
+
+The series come from the table's own basis cut into days, so the chart's numbers are the
+table's: the days' logged, resolved and breaches add up to the table's figures. The PNG
+carries the series as JSON in its "Description" text chunk, so anyone (and the tests) can
+read back what was drawn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, replace
+
+from sqlmodel import Session
+
+from handlers.chat.model import Image
+from handlers.chat.texts import phrase
+from handlers.config.team import TeamConfig
+from handlers.config.workdays import local_day_bounds
+from handlers.kpis import plot
+from handlers.kpis.basis import Basis
+from handlers.kpis.figures import basis as read_basis
+from handlers.kpis.figures import compute
+from handlers.kpis.windows import Window
+from storage import charts
+
+KEEP = dt.timedelta(days=30)  # how long a chart stays fetchable (Teams shows it by URL)
+
+
+@dataclass(frozen=True)
+class Series:
+    """What the chart draws, one value per day."""
+
+    title: str
+    days: list[str]  # ISO dates, local
+    logged: list[int]
+    resolved: list[int]
+    breaches: list[int]
+    first_response: list[float | None]  # average, minutes (unrounded)
+    first_response_target: float | None
+    satisfaction: list[float | None]  # shares; all None until tickets carry a score
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+
+def _days(config: TeamConfig, window: Window) -> list[Window]:
+    out = []
+    day = window.first_day
+    while day <= window.last_day:
+        start, end = local_day_bounds(config.team, day)
+        start, end = max(start, window.start), min(end, window.end)
+        if start < end:
+            out.append(Window("day", start, end, day, day))
+        day += dt.timedelta(days=1)
+    return out
+
+
+def series(config: TeamConfig, basis: Basis, title: str) -> Series:
+    """Per-day KPIs of the basis: the same tickets and definitions as its table."""
+    days = [compute(config, replace(basis, window=w)) for w in _days(config, basis.window)]
+    target = config.time_rules.average_response_target
+    return Series(
+        title=title,
+        days=[k.window.first_day.isoformat() for k in days],
+        logged=[k.opened for k in days],
+        resolved=[k.resolved for k in days],
+        breaches=[len(k.breaches) for k in days],
+        first_response=[k.figure("avg_first_response").value for k in days],
+        first_response_target=float(target),
+        # per-day scores live in the quality tables, which this basis does not read yet
+        satisfaction=[None for _ in days],
+    )
+
+
+def labels() -> dict[str, str]:
+    """The chart's words, from the phrases (so a team's language translates them)."""
+    keys = ("logged", "resolved", "breaches", "first_response", "target", "satisfaction", "day")
+    return {key: phrase(f"chart.{key}") for key in keys}
+
+
+def attach(
+    config: TeamConfig,
+    session: Session,
+    scope: str,
+    window: Window,
+    title: str,
+    now: dt.datetime,
+) -> Image:
+    """Render the window's chart, store it, and return the block that carries it."""
+    drawn = series(config, read_basis(config, session, scope, window), title)
+    png = plot.render(drawn, labels())
+    token = charts.save(session, scope, title, png, now, KEEP)
+    return Image(token, phrase("chart.alt", title=title))

@@ -1,0 +1,26 @@
+"""Open tickets past a deadline now, whatever their age: what a digest always lists, so a
+ticket breached between two digests, or long ago and still open, is never out of sight."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from handlers.config.team import TeamConfig
+from handlers.kpis.basis import Breach
+from handlers.tickets import clocks
+from storage.models import Ticket
+
+
+def overdue(config: TeamConfig, open_tickets: list[Ticket], now: dt.datetime) -> list[Breach]:
+    """Still-running clocks past their deadline: no first response, or a dispatched ticket
+    with no L2 root cause; oldest deadline first."""
+    found: list[Breach] = []
+    for t in open_tickets:
+        if t.created_at > now:
+            continue
+        if t.first_response_at is None and clocks.first_response(config, t, now).breached:
+            found.append(Breach.of(config, t, "first_response", None))
+        rca = clocks.root_cause(config, t, now) if t.status == "dispatched" else None
+        if rca is not None and rca.breached and t.root_cause_at is None:
+            found.append(Breach.of(config, t, "root_cause", None, rca.due))
+    return sorted(found, key=lambda b: (b.due, b.ticket.number))

@@ -1,0 +1,259 @@
+"""`deskbot import tickets FILE`: a team's history brought in from a spreadsheet or another
+desk tool, in the export's format.
+
+Every row is checked first and each bad one reported with its line number; nothing is
+written if any is bad, unless `skip_bad`. Ticket numbers are kept when given (and the
+counter moves past them). What the bot maintains per ticket is computed as the use cases
+would: the first response is the first take/note/dispatch/root cause/resolution/close (or
+the logging itself for an intake of `time_rules.answered_at_logging` by someone who works
+the queue), and a ticket without events gets the events its times imply, so the KPIs count
+it by event time like any other. A ticket already there (same workspace and number, or
+same time and summary when unnumbered) is left as it is: importing a file twice changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from handlers.chat.model import Actor, Ref
+from handlers.chat.texts import Md, phrase
+from handlers.commands.fields import FieldErrors, validate
+from handlers.config.team import TeamConfig
+from handlers.desk import Desk
+from handlers.tickets import lifecycle
+from handlers.tickets.workflow import answered_while_logged, ticket_from
+from handlers.transfer.rows import EVENTS, TIMES, Format, read
+from storage import tickets as repo
+from storage import transfer
+from storage.db import session_scope
+from storage.models import Ticket
+
+# The verbs whose event is a first response (every verb of `tickets.workflow.act` but reopen).
+ANSWERS = ("take", "note", "dispatch", "rca", "resolve", "close")
+STATES = (*lifecycle.OPEN_STATES, lifecycle.RESOLVED, lifecycle.CLOSED)
+
+
+@dataclass(frozen=True)
+class Event:
+    at: dt.datetime
+    actor: str
+    kind: str
+    detail: dict[str, Any]
+
+
+@dataclass
+class Plan:
+    line: int
+    ticket: Ticket
+    events: list[Event]
+
+
+@dataclass
+class Outcome:
+    added: int = 0
+    unchanged: int = 0
+    problems: list[Md] = field(default_factory=list)  # "line 7: created_at: ..." (Markdown)
+    written: bool = False
+
+
+class BadRow(Exception):
+    """A row that cannot be imported; the message is the reason, "field: why"."""
+
+
+def _bad(key: str, **context: Any) -> BadRow:
+    return BadRow(phrase(f"import.{key}", **context))
+
+
+def _time(config: TeamConfig, name: str, value: Any, required: bool = False) -> dt.datetime | None:
+    if value in (None, ""):
+        if required:
+            raise _bad("missing", name=name)
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise _bad("bad_time", name=name, given=value) from None
+    if parsed.tzinfo is None:  # a spreadsheet's local time: the team's zone
+        parsed = parsed.replace(tzinfo=config.team.zone)
+    return parsed.astimezone(dt.UTC)
+
+
+def _person(config: TeamConfig, name: str, value: str) -> str:
+    """A configured person id, or a platform identity (`slack:T…:U…`) kept as it is."""
+    if not value or config.person(value) is not None or value.count(":") >= 2:
+        return value
+    raise _bad("unknown_person", name=name, given=value)
+
+
+def _events(config: TeamConfig, raw: Any) -> list[Event] | None:
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, list):
+        raise _bad("events_not_list")
+    out = []
+    for n, item in enumerate(raw, 1):
+        if not isinstance(item, dict) or not isinstance(item.get("kind"), str):
+            raise _bad("event_no_kind", n=n)
+        at = _time(config, f"events: item {n}: at", item.get("at"), required=True)
+        assert at is not None
+        detail = item.get("detail") or {}
+        if not isinstance(detail, dict):
+            raise _bad("event_bad_detail", n=n)
+        out.append(
+            Event(
+                at,
+                _person(config, f"events: item {n}: actor", str(item.get("actor") or "")),
+                item["kind"],
+                detail,
+            )
+        )
+    return sorted(out, key=lambda e: e.at)
+
+
+def check(config: TeamConfig, line: int, row: dict[str, Any], scope: str) -> Plan:
+    """A row as a ticket to write, or BadRow with the first reason."""
+    text = {k: "" if row.get(k) is None else str(row.get(k)) for k in row if k != EVENTS}
+    try:
+        fields = validate(
+            {
+                k: text.get(k, "")
+                for k in (
+                    "summary",
+                    "category",
+                    "priority",
+                    "intake",
+                    "description",
+                    "environment",
+                    "reporter",
+                    "tried",
+                    "links",
+                )
+            },
+            config,
+        )
+    except FieldErrors as exc:
+        name, reason = next(iter(exc.errors.items()))
+        raise _bad("field", name=name, reason=Md(reason)) from None
+    number = None
+    if text.get("number"):
+        if not text["number"].isdigit() or int(text["number"]) < 1:
+            raise _bad("bad_number", given=text["number"])
+        number = int(text["number"])
+    status = text.get("status") or lifecycle.NEW
+    if status not in STATES:
+        raise _bad("bad_status", given=status, known=STATES)
+    times = {name: _time(config, name, row.get(name), name == "created_at") for name in TIMES}
+    created = times["created_at"]
+    assert created is not None
+    for name, value in times.items():
+        if value is not None and value < created:
+            raise _bad("before_created", name=name)
+    events = _events(config, row.get(EVENTS))
+    logged_by = _person(config, "logged_by", text.get("logged_by", "")) or "import"
+    ticket = ticket_from(
+        fields,
+        scope=text.get("scope") or scope,
+        number=number or 0,
+        reporter=fields.reporter,
+        logged_by=logged_by,
+        status=status,
+        assignee=_person(config, "assignee", text.get("assignee", "")) or None,
+        root_cause=text.get("root_cause", ""),
+        resolution=text.get("resolution", ""),
+        created_at=created,
+        updated_at=created,
+    )
+    for name in TIMES[1:]:
+        if times[name] is not None:
+            setattr(ticket, name, times[name])
+    derive(config, ticket, events or [], times["updated_at"] is None)
+    if status in (lifecycle.RESOLVED, lifecycle.CLOSED) and ticket.resolved_at is None:
+        raise _bad("unresolved", status=status)
+    if status == lifecycle.CLOSED and ticket.closed_at is None:
+        raise _bad("unclosed")
+    return Plan(line, ticket, events if events is not None else implied(ticket))
+
+
+def derive(config: TeamConfig, t: Ticket, events: list[Event], touched: bool) -> None:
+    """Fill what the bot maintains and the row left empty, as the use cases would."""
+
+    def first(kinds: tuple[str, ...]) -> dt.datetime | None:
+        return next((e.at for e in events if e.kind in kinds), None)
+
+    def last(kind: str) -> dt.datetime | None:
+        return next((e.at for e in reversed(events) if e.kind == kind), None)
+
+    if t.first_response_at is None:
+        actor = Actor(Ref("import", "import", t.logged_by), config.person(t.logged_by))
+        answered = answered_while_logged(config, actor, t.intake)
+        t.first_response_at = t.created_at if answered else first(ANSWERS)
+    t.dispatched_at = t.dispatched_at or last("dispatch")
+    t.root_cause_at = t.root_cause_at or first(("rca",))
+    if t.status in (lifecycle.RESOLVED, lifecycle.CLOSED):
+        t.resolved_at = t.resolved_at or last("resolve")
+    if t.status == lifecycle.CLOSED:
+        t.closed_at = t.closed_at or last("close")
+    if touched:  # no updated_at given: the last thing that happened to it
+        stamps = [t.created_at, *(e.at for e in events)]
+        stamps += [getattr(t, name) for name in TIMES[1:] if getattr(t, name) is not None]
+        t.updated_at = max(stamps)
+
+
+def implied(t: Ticket) -> list[Event]:
+    """The audit trail a ticket's times imply, for a file without events: logging, dispatch,
+    root cause, resolution and closing, by the assignee (or who logged it)."""
+    by = t.assignee or t.logged_by
+    found = [Event(t.created_at, t.logged_by, "created", {"summary": t.summary, "imported": True})]
+    for kind, at in (
+        ("dispatch", t.dispatched_at),
+        ("rca", t.root_cause_at),
+        ("resolve", t.resolved_at),
+        ("close", t.closed_at),
+    ):
+        if at is not None:
+            found.append(Event(at, by, kind, {"imported": True}))
+    return sorted(found, key=lambda e: e.at)
+
+
+def import_tickets(desk: Desk, source: TextIO, fmt: Format, scope: str, skip_bad: bool) -> Outcome:
+    outcome = Outcome()
+    plans: list[Plan] = []
+    numbers: dict[tuple[str, int], int] = {}
+    for line, row in read(source, fmt):
+        try:
+            if isinstance(row, str):
+                raise BadRow(row)  # already a phrase
+            plan = check(desk.config, line, row, scope)
+            key = (plan.ticket.scope, plan.ticket.number)
+            if plan.ticket.number and key in numbers:
+                raise _bad("duplicate_number", number=key[1], other=numbers[key])
+            numbers[key] = line
+            plans.append(plan)
+        except BadRow as exc:
+            outcome.problems.append(phrase("import.line", line=line, reason=exc.args[0]))
+    if outcome.problems and not skip_bad:
+        return outcome
+    with session_scope(desk.engine) as session:
+        for plan in plans:
+            t = plan.ticket
+            there = (
+                repo.get(session, t.scope, t.number)
+                if t.number
+                else transfer.find_same(session, t.scope, t.created_at, t.summary)
+            )
+            if there is not None:
+                outcome.unchanged += 1
+                continue
+            if t.number:
+                transfer.raise_counter(session, t.scope, t.number)
+            else:
+                t.number = repo.next_number(session, t.scope)
+            repo.add(session, t)
+            for e in plan.events:
+                repo.record(session, t, e.actor, e.kind, e.at, **e.detail)
+            outcome.added += 1
+    outcome.written = True
+    return outcome

@@ -1,0 +1,86 @@
+"""Reads and writes of ticket export and import: streamed reads in id order, the ticket
+counter raised past imported numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.db import dialect_insert as _insert
+from storage.models import Ticket, TicketCounter, TicketEvent
+
+BATCH = 500
+
+
+def stream_tickets(
+    session: Session,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    scope: str | None = None,
+    batch: int = BATCH,
+) -> Iterator[list[Ticket]]:
+    """Tickets logged in [since, until), by scope and number, a batch at a time (keyset
+    pages: memory stays bounded whatever the table's size)."""
+    last: tuple[str, int] = ("", 0)
+    while True:
+        query = select(Ticket).where(
+            (col(Ticket.scope) > last[0])
+            | ((col(Ticket.scope) == last[0]) & (col(Ticket.number) > last[1]))
+        )
+        if since is not None:
+            query = query.where(col(Ticket.created_at) >= since)
+        if until is not None:
+            query = query.where(col(Ticket.created_at) < until)
+        if scope is not None:
+            query = query.where(Ticket.scope == scope)
+        page = list(
+            session.exec(query.order_by(col(Ticket.scope), col(Ticket.number)).limit(batch))
+        )
+        if not page:
+            return
+        session.expunge_all()  # nothing kept between pages
+        yield page
+        last = (page[-1].scope, page[-1].number)
+
+
+def find_same(session: Session, scope: str, created_at: dt.datetime, summary: str) -> Ticket | None:
+    """A ticket already imported without a number: same workspace, time and summary."""
+    query = select(Ticket).where(
+        Ticket.scope == scope, Ticket.created_at == created_at, Ticket.summary == summary
+    )
+    return session.exec(query).first()
+
+
+def raise_counter(session: Session, scope: str, number: int) -> None:
+    """Numbers handed out later start after the highest imported one."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    bigger = func.greatest if postgres else func.max  # SQLite's max(a, b) is scalar
+    stmt = (
+        _insert(session, TicketCounter)
+        .values(scope=scope, last=number)
+        .on_conflict_do_update(
+            index_elements=["scope"], set_={"last": bigger(TicketCounter.last, number)}
+        )
+    )
+    session.execute(stmt)
+
+
+def ticket_scopes(session: Session) -> list[str]:
+    """Every workspace that has tickets."""
+    return sorted(session.exec(select(Ticket.scope).distinct()))
+
+
+def events_of(session: Session, ticket_ids: list[int]) -> dict[int, list[TicketEvent]]:
+    """The audit trail of a batch of tickets, each in order."""
+    found: dict[int, list[TicketEvent]] = {}
+    query = (
+        select(TicketEvent)
+        .where(col(TicketEvent.ticket_id).in_(ticket_ids))
+        .order_by(col(TicketEvent.ticket_id), col(TicketEvent.id))
+    )
+    for event in session.exec(query):
+        found.setdefault(event.ticket_id, []).append(event)
+    return found

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from handlers.chat import language
 from handlers.chat.model import Post
-from handlers.config.team import TeamConfig
+from handlers.config.team import Person, TeamConfig
 from storage import outbox
 
 if TYPE_CHECKING:
@@ -54,6 +56,14 @@ class Desk:
 
     def now(self) -> dt.datetime:
         return self.clock.now()
+
+    def for_channel(self) -> AbstractContextManager[None]:
+        """Texts inside are for a channel: the team's language."""
+        return language.speaking(self.config.team.language)
+
+    def for_person(self, person: Person | None) -> AbstractContextManager[None]:
+        """Texts inside are a DM to `person`: their language."""
+        return language.speaking(language.of_person(self.config, person))
 
     def post(self, session: Session, platform: str, scope: str, post: Post) -> None:
         """Queue a post in the outbox, inside the caller's transaction."""

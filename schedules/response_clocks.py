@@ -90,7 +90,8 @@ def _fire(desk: Desk, seen: Ticket, stage: clocks.Stage, now: dt.datetime, skip:
             return 0  # another process (or an earlier run) had it
         if skip:
             return 0
-        post = _post(desk, ticket, live, now)
+        with desk.for_channel():
+            post = _post(desk, ticket, live, now)
         platform = ticket.scope.partition(":")[0]
         desk.post(session, platform, ticket.scope, post)
         return 1

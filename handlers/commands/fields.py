@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from handlers.chat.model import Choice, Form, FormField, clean_input
-from handlers.chat.texts import phrase
+from handlers.chat.texts import label, phrase
 from handlers.config.team import INTAKES, PRIORITIES, TeamConfig
 
 SUMMARY_MAX = 300
@@ -45,17 +45,20 @@ def validate(values: dict[str, str], config: TeamConfig) -> NewTicket:
         errors["summary"] = phrase("error.summary_missing")
     elif len(summary) > SUMMARY_MAX:
         errors["summary"] = phrase("error.summary_long", limit=SUMMARY_MAX, length=len(summary))
-    category = v.get("category", "").removeprefix("#").lower() or None
-    if category and config.category(category) is None:
+    given = v.get("category", "").removeprefix("#")
+    found = config.find_category(given) if given else None
+    category = found.id if found else None
+    if given and found is None:
         errors["category"] = phrase(
-            "error.unknown_category", given=category, known=[c.id for c in config.categories]
+            "error.unknown_category", given=given, known=[c.id for c in config.categories]
         )
     priority = v.get("priority", "").lower() or "p3"
     if priority not in PRIORITIES:
         errors["priority"] = phrase("error.bad_priority", given=priority, known=PRIORITIES)
-    intake = v.get("intake", "").lower().removeprefix("via:") or "chat"
+    given_intake = v.get("intake", "").removeprefix("via:") or "chat"
+    intake = config.find_intake(given_intake) or given_intake
     if intake not in INTAKES:
-        errors["intake"] = phrase("error.bad_intake", given=intake, known=INTAKES)
+        errors["intake"] = phrase("error.bad_intake", given=given_intake, known=INTAKES)
     links = tuple(x for x in re.split(r"[\s,]+", v.get("links", "")) if x)
     bad = [x for x in links if not _URL.match(x)]
     if bad:
@@ -101,7 +104,7 @@ def new_ticket_form(config: TeamConfig, initial: dict[str, str] | None = None) -
         fields=(
             f("summary", required=True),
             f("description", "multiline"),
-            f("category", "select", choices=[Choice(c.id, c.name) for c in config.categories]),
+            f("category", "select", choices=[Choice(c.id, label(c)) for c in config.categories]),
             f("priority", "select", choices=[Choice(p, p.upper()) for p in PRIORITIES]),
             f("intake", "select", choices=[Choice(i, phrase(f"intake.{i}")) for i in INTAKES]),
             f("environment", "multiline"),

@@ -30,6 +30,8 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 INTAKES = ("phone", "online", "email", "chat")
 PRIORITIES = ("p1", "p2", "p3", "p4")
+LANGUAGES = ("en", "zh")  # English, 简体中文: each has a complete catalog
+Language = Literal["en", "zh"]
 
 
 class Strict(BaseModel):
@@ -50,6 +52,7 @@ class Person(Strict):
     roles: tuple[Id, ...] = ()
     specialties: tuple[Id, ...] = ()
     on_duty: bool = False
+    language: Language | None = None  # wins over the team's and the platform's locale
 
     def holds(self, role: str) -> bool:
         return role in self.roles
@@ -59,6 +62,12 @@ class Category(Strict):
     id: Id
     name: str
     name_zh: str = ""
+    aliases: tuple[str, ...] = ()  # more words for `#tag`, e.g. 网络, net
+
+    def words(self) -> set[str]:
+        """Every word `#tag` may use for this category, case-folded."""
+        words = {self.id, self.name, self.name_zh, self.name_zh.removesuffix("类"), *self.aliases}
+        return {w.casefold() for w in words if w}
 
 
 class Channel(Strict):
@@ -264,6 +273,9 @@ class TeamInfo(Strict):
     holidays_country: str | None = None
     slack_team_id: str | None = None
     teams_tenant_id: str | None = None
+    language: Language = "en"  # channel posts; replies and DMs follow each reader
+    follow_platform_locale: bool = True  # a Slack user's locale, a Teams activity's locale
+    both_names: bool = False  # configured names in the reader's language, the other in ()
 
     @field_validator("timezone")
     @classmethod
@@ -293,6 +305,13 @@ class TeamConfig(Strict):
     meetings: tuple[Meeting, ...] = ()
     huddles: Huddles = Huddles()
     schedules: Schedules = Schedules()
+    # Words for the intake channels besides the ids (`via:电话`), per intake.
+    intake_aliases: dict[Literal["phone", "online", "email", "chat"], tuple[str, ...]] = {
+        "phone": ("电话",),
+        "online": ("在线", "在线系统"),
+        "email": ("邮件", "e-mail", "mail"),
+        "chat": ("聊天",),
+    }
 
     # -- look-ups used across the core -------------------------------------------------
 
@@ -314,6 +333,17 @@ class TeamConfig(Strict):
 
     def category(self, category_id: str) -> Category | None:
         return self._index["category"].get(category_id)
+
+    def find_category(self, word: str) -> Category | None:
+        """A category by id, either name or an alias (`network`, `网络类`, `网络`)."""
+        wanted = word.casefold()
+        return next((c for c in self.categories if wanted in c.words()), None)
+
+    def find_intake(self, word: str) -> str | None:
+        wanted = word.casefold()
+        if wanted in INTAKES:
+            return wanted
+        return next((k for k, v in self.intake_aliases.items() if wanted in v), None)
 
     def activities(self) -> list[Activity]:
         return [a for m in self.raci for a in m.activities]

@@ -34,8 +34,10 @@ def _text(markdown: str) -> Message:
     return Message((Text(markdown),), markdown)
 
 
-def _in_thread(ticket: Ticket, markdown: str, key: str) -> Post:
-    """A text reply under the ticket's queue card."""
+def _in_thread(desk: Desk, ticket: Ticket, key: str, phrase_key: str, **context: object) -> Post:
+    """A text reply under the ticket's queue card, in the team's language."""
+    with desk.for_channel():
+        markdown = phrase(phrase_key, t=ticket, **context)
     return Post(Target("channel", "queue", thread=card_key(ticket)), _text(markdown), key)
 
 
@@ -72,15 +74,13 @@ def log(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Reply:
             priority=ticket.priority,
             intake=ticket.intake,
         )
+        with desk.for_channel():
+            card = cards.card(desk.config, ticket, notify=_intake_people(desk, actor, ticket))
         desk.post(
             session,
             actor.ref.platform,
             scope,
-            Post(
-                Target("channel", "queue"),
-                cards.card(desk.config, ticket, notify=_intake_people(desk, actor, ticket)),
-                card_key(ticket),
-            ),
+            Post(Target("channel", "queue"), card, card_key(ticket)),
         )
     return Reply(
         _text(phrase("done.new", t=ticket, channel=desk.config.channels.queue.name)),
@@ -131,7 +131,8 @@ def act(desk: Desk, actor: Actor, place: Place, request: TicketVerb) -> Reply:
         event_id = repo.record(
             session, ticket, actor.key, request.verb, now, status=status, **detail
         )
-        card = cards.card(desk.config, ticket)
+        with desk.for_channel():  # the card in the channel, pressed or not
+            card = cards.card(desk.config, ticket)
         platform = actor.ref.platform
         desk.post(
             session,
@@ -166,7 +167,7 @@ def _take(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) 
 
 
 def _note(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:
-    post = _in_thread(t, phrase("post.note", t=t, actor=actor.name, text=r.text), f"{t.key}:note")
+    post = _in_thread(desk, t, f"{t.key}:note", "post.note", actor=actor.name, text=r.text)
     return [post], {"text": r.text}, phrase("done.note", t=t)
 
 
@@ -195,16 +196,19 @@ def _dispatch(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.dateti
         "category": category,
         "actor": actor.name,
     }
-    thread = render("dispatch_thread.md", **context)
-    posts = [_in_thread(t, thread, f"{t.key}:dispatch")]
+    with desk.for_channel():
+        thread = render("dispatch_thread.md", **context)
+    posts = [
+        Post(Target("channel", "queue", thread=card_key(t)), _text(thread), f"{t.key}:dispatch")
+    ]
     if t.category in config.channels.l2:
         posts.append(
             Post(Target("channel", f"l2:{t.category}"), _text(thread), f"{t.key}:dispatch-l2")
         )
-    dm = render("dispatch_dm.md", **context)
-    posts += [
-        Post(Target("person", p.id), _text(dm), f"{t.key}:dispatch-dm:{p.id}") for p in experts
-    ]
+    for p in experts:
+        with desk.for_person(p):
+            dm = render("dispatch_dm.md", **context)
+        posts.append(Post(Target("person", p.id), _text(dm), f"{t.key}:dispatch-dm:{p.id}"))
     return (
         posts,
         {"category": t.category, "tried": r.text, "experts": [p.id for p in experts]},
@@ -217,14 +221,14 @@ def _rca(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -
     t.root_cause = r.text
     if t.root_cause_at is None:
         t.root_cause_at = now
-    post = _in_thread(t, phrase("post.rca", t=t, actor=actor.name), f"{t.key}:rca")
+    post = _in_thread(desk, t, f"{t.key}:rca", "post.rca", actor=actor.name)
     return [post], {"text": r.text}, phrase("done.rca", t=t)
 
 
 def _resolve(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:
     t.resolution = r.text
     t.resolved_at = now
-    post = _in_thread(t, phrase("post.resolved", t=t, actor=actor.name), f"{t.key}:resolve")
+    post = _in_thread(desk, t, f"{t.key}:resolve", "post.resolved", actor=actor.name)
     return [post], {"resolution": r.text}, phrase("done.resolve", t=t)
 
 
@@ -237,9 +241,7 @@ def _reopen(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime
     t.resolved_at = None
     t.closed_at = None
     t.resolution = ""  # it did not hold; the audit trail keeps it
-    post = _in_thread(
-        t, phrase("post.reopened", t=t, actor=actor.name, reason=r.text), f"{t.key}:reopen"
-    )
+    post = _in_thread(desk, t, f"{t.key}:reopen", "post.reopened", actor=actor.name, reason=r.text)
     return [post], {"reason": r.text}, phrase("done.reopen", t=t)
 
 

@@ -59,11 +59,13 @@ class Desk:
 
     def for_channel(self) -> AbstractContextManager[None]:
         """Texts inside are for a channel: the team's language."""
-        return language.speaking(self.config.team.language)
+        team = self.config.team
+        return language.speaking(team.language, team.both_names)
 
     def for_person(self, person: Person | None) -> AbstractContextManager[None]:
         """Texts inside are a DM to `person`: their language."""
-        return language.speaking(language.of_person(self.config, person))
+        both = self.config.team.both_names
+        return language.speaking(language.of_person(self.config, person), both)
 
     def post(self, session: Session, platform: str, scope: str, post: Post) -> None:
         """Queue a post in the outbox, inside the caller's transaction."""

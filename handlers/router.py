@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from handlers.chat import language
 from handlers.chat.model import Actor, Message, Place, Reply, Text
 from handlers.chat.refusals import Refused
-from handlers.chat.texts import Md, naming, phrase, render
+from handlers.chat.texts import Md, phrase, render
 from handlers.commands.fields import SUMMARY_MAX, FieldErrors, new_ticket_form, validate
 from handlers.commands.grammar import (
     HelpRequest,
@@ -50,10 +50,8 @@ def _in_readers_language(entry: _Entry) -> _Entry:
     @functools.wraps(entry)
     def run(desk: Desk, actor: Actor, *args: Any, **kwargs: Any) -> Reply:
         config = desk.config
-        with (
-            language.speaking(language.of_reader(config, actor.person, actor.locale)),
-            naming(config.team.both_names),
-        ):
+        reader = language.of_reader(config, actor.person, actor.locale)
+        with language.speaking(reader, config.team.both_names):
             return entry(desk, actor, *args, **kwargs)
 
     return run  # type: ignore[return-value]

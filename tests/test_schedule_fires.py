@@ -183,7 +183,7 @@ def test_console_walk_fires_everything_on_the_way_in_order(desk: Desk, clock: Ma
         "@Lee Wang, @Sam Okafor T-1 (P2) has waited 20 min",  # 08:20 nudge
         "Breach: T-1 (P2) Stale VPN",  # 08:30 breach
         "Queue check 09:00",  # 09:00 reminder
-        "Daily standup 每日站会 · Mon 23 Nov, 09:30",  # 09:30 standup
+        "Daily standup (每日站会) · Mon 23 Nov, 09:30",  # 09:30 standup
     ]
     assert len(texts) == len(starts)
     assert all(t.startswith(start) for t, start in zip(texts, starts, strict=True)), texts

@@ -16,11 +16,13 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from typing import TextIO
 
 from bot import markdown
 from bot.delivery import Delivery, Outcome, Sent, deliver_due
 from handlers import router
+from handlers.chat import language
 from handlers.chat.model import (
     Actions,
     Actor,
@@ -38,7 +40,8 @@ from handlers.chat.model import (
     Target,
     Text,
 )
-from handlers.config.team import Person, TeamConfig
+from handlers.chat.texts import Md, phrase
+from handlers.config.team import LANGUAGES, Person, TeamConfig
 from handlers.desk import Desk
 
 log = logging.getLogger(__name__)
@@ -93,8 +96,15 @@ def _nothing() -> None:
 
 
 class Console:
-    def __init__(self, desk: Desk, out: TextIO, clock: ConsoleClock | None = None) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        out: TextIO,
+        clock: ConsoleClock | None = None,
+        lang: str | None = None,
+    ) -> None:
         self.desk = desk
+        self.lang = lang  # `--lang`, `:lang`: the reader's language, over the configuration
         self.out = out
         self.clock = clock
         config = desk.config
@@ -112,7 +122,16 @@ class Console:
 
     @property
     def actor(self) -> Actor:
-        return Actor(Ref(PLATFORM, WORKSPACE, self.person.id), self.person)
+        person = self.person
+        if self.lang:  # the console's reader chose a language: it wins, as a person's own
+            person = person.model_copy(update={"language": self.lang})
+        return Actor(Ref(PLATFORM, WORKSPACE, self.person.id), person)
+
+    def reading(self) -> AbstractContextManager[None]:
+        """The console's own lines (who said what, where) in its reader's language."""
+        config = self.desk.config
+        reader = language.of_reader(config, self.actor.person, None)
+        return language.speaking(reader, config.team.both_names)
 
     @property
     def place(self) -> Place:
@@ -162,9 +181,10 @@ class Console:
             "click": self.meta_click,
             "time": self.meta_time,
             "json": self.meta_json,
+            "lang": self.meta_lang,
         }.get(command)
         if handler is None:
-            self.say(f"? unknown meta-command :{command} (:as :in :click :time :json :quit)")
+            self.say(f"? unknown meta-command :{command} (:as :in :click :time :json :lang :quit)")
             return
         handler(arg)
 
@@ -200,6 +220,16 @@ class Console:
             self.desk, self.actor, self.place, button.action_id, button.value
         )
         self.show_reply(reply)
+
+    def meta_lang(self, arg: str) -> None:
+        wanted = language.from_locale(arg)
+        with self.reading():
+            if wanted is None:
+                self.say(f"? {phrase('language.unknown', given=arg, known=LANGUAGES)}")
+                return
+            self.lang = wanted
+        with self.reading():
+            self.say(f"({phrase('language.switched')})")
 
     def meta_time(self, arg: str) -> None:
         if self.clock is None:
@@ -251,7 +281,8 @@ class Console:
             raise ReaderGone from exc
 
     def show_reply(self, reply: Reply) -> None:
-        prefix = "deskbot (only you)" if reply.ephemeral else "deskbot"
+        with self.reading():
+            prefix = phrase("console.reply_private" if reply.ephemeral else "console.reply")
         if reply.message is not None:
             self.show_message(prefix, reply.message)
         if reply.form is not None:
@@ -259,7 +290,9 @@ class Console:
 
     def show_form(self, form: Form, errors: dict[str, str]) -> None:
         config = self.desk.config
-        self.say(f"deskbot (only you): [form] {plain(config, form.title)}")
+        with self.reading():
+            heading = phrase("console.form", title=form.title)
+        self.say(plain(config, heading))
         for f in form.fields:
             mark = " *" if f.required else ""
             error = f"  ← {plain(config, errors[f.name])}" if f.name in errors else ""
@@ -320,21 +353,27 @@ class _Printer:
     async def send(self, delivery: Delivery) -> Outcome:
         c = self.console
         config = c.desk.config
-        where = destination(config, delivery.target)
-        mentioned = [config.person(p) for p in delivery.message.mentions]
-        who = ", ".join(f"@{p.name}" for p in mentioned if p) or "nobody"
-        if delivery.target.replace:
-            c.say(f"[edit] {where}: {plain(config, delivery.message.fallback)}")
-        else:
-            thread = " (in thread)" if delivery.target.thread else ""
-            c.show_message(f"[post → {where}{thread} · mentions: {who}]", delivery.message)
+        mentioned = [p for p in map(config.person, delivery.message.mentions) if p]
+        with c.reading():
+            where = destination(config, delivery.target)
+            if delivery.target.replace:
+                edit = phrase("console.edit", where=where, text=Md(delivery.message.fallback))
+                c.say(plain(config, edit))
+            else:
+                heading = phrase(
+                    "console.post",
+                    where=where,
+                    thread=bool(delivery.target.thread),
+                    people=[p.name for p in mentioned],
+                )
+                c.show_message(plain(config, heading), delivery.message)
         return Sent({"printed": True})
 
 
 def destination(config: TeamConfig, target: Target) -> str:
     if target.kind == "person":
         person = config.person(target.name)
-        return f"DM @{person.name if person else target.name}"
+        return phrase("console.dm", name=person.name if person else target.name)
     if target.kind == "channel":
         if target.name.startswith("l2:"):
             channel = config.channels.l2.get(target.name[3:])
@@ -345,9 +384,13 @@ def destination(config: TeamConfig, target: Target) -> str:
 
 
 def main(
-    desk: Desk, clock: ConsoleClock, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
+    desk: Desk,
+    clock: ConsoleClock,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    lang: str | None = None,
 ) -> None:
-    console = Console(desk, out, clock)
+    console = Console(desk, out, clock, lang)
     with contextlib.ExitStack() as running:
 
         def start_scheduler() -> None:

@@ -12,17 +12,23 @@ from contextvars import ContextVar
 
 from handlers.config.team import LANGUAGES, Person, TeamConfig
 
-_CURRENT: ContextVar[str] = ContextVar("deskbot_language", default="en")
+# (language, both names): what texts rendered now are written in.
+_CURRENT: ContextVar[tuple[str, bool]] = ContextVar("deskbot_language", default=("en", False))
 
 
 def current() -> str:
-    return _CURRENT.get()
+    return _CURRENT.get()[0]
+
+
+def both_names() -> bool:
+    """Configured names in both languages (`team.both_names`), the reader's first."""
+    return _CURRENT.get()[1]
 
 
 @contextmanager
-def speaking(language: str) -> Iterator[None]:
+def speaking(language: str, both_names: bool = False) -> Iterator[None]:
     """Render every text inside in `language` (one of LANGUAGES)."""
-    token = _CURRENT.set(language if language in LANGUAGES else "en")
+    token = _CURRENT.set((language if language in LANGUAGES else "en", both_names))
     try:
         yield
     finally:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -34,7 +32,6 @@ from handlers.config.team import Person
 # the C parser when PyYAML has it: a third of the start-up parsing time otherwise
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-_BOTH_NAMES: ContextVar[bool] = ContextVar("deskbot_both_names", default=False)
 _MD_SPECIAL = re.compile(r"([\\*_\[\]`~|])")
 
 
@@ -70,9 +67,13 @@ def name(person: Person | None) -> Md:
     return escape_md(person.name) if person else Md("")
 
 
+# How a list of names is joined, per language (Chinese uses the enumeration comma).
+_LIST_SEPARATORS = {"en": ", ", "zh": "、"}
+
+
 def mentions(people: Iterable[Person], ping: bool = True) -> Md:
     render = mention if ping else name
-    return Md(", ".join(render(p) for p in people))
+    return Md(_LIST_SEPARATORS[language.current()].join(render(p) for p in people))
 
 
 def link(label: str, url: str) -> Md:
@@ -120,7 +121,7 @@ def label(thing: Any) -> Md:
     first, other = (
         (chinese, english) if language.current() == "zh" and chinese else (english, chinese)
     )
-    if _BOTH_NAMES.get() and other and other != first:
+    if language.both_names() and other and other != first:
         return escape_md(f"{first} ({other})")
     return escape_md(first)
 
@@ -242,20 +243,10 @@ def has_phrase(key: str) -> bool:
 
 def phrase_in(lang: str, key: str, /, **context: Any) -> Md:
     """A phrase for another reader than the asker (a channel post, a DM)."""
-    with language.speaking(lang):
+    with language.speaking(lang, language.both_names()):
         return phrase(key, **context)
 
 
 def render_in(lang: str, template: str, /, **context: Any) -> Md:
-    with language.speaking(lang):
+    with language.speaking(lang, language.both_names()):
         return render(template, **context)
-
-
-@contextmanager
-def naming(both: bool) -> Iterator[None]:
-    """Show configured names in both languages (`team.both_names`) inside."""
-    token = _BOTH_NAMES.set(both)
-    try:
-        yield
-    finally:
-        _BOTH_NAMES.reset(token)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from handlers.chat import language
 from handlers.chat.model import Choice, Form, FormField, clean_input
 from handlers.chat.texts import label, phrase
 from handlers.config.team import INTAKES, PRIORITIES, TeamConfig
@@ -49,13 +50,11 @@ def validate(values: dict[str, str], config: TeamConfig) -> NewTicket:
     found = config.find_category(given) if given else None
     category = found.id if found else None
     if given and found is None:
-        errors["category"] = phrase(
-            "error.unknown_category", given=given, known=[c.id for c in config.categories]
-        )
+        errors["category"] = phrase("error.unknown_category", given=given, known=known_tags(config))
     priority = v.get("priority", "").lower() or "p3"
     if priority not in PRIORITIES:
         errors["priority"] = phrase("error.bad_priority", given=priority, known=PRIORITIES)
-    given_intake = v.get("intake", "").removeprefix("via:") or "chat"
+    given_intake = re.sub(r"^via:", "", v.get("intake", ""), flags=re.IGNORECASE) or "chat"
     intake = config.find_intake(given_intake) or given_intake
     if intake not in INTAKES:
         errors["intake"] = phrase("error.bad_intake", given=given_intake, known=INTAKES)
@@ -76,6 +75,12 @@ def validate(values: dict[str, str], config: TeamConfig) -> NewTicket:
         tried=v.get("tried", ""),
         links=links,
     )
+
+
+def known_tags(config: TeamConfig) -> list[str]:
+    """The category tags to suggest, as the reader would type them (`网络类` or `network`)."""
+    chinese = language.current() == "zh"
+    return [c.name_zh if chinese and c.name_zh else c.id for c in config.categories]
 
 
 def missing_key_fields(ticket: object) -> list[str]:

@@ -12,14 +12,24 @@ from dataclasses import dataclass
 
 from handlers.chat.model import clean_input
 from handlers.chat.texts import Md, phrase
-from handlers.commands.fields import FieldErrors, NewTicket, validate
+from handlers.commands.fields import FieldErrors, NewTicket, known_tags, validate
 from handlers.config.team import PRIORITIES, Person, TeamConfig
 
 TICKET_VERBS = ("new", "show", "take", "note", "dispatch", "rca", "resolve", "close", "reopen")
 COMMANDS = ("ticket", "queue", "raci", "roster", "huddle", "kpi", "help")
 KPI_PERIODS = ("day", "week", "month")
 _TICKET_ID = re.compile(r"^(?:t-?)?(\d{1,9})$", re.IGNORECASE)
-_CATEGORY_TAG = re.compile(r"^#([A-Za-z][\w-]*)$")
+_CATEGORY_TAG = re.compile(r"^#([^\W\d][\w-]*)$")  # #network, #网络类; not #3
+# Arguments in either language (the command words themselves stay English).
+_KPI_WORDS = {
+    "日": "day",
+    "今天": "day",
+    "周": "week",
+    "本周": "week",
+    "月": "month",
+    "本月": "month",
+}
+_QUEUE_WORDS = {"mine": "mine", "all": "all", "我的": "mine", "全部": "all", "所有": "all"}
 _MENTION = re.compile(r"^@([\w.:@-]+?)[,.;:!?]*$")
 TOPIC_MAX = 200
 OUTCOME_MAX = 2000
@@ -139,9 +149,10 @@ def parse(text: str, config: TeamConfig) -> Request:
 
 
 def _kpi(rest: str) -> Request:
-    word = rest.strip().lower() or "day"
+    given = rest.strip().lower() or "day"
+    word = _KPI_WORDS.get(given, given)
     if word not in KPI_PERIODS:
-        raise ParseError(phrase("error.bad_kpi_period", given=word), usage("kpi"))
+        raise ParseError(phrase("error.bad_kpi_period", given=given), usage("kpi"))
     return KpiView(word)
 
 
@@ -149,13 +160,13 @@ def _queue(rest: str, config: TeamConfig) -> Request:
     word = rest.strip().lower()
     if not word:
         return QueueView("unassigned")
-    if word in ("mine", "all"):
-        return QueueView(word)
+    if word in _QUEUE_WORDS:
+        return QueueView(_QUEUE_WORDS[word])
     tag = _CATEGORY_TAG.match(word)
-    if tag and config.category(tag.group(1)) is not None:
-        return QueueView("unassigned", tag.group(1))
+    if tag and (found := config.find_category(tag.group(1))) is not None:
+        return QueueView("unassigned", found.id)
     if tag:
-        known = [c.id for c in config.categories]
+        known = known_tags(config)
         raise ParseError(
             phrase("error.unknown_category", given=tag.group(1), known=known), usage("queue")
         )
@@ -248,17 +259,13 @@ def _take_category(text: str, config: TeamConfig, verb: str) -> tuple[str | None
     """A leading `#category` on dispatch sets or corrects the ticket's category."""
     words = text.split(None, 1)
     if words and (tag := _CATEGORY_TAG.match(words[0])):
-        category = tag.group(1).lower()
-        if config.category(category) is None:
+        found = config.find_category(tag.group(1))
+        if found is None:
             raise ParseError(
-                phrase(
-                    "error.unknown_category",
-                    given=category,
-                    known=[c.id for c in config.categories],
-                ),
+                phrase("error.unknown_category", given=tag.group(1), known=known_tags(config)),
                 usage(f"ticket.{verb}"),
             )
-        return category, (words[1] if len(words) > 1 else "")
+        return found.id, (words[1] if len(words) > 1 else "")
     return None, text
 
 
@@ -269,11 +276,11 @@ def _new_fields(text: str, config: TeamConfig) -> NewTicket:
     for word in head.split():
         lower = word.lower()
         if _CATEGORY_TAG.match(word):
-            values["category"] = lower
+            values["category"] = word  # an unknown one is an error, never summary text
         elif lower in PRIORITIES:
             values["priority"] = lower
         elif lower.startswith("via:"):
-            values["intake"] = lower
+            values["intake"] = word
         else:
             summary.append(word)
     values["summary"] = " ".join(summary)

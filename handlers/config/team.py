@@ -101,6 +101,7 @@ class Activity(Strict):
 class Matrix(Strict):
     id: Id
     name: str
+    name_zh: str = ""
     source: str = ""
     note: str = ""
     activities: tuple[Activity, ...]

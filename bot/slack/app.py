@@ -28,6 +28,7 @@ from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import modals, payloads, render
+from bot.slack.locales import Locales
 from bot.slack.work import Inbox, Payload
 from handlers.chat.model import Message, Reply, Text
 from handlers.chat.texts import phrase
@@ -74,6 +75,7 @@ class SlackApp:
         self.inbox = inbox
         self.web = web_client
         self.identity = Identity()
+        self.locales = Locales(desk.config, web_client)
         self.verifier = SignatureVerifier(signing_secret, clock=DeskClock(desk))
 
         # bolt passes arguments by name, so it gets plain functions, not bound methods.
@@ -164,6 +166,7 @@ class SlackApp:
         self, context: Any, key: str, payload: Payload, ack: Any = None
     ) -> BoltResponse | None:
         """Persist, then ack (the caller's `ack`, or bolt's auto-ack for events)."""
+        self._locale_known(payload)
         persisting = self.inbox.persist(key, payload)
         try:
             claimed = await asyncio.wait_for(asyncio.shield(persisting), ACK_BUDGET)
@@ -183,8 +186,23 @@ class SlackApp:
             context[AFTER_ACK] = lambda: self.inbox.respond(key, payload, reply)
             return await ack()
         if claimed:
-            context[AFTER_ACK] = lambda: self.inbox.finish(key, payload)
+            context[AFTER_ACK] = lambda: self._in_users_locale(
+                payload, lambda: self.inbox.finish(key, payload)
+            )
         return await ack() if ack is not None else None
+
+    def _locale_known(self, payload: Payload) -> None:
+        """The user's locale when already known: persisted with the work."""
+        if (locale := self.locales.known(payload.get("user", ""))) is not None:
+            payload["locale"] = locale
+
+    async def _in_users_locale(self, payload: Payload, job: Callable[[], Any]) -> None:
+        """After the ack: ask Slack for the user's locale the first time, then run."""
+        if "locale" not in payload:
+            locale = await self.locales.fetch(payload.get("user", ""))
+            if locale:
+                payload["locale"] = locale
+        await job()
 
     def _content(self, markdown: str) -> dict[str, Any]:
         return render.payload(self.desk.config, _reply(markdown).message)  # type: ignore[arg-type]
@@ -233,6 +251,7 @@ class SlackApp:
         """A modal submitted: run it before the ack, so errors can show inline."""
         started = time.monotonic()
         key, payload = payloads.submission(self.desk.config, body, view)
+        self._locale_known(payload)  # no time to ask Slack before this ack
         persisting = self.inbox.persist(key, payload)
         try:
             claimed = await asyncio.wait_for(asyncio.shield(persisting), ACK_BUDGET)

@@ -52,8 +52,11 @@ def team_of(body: dict[str, Any]) -> str:
     return str(body.get("enterprise_id") or "unknown")
 
 
-def actor(config: TeamConfig, team: str, user_id: str, name: str = "") -> Actor:
-    return Actor(Ref(PLATFORM, team, user_id), config.find_person(PLATFORM, user_id), name)
+def actor(
+    config: TeamConfig, team: str, user_id: str, name: str = "", locale: str | None = None
+) -> Actor:
+    person = config.find_person(PLATFORM, user_id)
+    return Actor(Ref(PLATFORM, team, user_id), person, name, locale)
 
 
 def place(team: str, channel: str | None, thread: str | None = None) -> Place:

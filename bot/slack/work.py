@@ -51,7 +51,9 @@ def run(desk: Desk, payload: Payload) -> Reply:
     """The neutral call a payload stands for (no Slack here, only the router)."""
     config = desk.config
     team = payload["team"]
-    actor = incoming.actor(config, team, payload["user"], payload.get("name", ""))
+    actor = incoming.actor(
+        config, team, payload["user"], payload.get("name", ""), payload.get("locale")
+    )
     place = incoming.place(team, payload.get("channel"), payload.get("thread"))
     kind = payload["kind"]
     if kind in ("command", "mention"):

@@ -107,7 +107,7 @@ class DeskBot(TeamsActivityHandler):
                     )
                 )
                 person = config.find_person(identity.PLATFORM, upn)
-        return identity.actor_of(account, tenant, person)
+        return identity.actor_of(account, tenant, person, turn_context.activity.locale)
 
     async def lookup_upn(self, turn_context: TurnContext) -> str | None:
         """The sender's UPN from Teams, once per user (it is remembered afterwards)."""

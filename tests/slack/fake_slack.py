@@ -36,6 +36,7 @@ class FakeSlack:
     failures: dict[str, list[tuple[int, dict[str, str], str]]] = field(default_factory=dict)
     url: str = ""
     clock: ManualClock | None = None
+    locales: dict[str, str] = field(default_factory=dict)  # users.info: user id -> locale
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def fail_next(
@@ -88,6 +89,12 @@ class FakeSlack:
             return {"ok": True, "channel": params.get("channel"), "ts": ts}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+        if method == "users.info":
+            user = str(params.get("user", ""))
+            info: dict[str, Any] = {"id": user, "team_id": TEAM}
+            if str(params.get("include_locale", "")).lower() in ("true", "1"):
+                info["locale"] = self.locales.get(user, "en-US")
+            return {"ok": True, "user": info}
         if method == "chat.getPermalink":
             ts = str(params.get("message_ts", "")).replace(".", "")
             return {"ok": True, "permalink": f"https://example.slack.com/archives/C1/p{ts}"}

@@ -5,6 +5,7 @@ translation prints what the English prints."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from handlers.config.team import TeamConfig

@@ -35,6 +35,13 @@ def babel_locale(lang: str) -> str:
     return BABEL_LOCALES.get(lang, "en_GB")
 
 
+def translated(lang: str, context: str, english: str) -> str:
+    """One message in `lang`, or the English while it has no translation."""
+    if lang not in CATALOG_DIRS:
+        return english
+    return catalog(lang).get((context, english), english)
+
+
 @cache
 def catalog(lang: str) -> dict[Key, str]:
     """(context, English) -> translation, for the messages translated and not fuzzy."""

@@ -203,13 +203,14 @@ def test_illegal_moves_are_refused_and_write_nothing(
         (
             "grace",
             "/ticket take T-1",
-            "Only L1 support engineer or L2 technical expert or Team lead may take T-1",
+            "Only L1 support engineer (一线支持工程师) or L2 technical expert (二线技术专家) or "
+            "Team lead (团队负责人) may take T-1",
         ),
         ("nina", "/ticket dispatch T-1", "may dispatch T-1"),
         (
             "sam",
             "/ticket resolve T-1 done",
-            "Only the assignee (Lee Wang) or Team lead may resolve T-1",
+            "Only the assignee (Lee Wang) or Team lead (团队负责人) may resolve T-1",
         ),
         ("raj", "/ticket close T-1", "may close T-1"),
     ],

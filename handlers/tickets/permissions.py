@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.chat.model import Actor
 from handlers.chat.refusals import Refused
-from handlers.chat.texts import phrase
+from handlers.chat.texts import label, phrase
 from handlers.config.team import TeamConfig
 from storage.models import Ticket
 
@@ -45,5 +45,5 @@ def _describe(config: TeamConfig, allowed: tuple[str, ...], ticket: Ticket) -> l
             names.append(phrase("who.reporter"))
         else:
             role = config.role(who)
-            names.append(role.name if role else who)
+            names.append(label(role) if role else who)
     return names

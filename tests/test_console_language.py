@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.config import read
 from handlers.chat import catalogs
+from tests.test_console import run_console
 
 ROOT = Path(__file__).resolve().parents[1]
 ZH_SAMPLE = ROOT / "bot" / "sample" / "team.zh.yaml"
@@ -19,21 +17,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 
 
 def console(tmp_path: Path, script: str, *args: str, config: Path | None = ZH_SAMPLE) -> str:
-    env = {**os.environ, "DESKBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'zh.db'}"}
-    env.pop("DESKBOT_CONFIG", None)
-    if config is not None:
-        env["DESKBOT_CONFIG"] = str(config)
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "console", *args],
-        input=script,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_console(tmp_path, script, "zh.db", *args, config=config)
 
 
 def chinese_catalog_words() -> set[str]:

@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import TextIO
 
-from bot import markdown
-from bot.delivery import Delivery, Outcome, Sent, deliver_due
+from bot.console.printing import Printer, plain
+from bot.delivery import deliver_due
 from handlers import router
 from handlers.chat import language
 from handlers.chat.model import (
@@ -37,11 +37,10 @@ from handlers.chat.model import (
     Place,
     Ref,
     Reply,
-    Target,
     Text,
 )
-from handlers.chat.texts import Md, phrase
-from handlers.config.team import LANGUAGES, Person, TeamConfig
+from handlers.chat.texts import phrase
+from handlers.config.team import LANGUAGES, Person
 from handlers.desk import Desk
 
 log = logging.getLogger(__name__)
@@ -75,20 +74,6 @@ class ConsoleClock:
     def fixed(self) -> bool:
         """True once `:time` has set it (the scheduler then stops following real time)."""
         return self._fixed is not None
-
-
-def plain(config: TeamConfig, text: str) -> str:
-    """Markdown as terminal text: styles dropped, mentions as @Name, links as label <url>."""
-
-    def span(s: markdown.Span) -> str:
-        if s.kind == "mention":
-            person = config.person(s.text)
-            return f"@{person.name if person else s.text}"
-        if s.kind == "link":
-            return s.text if s.text == s.url else f"{s.text} <{s.url}>"
-        return s.text
-
-    return markdown.convert(text, span)
 
 
 def _nothing() -> None:
@@ -340,47 +325,8 @@ class Console:
     def flush(self) -> None:
         """Print every post due now (a claim takes a batch at a time: loop until none)."""
         engine = self.desk.engine
-        while asyncio.run(deliver_due(engine, PLATFORM, _Printer(self), self.desk.now())):
+        while asyncio.run(deliver_due(engine, PLATFORM, Printer(self), self.desk.now())):
             pass
-
-
-class _Printer:
-    """The console's outbox sender: a post is delivered by printing it."""
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-
-    async def send(self, delivery: Delivery) -> Outcome:
-        c = self.console
-        config = c.desk.config
-        mentioned = [p for p in map(config.person, delivery.message.mentions) if p]
-        with c.reading():
-            where = destination(config, delivery.target)
-            if delivery.target.replace:
-                edit = phrase("console.edit", where=where, text=Md(delivery.message.fallback))
-                c.say(plain(config, edit))
-            else:
-                heading = phrase(
-                    "console.post",
-                    where=where,
-                    thread=bool(delivery.target.thread),
-                    people=[p.name for p in mentioned],
-                )
-                c.show_message(plain(config, heading), delivery.message)
-        return Sent({"printed": True})
-
-
-def destination(config: TeamConfig, target: Target) -> str:
-    if target.kind == "person":
-        person = config.person(target.name)
-        return phrase("console.dm", name=person.name if person else target.name)
-    if target.kind == "channel":
-        if target.name.startswith("l2:"):
-            channel = config.channels.l2.get(target.name[3:])
-            return f"#{channel.name if channel else target.name}"
-        channel = getattr(config.channels, target.name, None)
-        return f"#{channel.name if channel else target.name}"
-    return target.name
 
 
 def main(

@@ -128,6 +128,10 @@ def universe(config: TeamConfig) -> dict[str, Any]:
         "thread": True,
         "title": "TITLEX",
         "category": "network",
+        "roles": ["l1", "l2"],
+        "button": "Take",
+        "value": "T-7",
+        "zone": config.team.timezone,
     }
 
 

@@ -60,9 +60,9 @@ def test_lang_switches_the_readers_language_both_ways(tmp_path: Path) -> None:
     assert "Unassigned queue (0)" in answers[1]
     assert "(Now speaking English to you.)" in answers[2]
     assert "Unassigned queue (0)" in answers[3]
-    assert "(现在用简体中文和你交流。)" in answers[4]
+    assert "（现在用简体中文和你交流。）" in answers[4]
     assert "未分配队列（0）" in answers[5]
-    assert "未知语言 `fr`" in answers[6]
+    assert "? 未知语言 fr；请用 en、zh。" in answers[6]
 
 
 def test_lang_option_starts_the_console_in_chinese_on_an_english_team(tmp_path: Path) -> None:

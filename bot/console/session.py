@@ -39,7 +39,7 @@ from handlers.chat.model import (
     Reply,
     Text,
 )
-from handlers.chat.texts import phrase
+from handlers.chat.texts import Md, phrase
 from handlers.config.team import LANGUAGES, Person
 from handlers.desk import Desk
 
@@ -169,7 +169,7 @@ class Console:
             "lang": self.meta_lang,
         }.get(command)
         if handler is None:
-            self.say(f"? unknown meta-command :{command} (:as :in :click :time :json :lang :quit)")
+            self.tell("console.unknown_meta", given=command)
             return
         handler(arg)
 
@@ -180,27 +180,24 @@ class Console:
             (p for p in config.people if p.name.casefold().startswith(wanted)), None
         )
         if not wanted or match is None:
-            known = ", ".join(p.id for p in config.people)
-            self.say(f"? no person {arg!r}; people: {known}")
+            self.tell("console.no_person", given=arg, known=[p.id for p in config.people])
             return
         self.person = match
-        self.say(f"(you are now {match.name}: {', '.join(match.roles) or 'no role'})")
+        self.tell("console.as", name=match.name, roles=match.roles)
 
     def meta_in(self, arg: str) -> None:
         if not arg:
-            self.say("? usage: :in CHANNEL")
+            self.tell("console.usage_in")
             return
         self.channel = arg.removeprefix("#")
-        self.say(f"(you are now in #{self.channel})")
+        self.tell("console.in", channel=self.channel)
 
     def meta_click(self, arg: str) -> None:
         if not arg.isdigit() or not 1 <= int(arg) <= len(self.buttons):
-            self.say(
-                f"? usage: :click N, with N from 1 to {len(self.buttons)} (the last buttons shown)"
-            )
+            self.tell("console.usage_click", count=len(self.buttons))
             return
         button = self.buttons[int(arg) - 1]
-        self.say(f"(pressed {button.label} on {button.value})")
+        self.tell("console.pressed", button=Md(button.label), value=button.value)
         reply = router.handle_action(
             self.desk, self.actor, self.place, button.action_id, button.value
         )
@@ -208,56 +205,56 @@ class Console:
 
     def meta_lang(self, arg: str) -> None:
         wanted = language.from_locale(arg)
-        with self.reading():
-            if wanted is None:
-                self.say(f"? {phrase('language.unknown', given=arg, known=LANGUAGES)}")
-                return
-            self.lang = wanted
-        with self.reading():
-            self.say(f"({phrase('language.switched')})")
+        if wanted is None:
+            self.tell("language.unknown", given=arg, known=LANGUAGES)
+            return
+        self.lang = wanted
+        self.tell("language.switched")
 
     def meta_time(self, arg: str) -> None:
         if self.clock is None:
-            self.say("? this console's clock cannot be set")
+            self.tell("console.fixed_clock")
             return
         try:
             when = dt.datetime.fromisoformat(arg)
         except ValueError:
-            self.say(
-                "? usage: :time 2026-11-23T09:00 (team's local time unless an offset is given)"
-            )
+            self.tell("console.usage_time")
             return
         if when.tzinfo is None:
             when = when.replace(tzinfo=self.desk.config.team.zone)
         old = self.clock.now()
         self.clock.set(when.astimezone(dt.UTC))
         local = when.astimezone(self.desk.config.team.zone)
-        self.say(
-            f"(time is now {local.isoformat(timespec='minutes')} {self.desk.config.team.timezone})"
-        )
+        zone = self.desk.config.team.timezone
+        self.tell("console.time", at=local.isoformat(timespec="minutes"), zone=zone)
         if when > old:
             for hook in self.on_time:
                 hook(old, when.astimezone(dt.UTC))
 
     def meta_json(self, arg: str) -> None:
         if self.last_message is None:
-            self.say("? no message yet")
+            self.tell("console.no_message")
             return
         if arg == "neutral":
             self.say(json.dumps(self.last_message.to_dict(), ensure_ascii=False, indent=2))
             return
         if arg not in JSON_PLATFORMS:
-            self.say(f"? usage: :json {'|'.join(('neutral', *JSON_PLATFORMS))}")
+            self.tell("console.usage_json", known=("neutral", *JSON_PLATFORMS))
             return
         try:
             render = importlib.import_module(f"bot.{arg}.render")
         except ModuleNotFoundError:
-            self.say(f"? no {arg} renderer in this build")
+            self.tell("console.no_renderer", given=arg)
             return
         payload = render.payload(self.desk.config, self.last_message)
         self.say(json.dumps(payload, ensure_ascii=False, indent=2))
 
     # -- output ----------------------------------------------------------------------------
+
+    def tell(self, key: str, **context: object) -> None:
+        """One of the console's own lines (a `console.*` phrase), in its reader's language."""
+        with self.reading():
+            self.say(plain(self.desk.config, phrase(key, **context)))
 
     def say(self, text: str) -> None:
         try:

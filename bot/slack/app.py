@@ -27,7 +27,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import modals, payloads, render
+from bot.slack import incoming, modals, payloads, render
 from bot.slack.locales import Locales
 from bot.slack.work import Inbox, Payload
 from handlers.chat.model import Message, Reply, Text
@@ -176,13 +176,16 @@ class SlackApp:
             if ack is None:  # an event: Slack retries; the unique key drops a repeat
                 return BoltResponse(status=503, body="")
             if payload["kind"] == "command":
-                return await ack(**self._content(phrase("slack.slow")), response_type="ephemeral")
+                with incoming.reading(self.desk.config, payload):
+                    slow = self._content(phrase("slack.slow"))
+                return await ack(**slow, response_type="ephemeral")
             return await ack()
         except Exception:
             log.exception("slack %s: could not persist", key)
             if ack is None:
                 return BoltResponse(status=503, body="")
-            reply = _reply(phrase("slack.not_saved"))
+            with incoming.reading(self.desk.config, payload):
+                reply = _reply(phrase("slack.not_saved"))
             context[AFTER_ACK] = lambda: self.inbox.respond(key, payload, reply)
             return await ack()
         if claimed:
@@ -260,7 +263,9 @@ class SlackApp:
             return await ack()
         except Exception:
             log.exception("slack %s: could not persist", key)
-            return await ack(response_action="errors", errors=self._not_saved(view))
+            with incoming.reading(self.desk.config, payload):
+                errors = self._not_saved(view)
+            return await ack(response_action="errors", errors=errors)
         if not claimed:
             return await ack()  # the same submission again
         running = asyncio.ensure_future(self.inbox.execute(key, payload))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from contextlib import AbstractContextManager
 from typing import Any
 
+from handlers.chat import language
 from handlers.chat.model import Actor, Place, Ref
 from handlers.config.team import TeamConfig
 
@@ -57,6 +59,13 @@ def actor(
 ) -> Actor:
     person = config.find_person(PLATFORM, user_id)
     return Actor(Ref(PLATFORM, team, user_id), person, name, locale)
+
+
+def reading(config: TeamConfig, payload: dict[str, Any]) -> AbstractContextManager[None]:
+    """Texts the adapter writes itself to the user (acks, apologies) in their language."""
+    person = config.find_person(PLATFORM, payload.get("user") or "")
+    reader = language.of_reader(config, person, payload.get("locale"))
+    return language.speaking(reader, config.team.both_names)
 
 
 def place(team: str, channel: str | None, thread: str | None = None) -> Place:

@@ -167,7 +167,9 @@ class Inbox:
             raise
         except Exception:
             log.exception("slack %s: failed", key)
-            reply, state = internal_error(), inbound_work.Finishing(SOURCE, key, now)
+            with incoming.reading(self.desk.config, payload):
+                reply = internal_error()
+            state = inbound_work.Finishing(SOURCE, key, now)
         with session_scope(self.desk.engine) as session:
             if payload["kind"] == "form" and reply.form_errors and not state.done:
                 # nothing changed: the same modal may be submitted again once corrected
@@ -197,7 +199,8 @@ class Inbox:
             claimed = await persisting
         except Exception:
             log.exception("slack %s: could not persist", key)
-            text = phrase("slack.not_saved")
+            with incoming.reading(self.desk.config, payload):
+                text = phrase("slack.not_saved")
             await self.respond(key, payload, Reply(Message((Text(text),), text), ok=False))
             return
         if claimed:

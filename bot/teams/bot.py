@@ -22,6 +22,7 @@ from sqlmodel import Session
 from bot.teams import identity, render
 from bot.teams.connector import activity_from, tune
 from handlers import router
+from handlers.chat import language
 from handlers.chat.model import Actor, Place, Reply
 from handlers.chat.texts import phrase
 from handlers.desk import Desk
@@ -195,8 +196,11 @@ class DeskBot(TeamsActivityHandler):
     async def execute(self, turn_context: TurnContext, data: dict[str, Any]) -> dict[str, Any]:
         """The invoke response: the refreshed card, or a message only the presser sees."""
         result = await self.press(turn_context, data)
-        if result is None:
-            return _message(phrase("teams.already_handled"))
+        if result is None:  # said in the presser's client language (no look-up of who)
+            config = self.desk.config
+            reader = language.of_reader(config, None, turn_context.activity.locale)
+            with language.speaking(reader, config.team.both_names):
+                return _message(phrase("teams.already_handled"))
         reply, kind = result
         config = self.desk.config
         if reply.update_card is not None and reply.message is not None and not reply.ephemeral:

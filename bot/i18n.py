@@ -23,6 +23,7 @@ def update() -> None:
     pot = catalogs.locale_dir() / f"{catalogs.DOMAIN}.pot"
     mapping = str(ROOT / "babel.cfg")
     extract = ["extract", "-F", mapping, "--no-location", "--sort-by-file", "--no-wrap"]
+    extract += ["--project=deskbot", "--version=0.1.0", "--copyright-holder=deskbot"]
     CommandLineInterface().run(["pybabel", "-q", *extract, "-o", str(pot), str(ROOT)])
     for lang, folder in catalogs.CATALOG_DIRS.items():
         exists = catalogs.po_path(lang).exists()

@@ -9,13 +9,17 @@ import sys
 
 from bot import logs
 from bot.config import ConfigError, Settings, read
+from handlers.config.team import LANGUAGES
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="deskbot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    commands.add_parser("console", help="chat with the bot in this terminal")
+    console_cmd = commands.add_parser("console", help="chat with the bot in this terminal")
+    console_cmd.add_argument(
+        "--lang", choices=LANGUAGES, help="your language (default: yours or the team's)"
+    )
 
     serve_cmd = commands.add_parser(
         "serve", help="HTTP server for Slack and Teams, with the scheduler"
@@ -82,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "db":
             return db_upgrade(settings)
         if args.command == "console":
-            return console(settings)
+            return console(settings, args.lang)
         if args.command == "serve":
             return serve(settings, args.host, args.port)
         if args.command == "schedule":
@@ -170,13 +174,13 @@ def db_upgrade(settings: Settings) -> int:
     return 0
 
 
-def console(settings: Settings) -> int:
+def console(settings: Settings, lang: str | None = None) -> int:
     from bot.app import build_desk
     from bot.console import session as console_adapter
 
     clock = console_adapter.ConsoleClock()
     desk = build_desk(settings, clock)
-    console_adapter.main(desk, clock)
+    console_adapter.main(desk, clock, lang=lang)
     return 0
 
 

@@ -20,6 +20,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import AbstractContextManager
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -28,8 +29,10 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from bot import work_items
 from bot.db_threads import ACK, WORK, DbThreads
 from bot.work_items import FormSubmission, WorkItem
+from handlers.chat import language
 from handlers.chat.model import Message, Reply
 from handlers.chat.texts import phrase
+from handlers.config.team import TeamConfig
 from handlers.desk import Desk
 from storage import inbound
 from storage.db import session_scope
@@ -46,9 +49,20 @@ Answer = Callable[[WorkItem, Reply, bool], Awaitable[None]]
 _REPLY: TypeAdapter[Reply] = TypeAdapter(Reply)
 
 
-def notice(key: str) -> Reply:
-    """A one-text refusal from the inbox itself (not saved, went wrong, rejected)."""
-    return Reply(Message.text(phrase(key)), ephemeral=True, ok=False)
+def notice(key: str, config: TeamConfig | None = None, item: WorkItem | None = None) -> Reply:
+    """A one-text refusal from the inbox itself (not saved, went wrong, rejected), in the
+    asker's language when it knows who asked."""
+    if config is None or item is None:
+        return Reply(Message.text(phrase(key)), ephemeral=True, ok=False)
+    with reading(config, item):
+        return Reply(Message.text(phrase(key)), ephemeral=True, ok=False)
+
+
+def reading(config: TeamConfig, item: WorkItem) -> AbstractContextManager[None]:
+    """Texts an adapter writes itself to the asker (acks, apologies) in their language."""
+    person = config.person(item.person) if item.person else None
+    reader = language.of_reader(config, person, item.locale)
+    return language.speaking(reader, config.team.both_names)
 
 
 class Inbox:
@@ -147,13 +161,13 @@ class Inbox:
             return reply if unit.commit(_REPLY.dump_python(reply, mode="json")) else None
         except PERMANENT:
             log.exception("%s %s: refused by the database; the asker is told", self.source, key)
-            reply = notice("inbox.rejected")
+            reply = notice("inbox.rejected", self.desk.config, item)
         except DBAPIError:
             unit.discard()
             raise  # transient: recovery runs it again
         except Exception:
             log.exception("%s %s: failed", self.source, key)
-            reply = notice("slack.internal_error")
+            reply = notice("slack.internal_error", self.desk.config, item)
         unit.discard()
         failed = inbound.Unit(self.desk.engine, self.source, key, self.desk.now())
         return reply if failed.commit(_REPLY.dump_python(reply, mode="json")) else None
@@ -202,7 +216,7 @@ class Inbox:
         except Exception:
             log.exception("%s %s: could not persist", self.source, key)
             try:
-                await self.answer(item, notice("slack.not_saved"), True)
+                await self.answer(item, notice("slack.not_saved", self.desk.config, item), True)
             except Exception:
                 log.exception("%s %s: could not answer", self.source, key)
             return

@@ -33,11 +33,12 @@ class WorkItem(BaseModel):
     thread: str | None = None
     name: str = ""  # display name, for people not in the configuration
     person: str | None = None  # the configured person, resolved by the adapter
+    locale: str | None = None  # the platform's locale of the asker (`zh-CN`), when known
     via: dict[str, str] = Field(default_factory=dict)
 
     def actor(self, desk: Desk) -> Actor:
         person = desk.config.person(self.person) if self.person else None
-        return Actor(Ref(self.platform, self.workspace, self.user), person, self.name)
+        return Actor(Ref(self.platform, self.workspace, self.user), person, self.name, self.locale)
 
     def place(self) -> Place:
         return Place(Ref(self.platform, self.workspace, self.channel), self.thread)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from handlers.chat import language
 from handlers.chat.model import Post
-from handlers.config.team import TeamConfig
+from handlers.config.team import Person, TeamConfig
 from storage import outbox
 from storage.db import session_scope
 from storage.inbound import Unit
@@ -62,6 +63,16 @@ class Desk:
 
     def now(self) -> dt.datetime:
         return self.clock.now()
+
+    def for_channel(self) -> AbstractContextManager[None]:
+        """Texts inside are for a channel: the team's language."""
+        team = self.config.team
+        return language.speaking(team.language, team.both_names)
+
+    def for_person(self, person: Person | None) -> AbstractContextManager[None]:
+        """Texts inside are a DM to `person`: their language."""
+        both = self.config.team.both_names
+        return language.speaking(language.of_person(self.config, person), both)
 
     def running(self, work: Unit) -> Desk:
         """This desk, running one inbound request."""

@@ -7,6 +7,11 @@ case as the matching text command.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from handlers.chat import language
 from handlers.chat.model import Actor, Message, Place, Reply
 from handlers.chat.refusals import Refused
 from handlers.chat.texts import Md, phrase, render
@@ -59,7 +64,24 @@ from handlers.tickets import from_chat, queue
 from handlers.tickets import workflow as tickets
 from handlers.tickets.survey import SCORE_ACTION
 
+_Entry = TypeVar("_Entry", bound=Callable[..., Reply])
 
+
+def _in_readers_language(entry: _Entry) -> _Entry:
+    """Everything a request renders is in the asker's language; channel posts and DMs
+    switch to their readers' (`Desk.for_channel`, `Desk.for_person`)."""
+
+    @functools.wraps(entry)
+    def run(desk: Desk, actor: Actor, *args: Any, **kwargs: Any) -> Reply:
+        config = desk.config
+        reader = language.of_reader(config, actor.person, actor.locale)
+        with language.speaking(reader, config.team.both_names):
+            return entry(desk, actor, *args, **kwargs)
+
+    return run  # type: ignore[return-value]
+
+
+@_in_readers_language
 def handle_text(desk: Desk, actor: Actor, place: Place, text: str) -> Reply:
     try:
         request = parse(text, desk.config)
@@ -70,6 +92,7 @@ def handle_text(desk: Desk, actor: Actor, place: Place, text: str) -> Reply:
         return refusal(Md(exc.reason))
 
 
+@_in_readers_language
 def handle_action(desk: Desk, actor: Actor, place: Place, action_id: str, value: str) -> Reply:
     """A button press: `ticket.take` with value `T-3` is `/ticket take T-3`; the buttons that
     need more than a press (Resolve, Dispatch, Edit) open their form."""
@@ -100,6 +123,7 @@ def handle_action(desk: Desk, actor: Actor, place: Place, action_id: str, value:
     return handle_text(desk, actor, place, f"{family} {verb} {value}")
 
 
+@_in_readers_language
 def handle_form(
     desk: Desk, actor: Actor, place: Place, form_id: str, values: dict[str, str]
 ) -> Reply:
@@ -124,6 +148,7 @@ def handle_form(
     return tickets.log(desk, actor, place, fields)
 
 
+@_in_readers_language
 def ticket_from_message(
     desk: Desk,
     actor: Actor,

@@ -109,7 +109,8 @@ class Scheduler:
             taken = fires.claimed_scopes(session, job.id, at, [o.scope for o in targets])
             todo = [outlet for outlet in targets if outlet.scope not in taken]
             fire = Fire(at, late=status == "late", scopes=tuple(o.scope for o in todo))
-            built = [(outlet, job.build(desk, session, outlet.scope, fire)) for outlet in todo]
+            with desk.for_channel():  # scheduled posts go to channels
+                built = [(outlet, job.build(desk, session, outlet.scope, fire)) for outlet in todo]
         out = [Outcome(job.id, o.scope, at, "taken") for o in targets if o.scope in taken]
         stamp = f"{at.astimezone(dt.UTC):%Y%m%dT%H%M%S%f}"
         with session_scope(desk.engine) as session:

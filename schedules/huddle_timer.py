@@ -52,7 +52,8 @@ def _fire(desk: Desk, session: Session, timer_id: int, now: dt.datetime) -> int:
     ticket = session.get(Ticket, huddle.ticket_id) if huddle else None
     if timer is None or huddle is None or ticket is None:
         return 0
-    post = _post(desk, ticket, huddle, timer.stage, now)
+    with desk.for_channel():
+        post = _post(desk, ticket, huddle, timer.stage, now)
     result = "posted" if post is not None else "late"
     if not store.claim(session, timer_id, now, result):
         return 0  # fired already, by another process or an earlier call
@@ -75,8 +76,9 @@ def _post(desk: Desk, ticket: Ticket, huddle: Huddle, stage: str, now: dt.dateti
     if stage == "end":
         return Post(thread_of(ticket), say.times_up(config, ticket.key, huddle), f"{key}:end")
     if stage == "reminder":
-        message = say.reminder(ticket.key, huddle, now)
         caller = config.person(huddle.caller)
+        with desk.for_person(caller) if caller else desk.for_channel():
+            message = say.reminder(ticket.key, huddle, now)
         # the caller is reminded in private; someone the team does not know, in the thread
         target = Target("person", caller.id) if caller else thread_of(ticket)
         return Post(target, message, f"{key}:reminder")

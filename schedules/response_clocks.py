@@ -86,7 +86,8 @@ def _fire(desk: Desk, seen: Ticket, stage: clocks.Stage, now: dt.datetime, skip:
         live = current.get(stage.key)
         if live is None or live.due > now:
             return 0  # answered, noted or resolved in time: nothing to say
-        posts = [] if skip else _posts(desk, session, ticket, live, now)
+        with desk.for_channel():  # channel posts and pages, in the team's language
+            posts = [] if skip else _posts(desk, session, ticket, live, now)
         status = "skipped" if skip else "posted" if posts else "quiet"
         if not fires.claim_stage(session, ticket.id, live.key, live.due, status, now):
             return 0  # another process (or an earlier run) had it

@@ -69,7 +69,7 @@ def week(desk: Desk, clock: ManualClock) -> Week:
 
 def test_weekly_review_carries_the_weeks_kpis_against_target(week: Week) -> None:
     week.until("2026-11-27T15:01")
-    review = week.post("Weekly review 每周回顾 · Fri 27 Nov, 15:00 · 1 h")
+    review = week.post("Weekly review (每周回顾) · Fri 27 Nov, 15:00 · 1 h")
     assert review[1] == "@Grace Liu, @Paul Schmidt, @Hana Zhou, @Nina Sun"
     assert review[review.index("Agenda") + 1 : review.index("Agenda") + 5] == [
         "- 运营指标回顾 operating metrics",
@@ -83,7 +83,7 @@ def test_weekly_review_carries_the_weeks_kpis_against_target(week: Week) -> None
 
 def test_standup_lists_yesterdays_work_escalations_and_what_to_coordinate(week: Week) -> None:
     week.until("2026-11-26T09:31")
-    standup = week.post("Daily standup 每日站会 · Thu 26 Nov, 09:30")
+    standup = week.post("Daily standup (每日站会) · Thu 26 Nov, 09:30")
     assert standup[1] == "@Grace Liu, @Hana Zhou"
     figures = standup[standup.index("Yesterday's work (Wed 25 Nov)") :]
     assert figures[1:3] == [
@@ -98,7 +98,7 @@ def test_standup_lists_yesterdays_work_escalations_and_what_to_coordinate(week: 
     assert figures[figures.index("To coordinate (0)") + 1] == "- nothing waiting"
 
     week.until("2026-11-27T09:31")  # Friday: T-5 has waited since Thursday 16:00
-    friday = week.post("Daily standup 每日站会 · Fri 27 Nov, 09:30")
+    friday = week.post("Daily standup (每日站会) · Fri 27 Nov, 09:30")
     assert "- Logged: 1 · resolved: 0 · dispatched to L2: 0" in friday
     assert "- Clocks breached: 1: T-5 (first response)" in friday
     coordinate = friday[friday.index("To coordinate (1)") + 1]
@@ -107,7 +107,7 @@ def test_standup_lists_yesterdays_work_escalations_and_what_to_coordinate(week: 
 
 def test_monthly_planning_carries_the_month_just_ended(week: Week) -> None:
     week.until("2026-12-01T10:01")
-    planning = week.post("Monthly planning 月度规划 · Tue 01 Dec, 10:00 · 2 h")
+    planning = week.post("Monthly planning (月度规划) · Tue 01 Dec, 10:00 · 2 h")
     assert planning[1] == "@Grace Liu, @Paul Schmidt, @Hana Zhou, @Carlos Ruiz"
     start = planning.index("Month summary (November 2026)")
     # the week was November's only work; T-5 still unanswered counts at its age on 1 Dec

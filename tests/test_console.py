@@ -10,11 +10,20 @@ from pathlib import Path
 import pytest
 
 
-def run_console(tmp_path: Path, script: str, db: str = "deskbot.db") -> str:
+def run_console(
+    tmp_path: Path,
+    script: str,
+    db: str = "deskbot.db",
+    *args: str,
+    config: Path | None = None,
+) -> str:
+    """A piped session; the bundled sample team unless `config` names another."""
     env = {**os.environ, "DESKBOT_DATABASE_URL": f"sqlite:///{tmp_path / db}"}
     env.pop("DESKBOT_CONFIG", None)
+    if config is not None:
+        env["DESKBOT_CONFIG"] = str(config)
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "console"],
+        [sys.executable, "-m", "bot", "console", *args],
         input=script,
         capture_output=True,
         text=True,

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from handlers import router
+from handlers.chat import language
 from handlers.chat.refusals import Refused
 from handlers.config.team import TeamConfig
 from handlers.desk import Desk
 from handlers.raci import lookup as raci
 from tests.conftest import PLACE, actor_of
 from tests.support import text_of
+
+
+@pytest.fixture(autouse=True)
+def _as_the_sample_speaks(sample: TeamConfig) -> Iterator[None]:
+    """Direct calls, as the router would make them for an English reader of the sample."""
+    with language.speaking("en", sample.team.both_names):
+        yield
 
 
 @pytest.mark.parametrize(
@@ -52,7 +62,8 @@ def test_answer_mentions_r_and_a_and_names_c_and_i(sample: TeamConfig) -> None:
     assert set(message.mentions) == {"carlos", "hana"}  # R change manager, A tech support lead
     assert "Grace Liu" in body  # C: service desk manager, named
     assert "Paul Schmidt" in body and "Nina Sun" in body  # I
-    assert "故障响应与处理 incident response" in body
+    assert "故障响应与处理 (incident response)" not in body  # English reader: English first
+    assert "incident response (故障响应与处理)" in body
 
 
 def test_row_without_r_says_the_a_does_it(sample: TeamConfig) -> None:

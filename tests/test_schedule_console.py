@@ -62,7 +62,7 @@ def test_done_when_session_shows_the_reminder_then_the_standup(tmp_path: Path) -
     assert "[post → DM @Raj Patel · mentions: @Raj Patel]" in at_0901
     at_0931 = out.split("> :time 2026-11-23T09:31", 1)[1]
     assert "[post → #desk-managers · mentions: @Grace Liu, @Hana Zhou]:" in at_0931
-    assert "Daily standup 每日站会 · Mon 23 Nov, 09:30 · 15 min" in at_0931
+    assert "Daily standup (每日站会) · Mon 23 Nov, 09:30 · 15 min" in at_0931
     assert "Queue check" not in at_0931  # nothing posted twice
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.console.session import plain
+from bot.console.printing import plain
 from handlers import router
 from handlers.chat.model import Message, Place, Ref
 from handlers.config.team import TeamConfig
@@ -212,7 +212,7 @@ def test_console_walk_fires_everything_on_the_way_in_order(desk: Desk, clock: Ma
         "Queue check 09:00",  # 09:00 reminder
         "Breach: T-1 (P2) Stale VPN",  # 09:15 repeat
         "Breach: T-1 (P2) Stale VPN",  # 09:30 repeat
-        "Daily standup 每日站会 · Mon 23 Nov, 09:30",  # 09:30 standup
+        "Daily standup (每日站会) · Mon 23 Nov, 09:30",  # 09:30 standup
     ]
     assert len(texts) == len(starts), texts
     assert all(t.startswith(start) for t, start in zip(texts, starts, strict=True)), texts

@@ -40,9 +40,7 @@ def test_monthly_planning_lists_the_open_suggestions(desk: Desk, clock: ManualCl
     clock.set(planning)
     scheduler = Scheduler(desk, [Outlet("console", "console:local")], timers=[])
     scheduler.fire(scheduler.job("monthly_planning"), planning, "posted")
-    [agenda] = [
-        m for _, m in posts(desk.engine) if text_of(m).startswith("Monthly planning")
-    ]
+    [agenda] = [m for _, m in posts(desk.engine) if text_of(m).startswith("Monthly planning")]
     body = text_of(agenda)
     assert "**Open improvement suggestions** (1)" in body
     assert "**S-1** Put the VPN guide in the portal" in body

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
-from bot.console.session import plain
+from bot.console.printing import plain
 from handlers import router
 from handlers.desk import Desk, ManualClock
 from handlers.kpis import figures as kpis

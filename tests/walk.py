@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.console.session import plain
+from bot.console.printing import plain
 from handlers import router
 from handlers.chat.model import Message
 from handlers.desk import Desk, ManualClock

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.console.plain import plain
+from bot.console.printing import plain
 from handlers import router
 from handlers.chat.model import Actor, Form, Place, Reply
 from handlers.desk import Desk

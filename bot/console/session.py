@@ -16,13 +16,15 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from typing import TextIO
 
 from bot.chart_files import chart_file
 from bot.console import forms
-from bot.console.plain import plain
-from bot.delivery import Delivery, Outcome, Sent, deliver_due
+from bot.console.printing import Printer, plain
+from bot.delivery import deliver_due
 from handlers import router
+from handlers.chat import language
 from handlers.chat.model import (
     Actions,
     Actor,
@@ -38,10 +40,10 @@ from handlers.chat.model import (
     Place,
     Ref,
     Reply,
-    Target,
     Text,
 )
-from handlers.config.team import Person, TeamConfig
+from handlers.chat.texts import Md, phrase
+from handlers.config.team import LANGUAGES, Person
 from handlers.desk import Desk
 
 log = logging.getLogger(__name__)
@@ -82,8 +84,15 @@ def _nothing() -> None:
 
 
 class Console:
-    def __init__(self, desk: Desk, out: TextIO, clock: ConsoleClock | None = None) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        out: TextIO,
+        clock: ConsoleClock | None = None,
+        lang: str | None = None,
+    ) -> None:
         self.desk = desk
+        self.lang = lang  # `--lang`, `:lang`: the reader's language, over the configuration
         self.out = out
         self.clock = clock
         config = desk.config
@@ -102,7 +111,16 @@ class Console:
 
     @property
     def actor(self) -> Actor:
-        return Actor(Ref(PLATFORM, WORKSPACE, self.person.id), self.person)
+        person = self.person
+        if self.lang:  # the console's reader chose a language: it wins, as a person's own
+            person = person.model_copy(update={"language": self.lang})
+        return Actor(Ref(PLATFORM, WORKSPACE, self.person.id), person)
+
+    def reading(self) -> AbstractContextManager[None]:
+        """The console's own lines (who said what, where) in its reader's language."""
+        config = self.desk.config
+        reader = language.of_reader(config, self.actor.person, None)
+        return language.speaking(reader, config.team.both_names)
 
     @property
     def place(self) -> Place:
@@ -153,9 +171,10 @@ class Console:
             "time": self.meta_time,
             "json": self.meta_json,
             "form": lambda a: forms.fill(self, a),
+            "lang": self.meta_lang,
         }.get(command)
         if handler is None:
-            self.say(f"? unknown meta-command :{command} (:as :in :click :form :time :json :quit)")
+            self.tell("console.unknown_meta", given=command)
             return
         handler(arg)
 
@@ -166,74 +185,81 @@ class Console:
             (p for p in config.people if p.name.casefold().startswith(wanted)), None
         )
         if not wanted or match is None:
-            known = ", ".join(p.id for p in config.people)
-            self.say(f"? no person {arg!r}; people: {known}")
+            self.tell("console.no_person", given=arg, known=[p.id for p in config.people])
             return
         self.person = match
-        self.say(f"(you are now {match.name}: {', '.join(match.roles) or 'no role'})")
+        self.tell("console.as", name=match.name, roles=match.roles)
 
     def meta_in(self, arg: str) -> None:
         if not arg:
-            self.say("? usage: :in CHANNEL")
+            self.tell("console.usage_in")
             return
         self.channel = arg.removeprefix("#")
-        self.say(f"(you are now in #{self.channel})")
+        self.tell("console.in", channel=self.channel)
 
     def meta_click(self, arg: str) -> None:
         if not arg.isdigit() or not 1 <= int(arg) <= len(self.buttons):
-            self.say(
-                f"? usage: :click N, with N from 1 to {len(self.buttons)} (the last buttons shown)"
-            )
+            self.tell("console.usage_click", count=len(self.buttons))
             return
         button = self.buttons[int(arg) - 1]
-        self.say(f"(pressed {button.label} on {button.value})")
+        self.tell("console.pressed", button=Md(button.label), value=button.value)
         reply = router.handle_action(
             self.desk, self.actor, self.place, button.action_id, button.value
         )
         self.show_reply(reply)
 
+    def meta_lang(self, arg: str) -> None:
+        wanted = language.from_locale(arg)
+        if wanted is None:
+            self.tell("language.unknown", given=arg, known=LANGUAGES)
+            return
+        self.lang = wanted
+        self.tell("language.switched")
+
     def meta_time(self, arg: str) -> None:
         if self.clock is None:
-            self.say("? this console's clock cannot be set")
+            self.tell("console.fixed_clock")
             return
         try:
             when = dt.datetime.fromisoformat(arg)
         except ValueError:
-            self.say(
-                "? usage: :time 2026-11-23T09:00 (team's local time unless an offset is given)"
-            )
+            self.tell("console.usage_time")
             return
         if when.tzinfo is None:
             when = when.replace(tzinfo=self.desk.config.team.zone)
         old = self.clock.now()
         self.clock.set(when.astimezone(dt.UTC))
         local = when.astimezone(self.desk.config.team.zone)
-        self.say(
-            f"(time is now {local.isoformat(timespec='minutes')} {self.desk.config.team.timezone})"
-        )
+        zone = self.desk.config.team.timezone
+        self.tell("console.time", at=local.isoformat(timespec="minutes"), zone=zone)
         if when > old:
             for hook in self.on_time:
                 hook(old, when.astimezone(dt.UTC))
 
     def meta_json(self, arg: str) -> None:
         if self.last_message is None:
-            self.say("? no message yet")
+            self.tell("console.no_message")
             return
         if arg == "neutral":
             self.say(json.dumps(self.last_message.to_dict(), ensure_ascii=False, indent=2))
             return
         if arg not in JSON_PLATFORMS:
-            self.say(f"? usage: :json {'|'.join(('neutral', *JSON_PLATFORMS))}")
+            self.tell("console.usage_json", known=("neutral", *JSON_PLATFORMS))
             return
         try:
             render = importlib.import_module(f"bot.{arg}.render")
         except ModuleNotFoundError:
-            self.say(f"? no {arg} renderer in this build")
+            self.tell("console.no_renderer", given=arg)
             return
         payload = render.payload(self.desk.config, self.last_message)
         self.say(json.dumps(payload, ensure_ascii=False, indent=2))
 
     # -- output ----------------------------------------------------------------------------
+
+    def tell(self, key: str, **context: object) -> None:
+        """One of the console's own lines (a `console.*` phrase), in its reader's language."""
+        with self.reading():
+            self.say(plain(self.desk.config, phrase(key, **context)))
 
     def say(self, text: str) -> None:
         try:
@@ -242,7 +268,8 @@ class Console:
             raise ReaderGone from exc
 
     def show_reply(self, reply: Reply) -> None:
-        prefix = "deskbot (only you)" if reply.ephemeral else "deskbot"
+        with self.reading():
+            prefix = phrase("console.reply_private" if reply.ephemeral else "console.reply")
         if reply.message is not None:
             self.show_message(prefix, reply.message)
         if reply.form is not None:
@@ -294,46 +321,18 @@ class Console:
     def flush(self) -> None:
         """Print every post due now (a claim takes a batch at a time: loop until none)."""
         engine = self.desk.engine
-        while asyncio.run(deliver_due(engine, PLATFORM, _Printer(self), self.desk.now())):
+        while asyncio.run(deliver_due(engine, PLATFORM, Printer(self), self.desk.now())):
             pass
 
 
-class _Printer:
-    """The console's outbox sender: a post is delivered by printing it."""
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-
-    async def send(self, delivery: Delivery) -> Outcome:
-        c = self.console
-        config = c.desk.config
-        where = destination(config, delivery.target)
-        mentioned = [config.person(p) for p in delivery.message.mentions]
-        who = ", ".join(f"@{p.name}" for p in mentioned if p) or "nobody"
-        if delivery.target.replace:
-            c.say(f"[edit] {where}: {plain(config, delivery.message.fallback)}")
-        else:
-            thread = " (in thread)" if delivery.target.thread else ""
-            c.show_message(f"[post → {where}{thread} · mentions: {who}]", delivery.message)
-        return Sent({"printed": True})
-
-
-def destination(config: TeamConfig, target: Target) -> str:
-    if target.kind == "person":
-        person = config.person(target.name)
-        return f"DM @{person.name if person else target.name}"
-    if target.kind == "channel":
-        channel = config.channels.named(target.name)
-        return f"#{channel.name if channel else target.name}"
-    if target.kind == "conversation":  # a conversation heard from: here, a channel's name
-        return f"#{target.name.rpartition(':')[2]}"
-    return target.name
-
-
 def main(
-    desk: Desk, clock: ConsoleClock, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
+    desk: Desk,
+    clock: ConsoleClock,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    lang: str | None = None,
 ) -> None:
-    console = Console(desk, out, clock)
+    console = Console(desk, out, clock, lang)
     with contextlib.ExitStack() as running:
 
         def start_scheduler() -> None:

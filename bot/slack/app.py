@@ -16,7 +16,7 @@ import re
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -27,14 +27,16 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.inbox import Inbox, notice
+from bot.inbox import Inbox, notice, reading
 from bot.slack import modals, payloads, reaction, render
+from bot.slack.locales import Locales
 from bot.work_items import Command, Reaction, WorkItem
 from handlers.chat.model import Message
 from handlers.chat.texts import phrase
 from handlers.desk import Desk
 
 log = logging.getLogger(__name__)
+Item = TypeVar("Item", bound=WorkItem)
 ROUTE = "/slack/events"
 SHORTCUT = "ticket.from_message"  # the message shortcut's callback id (manifest.yaml)
 AFTER_ACK = "deskbot_after_ack"
@@ -75,6 +77,7 @@ class SlackApp:
         self.inbox = inbox
         self.web = web_client
         self.identity = Identity()
+        self.locales = Locales(desk.config, web_client)
         self.verifier = SignatureVerifier(signing_secret, clock=DeskClock(desk))
 
         # bolt passes arguments by name, so it gets plain functions, not bound methods.
@@ -179,6 +182,7 @@ class SlackApp:
         self, context: Any, key: str, item: WorkItem, ack: Any = None
     ) -> BoltResponse | None:
         """Persist, then ack (the caller's `ack`, or bolt's auto-ack for events)."""
+        item = self._locale_known(item)
         persisting = self.inbox.persist(key, item)
         try:
             claimed = await asyncio.wait_for(asyncio.shield(persisting), ACK_BUDGET)
@@ -188,18 +192,31 @@ class SlackApp:
             if ack is None:  # an event: Slack retries; the unique key drops a repeat
                 return BoltResponse(status=503, body="")
             if isinstance(item, Command):
-                return await ack(**self._content(phrase("slack.slow")), response_type="ephemeral")
+                with reading(self.desk.config, item):
+                    slow = self._content(phrase("slack.slow"))
+                return await ack(**slow, response_type="ephemeral")
             return await ack()
         except Exception:
             log.exception("slack %s: could not persist", key)
             if ack is None:
                 return BoltResponse(status=503, body="")
-            reply = notice("slack.not_saved")
+            reply = notice("slack.not_saved", self.desk.config, item)
             context[AFTER_ACK] = lambda: self.inbox.answer(item, reply, True)
             return await ack()
         if claimed:
-            context[AFTER_ACK] = lambda: self.inbox.finish(key, item)
+            context[AFTER_ACK] = lambda: self._finish_in_users_locale(key, item)
         return await ack() if ack is not None else None
+
+    def _locale_known(self, item: Item) -> Item:
+        """The item with its user's locale when already known: persisted with the work."""
+        locale = self.locales.known(item.user)
+        return item if locale is None else item.model_copy(update={"locale": locale})
+
+    async def _finish_in_users_locale(self, key: str, item: WorkItem) -> None:
+        """After the ack: ask Slack for the user's locale the first time, then run."""
+        if item.locale is None and (locale := await self.locales.fetch(item.user)):
+            item = item.model_copy(update={"locale": locale})
+        await self.inbox.finish(key, item)
 
     def _content(self, markdown: str) -> dict[str, Any]:
         return render.payload(self.desk.config, Message.text(markdown))
@@ -265,6 +282,7 @@ class SlackApp:
         """A modal submitted: run it before the ack, so errors can show inline."""
         started = time.monotonic()
         key, item = payloads.submission(self.desk.config, body, view)
+        item = self._locale_known(item)  # no time to ask Slack before this ack
         persisting = self.inbox.persist(key, item)
         try:
             claimed = await asyncio.wait_for(asyncio.shield(persisting), ACK_BUDGET)
@@ -273,7 +291,9 @@ class SlackApp:
             return await ack()
         except Exception:
             log.exception("slack %s: could not persist", key)
-            return await ack(response_action="errors", errors=self._not_saved(view))
+            with reading(self.desk.config, item):
+                errors = self._not_saved(view)
+            return await ack(response_action="errors", errors=errors)
         if not claimed:
             return await ack()  # the same submission again
         running = asyncio.ensure_future(self.inbox.execute(key, item))

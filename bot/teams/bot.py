@@ -28,6 +28,7 @@ from bot.inbox import Inbox
 from bot.teams import identity, message_action, render
 from bot.teams.connector import activity_from, outcome_of, tune
 from bot.work_items import Command, FormSubmission, Press, WorkItem, digest
+from handlers.chat import language
 from handlers.chat.model import Actor, Message, Post, Reply, Target
 from handlers.chat.texts import phrase
 from handlers.desk import Desk
@@ -120,6 +121,7 @@ class DeskBot(TeamsActivityHandler):
             "user": actor.ref.id,
             "name": actor.display_name,
             "person": actor.person.id if actor.person else None,
+            "locale": actor.locale,  # the sender's Teams client language (`zh-CN`)
             "channel": place.channel.id,
             "thread": place.thread,
         }
@@ -139,7 +141,7 @@ class DeskBot(TeamsActivityHandler):
                     )
                 )
                 person = config.find_person(identity.PLATFORM, upn)
-        return identity.actor_of(account, tenant, person)
+        return identity.actor_of(account, tenant, person, turn_context.activity.locale)
 
     async def lookup_upn(self, turn_context: TurnContext) -> str | None:
         """The sender's UPN from Teams, once per user (it is remembered afterwards)."""
@@ -241,8 +243,11 @@ class DeskBot(TeamsActivityHandler):
     async def execute(self, turn_context: TurnContext, data: dict[str, Any]) -> dict[str, Any]:
         """The invoke response: the refreshed card, or a message only the presser sees."""
         result = await self.press(turn_context, data)
-        if result is None:
-            return _message(phrase("teams.already_handled"))
+        if result is None:  # said in the presser's client language (no look-up of who)
+            config = self.desk.config
+            reader = language.of_reader(config, None, turn_context.activity.locale)
+            with language.speaking(reader, config.team.both_names):
+                return _message(phrase("teams.already_handled"))
         reply, kind = result
         config = self.desk.config
         if reply.update_card is not None and reply.message is not None and not reply.ephemeral:

@@ -85,9 +85,12 @@ def known_person(
     return None, wants_upn
 
 
-def actor_of(account: ChannelAccount, tenant: str, person: Person | None) -> Actor:
+def actor_of(
+    account: ChannelAccount, tenant: str, person: Person | None, locale: str | None = None
+) -> Actor:
+    """`locale`: the activity's (the sender's Teams client language, `zh-CN`)."""
     ident = account.aad_object_id or account.id
-    return Actor(Ref(PLATFORM, tenant, ident), person, display_name=account.name or "")
+    return Actor(Ref(PLATFORM, tenant, ident), person, account.name or "", locale)
 
 
 # -- the text of a command ---------------------------------------------------------------------

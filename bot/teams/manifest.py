@@ -18,6 +18,7 @@ import yaml
 
 from bot.teams import icons
 from bot.teams.render import plain
+from handlers.chat import catalogs, language
 from handlers.chat.texts import phrase
 from handlers.config.team import TeamConfig
 
@@ -25,6 +26,12 @@ SCHEMA_VERSION = "1.28"  # the newest generally available schema (May 2026)
 SCHEMA = f"https://developer.microsoft.com/json-schemas/teams/v{SCHEMA_VERSION}/MicrosoftTeams.schema.json"
 COMMANDS = Path(__file__).resolve().parents[2] / "manifest.yaml"
 SCOPES = ["personal", "team", "groupChat"]
+LOCALIZATION_SCHEMA = (
+    f"https://developer.microsoft.com/json-schemas/teams/v{SCHEMA_VERSION}"
+    "/MicrosoftTeams.Localization.schema.json"
+)
+# The app's other languages (Teams language tag -> ours); English is the manifest itself.
+LANGUAGE_FILES = {"zh-cn": "zh"}
 # Limits of the schema: 10 commands per list, a title of 32 and a description of 128.
 MAX_COMMANDS, MAX_TITLE, MAX_DESCRIPTION = 10, 32, 128
 
@@ -50,6 +57,35 @@ def slash_commands(path: Path = COMMANDS) -> list[dict[str, str]]:
     return commands
 
 
+def translated_commands(commands: list[dict[str, str]], lang: str) -> list[dict[str, str]]:
+    """The commands with their descriptions and hints from the language's catalog (the
+    words themselves stay: they are what the bot understands)."""
+
+    def text(c: dict[str, str], part: str) -> str:
+        english = c.get(part) or ""
+        return catalogs.translated(lang, f"manifest:{c['command']}:{part}", english)
+
+    return [
+        {**c, "description": text(c, "description"), "usage_hint": text(c, "usage_hint")}
+        for c in commands
+    ]
+
+
+def localization(config: TeamConfig, commands: list[dict[str, str]], lang: str) -> dict[str, Any]:
+    """A Teams language file: the app's name and descriptions and the command menu."""
+    with language.speaking(lang):
+        texts = {
+            "name.short": "deskbot",
+            "name.full": plain(config, phrase("teams.app.name", team=config.team))[:100],
+            "description.short": plain(config, phrase("teams.app.short"))[:80],
+            "description.full": plain(config, phrase("teams.app.full"))[:4000],
+        }
+    for n, c in enumerate(command_list(translated_commands(commands, lang))):
+        texts[f"bots[0].commandLists[0].commands[{n}].title"] = c["title"]
+        texts[f"bots[0].commandLists[0].commands[{n}].description"] = c["description"]
+    return {"$schema": LOCALIZATION_SCHEMA, **texts}
+
+
 def command_list(commands: list[dict[str, str]]) -> list[dict[str, str]]:
     """Slack's slash commands as Teams bot commands: the same words, without the slash.
 
@@ -70,6 +106,10 @@ def manifest(config: TeamConfig, bot_id: str, commands: list[dict[str, str]]) ->
     if not bot_id:
         raise ManifestError(NO_BOT_ID)
     commands_for_teams = command_list(commands)
+    with language.speaking("en"):  # the default language; others in LANGUAGE_FILES
+        name = plain(config, phrase("teams.app.name", team=config.team))[:100]
+        short = plain(config, phrase("teams.app.short"))[:80]
+        full = plain(config, phrase("teams.app.full"))[:4000]
     return {
         "$schema": SCHEMA,
         "manifestVersion": SCHEMA_VERSION,
@@ -82,13 +122,13 @@ def manifest(config: TeamConfig, bot_id: str, commands: list[dict[str, str]]) ->
             "privacyUrl": "https://example.org/deskbot/privacy",
             "termsOfUseUrl": "https://example.org/deskbot/terms",
         },
-        "name": {
-            "short": "deskbot",
-            "full": plain(config, phrase("teams.app.name", team=config.team))[:100],
-        },
-        "description": {
-            "short": plain(config, phrase("teams.app.short"))[:80],
-            "full": plain(config, phrase("teams.app.full"))[:4000],
+        "name": {"short": "deskbot", "full": name},
+        "description": {"short": short, "full": full},
+        "localizationInfo": {
+            "defaultLanguageTag": "en-us",
+            "additionalLanguages": [
+                {"languageTag": tag, "file": f"{tag}.json"} for tag in LANGUAGE_FILES
+            ],
         },
         "icons": {"color": "color.png", "outline": "outline.png"},
         "accentColor": "#{:02X}{:02X}{:02X}".format(*icons.ACCENT),
@@ -129,10 +169,14 @@ def package(
     """The zip to upload to Teams, and its manifest."""
     if not bot_id:
         raise ManifestError(NO_BOT_ID)
-    content = manifest(config, bot_id, slash_commands(commands_file or COMMANDS))
+    commands = slash_commands(commands_file or COMMANDS)
+    content = manifest(config, bot_id, commands)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("manifest.json", json.dumps(content, ensure_ascii=False, indent=2))
+        for tag, lang in LANGUAGE_FILES.items():
+            texts = localization(config, commands, lang)
+            archive.writestr(f"{tag}.json", json.dumps(texts, ensure_ascii=False, indent=2))
         archive.writestr("color.png", icons.color_icon())
         archive.writestr("outline.png", icons.outline_icon())
     return buffer.getvalue(), content

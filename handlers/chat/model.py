@@ -87,6 +87,7 @@ class Actor:
     ref: Ref
     person: Person | None = None
     display_name: str = ""
+    locale: str | None = None  # the platform's locale for this user (`zh-CN`), if it says
 
     @property
     def key(self) -> str:

@@ -25,6 +25,7 @@ from jinja2 import (
     select_autoescape,
 )
 
+from handlers.chat import catalogs, language
 from handlers.chat.model import clean_input, mention_token
 from handlers.config.team import Person
 
@@ -66,9 +67,13 @@ def name(person: Person | None) -> Md:
     return escape_md(person.name) if person else Md("")
 
 
+# How a list of names is joined, per language (Chinese uses the enumeration comma).
+_LIST_SEPARATORS = {"en": ", ", "zh": "、"}
+
+
 def mentions(people: Iterable[Person], ping: bool = True) -> Md:
     render = mention if ping else name
-    return Md(", ".join(render(p) for p in people))
+    return Md(_LIST_SEPARATORS[language.current()].join(render(p) for p in people))
 
 
 def link(label: str, url: str) -> Md:
@@ -79,7 +84,7 @@ def event_name(kind: str) -> Md:
     """How a ticket's history names an audit event (`event.<kind>` phrases); an unknown
     kind shows as it is stored."""
     key = f"event.{kind}"
-    if f"phrase:{key}" in _environment().loader.mapping:  # type: ignore[union-attr]
+    if has_phrase(key):
         return phrase(key)
     return escape_md(kind)
 
@@ -94,22 +99,80 @@ def minutes(delta: dt.timedelta) -> int:
 
 
 def duration(delta: dt.timedelta | int) -> str:
-    """A timedelta, or a number of minutes (the time rules), as "25 min", "4 h", "2 d 3 h"."""
+    """A timedelta, or a number of minutes (the time rules), as "25 min", "4 h", "2 d 3 h"
+    (the `duration.*` phrases: "25 分钟", "2 小时 15 分钟" in Chinese)."""
     total = delta if isinstance(delta, int) else minutes(delta)
     if total < 60:
-        return f"{total} min"
+        return phrase("duration.minutes", m=total)
     hours, mins = divmod(total, 60)
     if hours < 48:
-        return f"{hours} h {mins:02d} min" if mins else f"{hours} h"
-    return f"{hours // 24} d {hours % 24} h"
+        if mins:
+            return phrase("duration.hours_minutes", h=hours, m=f"{mins:02d}")
+        return phrase("duration.hours", h=hours)
+    return phrase("duration.days_hours", d=hours // 24, h=hours % 24)
+
+
+def label(thing: Any) -> Md:
+    """A configured name (role, category, activity, meeting) in the reader's language;
+    with `team.both_names`, the other one follows in parentheses."""
+    if thing is None:
+        return Md("")
+    english, chinese = thing.name, getattr(thing, "name_zh", "") or ""
+    first, other = (
+        (chinese, english) if language.current() == "zh" and chinese else (english, chinese)
+    )
+    if language.both_names() and other and other != first:
+        return escape_md(f"{first} ({other})")
+    return escape_md(first)
+
+
+def date(value: dt.date | dt.datetime, pattern: str) -> str:
+    """A date or time in a CLDR pattern for the reader's language ("M月d日 EEE HH:mm");
+    Babel is imported only when a text asks for it (English templates use strftime)."""
+    from babel.dates import format_date, format_datetime
+
+    locale = catalogs.babel_locale(language.current())
+    if isinstance(value, dt.datetime):
+        return format_datetime(value, pattern, tzinfo=value.tzinfo, locale=locale)
+    return format_date(value, pattern, locale=locale)
+
+
+def percent(ratio: float) -> str:
+    """A share as the reader's language writes percentages ("83%", "83 %")."""
+    from babel.numbers import format_percent
+
+    return format_percent(ratio, locale=catalogs.babel_locale(language.current()))
 
 
 @cache
-def _environment() -> Environment:
+def english_phrases() -> dict[str, str]:
     source = (files("handlers.chat") / "templates" / "phrases.yaml").read_text("utf-8")
-    phrases = yaml.load(source, Loader=_LOADER)
+    return {str(k): str(v) for k, v in yaml.load(source, Loader=_LOADER).items()}
+
+
+def english_template(name: str) -> str:
+    return (files("handlers.chat") / "templates" / name).read_text("utf-8")
+
+
+def helpers() -> list[str]:
+    """What every text may call besides its data (mention, label, phrase, ...)."""
+    return list(_environment("en").globals)
+
+
+def template_names() -> list[str]:
+    return sorted(
+        p.name for p in (files("handlers.chat") / "templates").iterdir() if p.name.endswith(".md")
+    )
+
+
+@cache
+def _environment(lang: str = "en") -> Environment:
+    phrases = english_phrases()
+    if lang != "en":
+        catalog = catalogs.catalog(lang)
+        phrases = {k: catalog.get((k, v), v) for k, v in phrases.items()}
     env = Environment(
-        loader=_Loaders(DictLoader({f"phrase:{k}": v for k, v in phrases.items()})),
+        loader=_Loaders(DictLoader({f"phrase:{k}": v for k, v in phrases.items()}), lang),
         autoescape=select_autoescape(enabled_extensions=(), default=False),
         undefined=StrictUndefined,
         finalize=_finalize,
@@ -119,42 +182,71 @@ def _environment() -> Environment:
         auto_reload=False,  # templates ship with the package; no file checks per render
     )
     env.globals.update(
-        mention=mention, name=name, mentions=mentions, link=link, md=md, event_name=event_name
+        mention=mention,
+        name=name,
+        mentions=mentions,
+        link=link,
+        md=md,
+        event_name=event_name,
+        label=label,
+        phrase=phrase,
     )
-    env.filters.update(duration=duration, minutes=minutes)
+    env.filters.update(duration=duration, minutes=minutes, label=label, date=date, percent=percent)
     return env
 
 
 class _Loaders(DictLoader):
-    """Phrases from phrases.yaml, whole templates from handlers/chat/templates/*.md."""
+    """Phrases from phrases.yaml, whole templates from handlers/chat/templates/*.md; in
+    another language, each as the catalog translates its English source (the English
+    source while a translation is missing: the catalog test reports it)."""
 
-    def __init__(self, phrases: DictLoader) -> None:
+    def __init__(self, phrases: DictLoader, lang: str) -> None:
         super().__init__(phrases.mapping)
         self._package = PackageLoader("handlers.chat", "templates")
+        self._lang = lang
 
     def get_source(self, environment: Environment, template: str):  # type: ignore[no-untyped-def]
         if template.startswith("phrase:"):
             return super().get_source(environment, template)
-        return self._package.get_source(environment, template)
+        source, filename, uptodate = self._package.get_source(environment, template)
+        if self._lang != "en":
+            source = catalogs.catalog(self._lang).get((template, source), source)
+        return source, filename, uptodate
 
 
 @cache
-def _template(name: str) -> Template:
-    return _environment().get_template(name)
+def _template(name: str, lang: str) -> Template:
+    return _environment(lang).get_template(name)
 
 
 def render(template: str, /, **context: Any) -> Md:
     """A whole template file, e.g. render("queue.md", tickets=...)."""
-    return Md(_template(template).render(**context).strip())
+    return Md(_template(template, language.current()).render(**context).strip())
 
 
 def phrase(key: str, /, **context: Any) -> Md:
     """A short phrase from phrases.yaml, e.g. phrase("button.take")."""
+    lang = language.current()
     if not context:
-        return _fixed_phrase(key)  # labels and names: rendered once
-    return Md(_template(f"phrase:{key}").render(**context).strip())
+        return _fixed_phrase(key, lang)  # labels and names: rendered once
+    return Md(_template(f"phrase:{key}", lang).render(**context).strip())
 
 
 @cache
-def _fixed_phrase(key: str) -> Md:
-    return Md(_template(f"phrase:{key}").render().strip())
+def _fixed_phrase(key: str, lang: str) -> Md:
+    return Md(_template(f"phrase:{key}", lang).render().strip())
+
+
+def has_phrase(key: str) -> bool:
+    return key in english_phrases()
+
+
+def phrase_in(lang: str, key: str, /, **context: Any) -> Md:
+    """A phrase for another reader than the asker (a channel post, a DM)."""
+    with language.speaking(lang, language.both_names()):
+        return phrase(key, **context)
+
+
+def render_in(lang: str, template: str, /, **context: Any) -> Md:
+    with language.speaking(lang, language.both_names()):
+        return render(template, **context)

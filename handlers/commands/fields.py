@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from handlers.chat import language
 from handlers.chat.model import Choice, Form, FormField, clean_input
-from handlers.chat.texts import phrase
+from handlers.chat.texts import label, phrase
 from handlers.config.team import INTAKES, PRIORITIES, TeamConfig
 
 # The longest value each field takes, in characters: one limit per field, enforced here for
@@ -72,7 +73,7 @@ class FieldErrors(Exception):
 
 def unknown_category(config: TeamConfig, given: str) -> str:
     """The one explanation of a category that is not configured, with the ones that are."""
-    return phrase("error.unknown_category", given=given, known=[c.id for c in config.categories])
+    return phrase("error.unknown_category", given=given, known=known_tags(config))
 
 
 def validate(values: dict[str, str], config: TeamConfig) -> NewTicket:
@@ -86,15 +87,18 @@ def validate(values: dict[str, str], config: TeamConfig) -> NewTicket:
     summary = v.get("summary", "")
     if not summary:
         errors["summary"] = phrase("error.summary_missing")
-    category = v.get("category", "").removeprefix("#").lower() or None
-    if category and config.category(category) is None:
-        errors["category"] = unknown_category(config, category)
+    given = v.get("category", "").removeprefix("#")
+    found = config.find_category(given) if given else None
+    category = found.id if found else None
+    if given and found is None:
+        errors["category"] = unknown_category(config, given)
     priority = v.get("priority", "").lower() or "p3"
     if priority not in PRIORITIES:
         errors["priority"] = phrase("error.bad_priority", given=priority, known=PRIORITIES)
-    intake = v.get("intake", "").lower().removeprefix("via:") or "chat"
+    given_intake = re.sub(r"^via:", "", v.get("intake", ""), flags=re.IGNORECASE) or "chat"
+    intake = config.find_intake(given_intake) or given_intake
     if intake not in INTAKES:
-        errors["intake"] = phrase("error.bad_intake", given=intake, known=INTAKES)
+        errors["intake"] = phrase("error.bad_intake", given=given_intake, known=INTAKES)
     links = tuple(x for x in re.split(r"[\s,]+", v.get("links", "")) if x)
     bad = [x for x in links if not _URL.match(x)]
     if bad and "links" not in errors:
@@ -112,6 +116,12 @@ def validate(values: dict[str, str], config: TeamConfig) -> NewTicket:
         tried=v.get("tried", ""),
         links=links,
     )
+
+
+def known_tags(config: TeamConfig) -> list[str]:
+    """The category tags to suggest, as the reader would type them (`网络类` or `network`)."""
+    chinese = language.current() == "zh"
+    return [c.name_zh if chinese and c.name_zh else c.id for c in config.categories]
 
 
 def missing_key_fields(ticket: object) -> list[str]:
@@ -141,7 +151,7 @@ def new_ticket_form(config: TeamConfig, initial: dict[str, str] | None = None) -
         fields=(
             f("summary", required=True),
             f("description", "multiline"),
-            f("category", "select", choices=[Choice(c.id, c.name) for c in config.categories]),
+            f("category", "select", choices=[Choice(c.id, label(c)) for c in config.categories]),
             f("priority", "select", choices=[Choice(p, p.upper()) for p in PRIORITIES]),
             f("intake", "select", choices=[Choice(i, phrase(f"intake.{i}")) for i in INTAKES]),
             f("environment", "multiline"),

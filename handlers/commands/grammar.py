@@ -68,6 +68,16 @@ KPI_CHART = "chart"
 _TICKET_ID = re.compile(r"^(?:t-?)?(\d{1,9})$", re.IGNORECASE)
 _CATEGORY_TAG = words_of.CATEGORY_TAG
 _MENTION = words_of.MENTION
+# Arguments in either language (the command words themselves stay English).
+_KPI_WORDS = {
+    "日": "day",
+    "今天": "day",
+    "周": "week",
+    "本周": "week",
+    "月": "month",
+    "本月": "month",
+}
+_QUEUE_WORDS = {"mine": "mine", "all": "all", "我的": "mine", "全部": "all", "所有": "all"}
 TOPIC_MAX = 200
 OUTCOME_MAX = 2000
 # Words after the id that a verb needs; a missing one is bad input.
@@ -203,7 +213,7 @@ def parse(text: str, config: TeamConfig) -> Request:
 
 def _kpi(rest: str) -> Request:
     rest, share = _share_word(rest)
-    words = rest.lower().split()
+    words = [_KPI_WORDS.get(w, w) for w in rest.lower().split()]
     chart = bool(words) and words[-1] == KPI_CHART
     if chart:
         words.pop()
@@ -225,11 +235,11 @@ def _queue(rest: str, config: TeamConfig) -> Request:
     word = rest.strip().lower()
     if not word:
         return QueueView("unassigned")
-    if word in ("mine", "all"):
-        return QueueView(word)
+    if word in _QUEUE_WORDS:
+        return QueueView(_QUEUE_WORDS[word])
     tag = _CATEGORY_TAG.match(word)
-    if tag and config.category(tag.group(1)) is not None:
-        return QueueView("unassigned", tag.group(1))
+    if tag and (found := config.find_category(tag.group(1))) is not None:
+        return QueueView("unassigned", found.id)
     if tag:
         raise ParseError(unknown_category(config, tag.group(1)), usage("queue"))
     raise ParseError(phrase("error.bad_queue_view", given=word), usage("queue"))
@@ -347,10 +357,10 @@ def _take_category(text: str, config: TeamConfig, verb: str) -> tuple[str | None
     """A leading `#category` on dispatch sets or corrects the ticket's category."""
     words = text.split(None, 1)
     if words and (tag := _CATEGORY_TAG.match(words[0])):
-        category = tag.group(1).lower()
-        if config.category(category) is None:
-            raise ParseError(unknown_category(config, category), usage(f"ticket.{verb}"))
-        return category, (words[1] if len(words) > 1 else "")
+        found = config.find_category(tag.group(1))
+        if found is None:
+            raise ParseError(unknown_category(config, tag.group(1)), usage(f"ticket.{verb}"))
+        return found.id, (words[1] if len(words) > 1 else "")
     return None, text
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from handlers.chat.texts import Md, phrase
 from handlers.config.team import PRIORITIES, Person, TeamConfig
 
-CATEGORY_TAG = re.compile(r"^#([A-Za-z][\w-]*)$")
+CATEGORY_TAG = re.compile(r"^#([^\W\d][\w-]*)$")  # #network, #网络类; not #3
 MENTION = re.compile(r"^@([\w.:@-]+?)[,.;:!?]*$")
 _PRIORITY_LIKE = re.compile(r"^p\d+$", re.IGNORECASE)
 _TICKET_ID = re.compile(r"^(?:t-?)?(\d{1,9})$", re.IGNORECASE)
@@ -50,7 +50,7 @@ def fields(text: str, fail: Fail) -> tuple[dict[str, str], list[str]]:
     for word in head.split():
         lower = word.lower()
         if CATEGORY_TAG.match(word):
-            values["category"] = lower
+            values["category"] = word  # an unknown one is an error, never summary text
         elif lower in PRIORITIES:
             values["priority"] = lower
         elif _PRIORITY_LIKE.match(word):

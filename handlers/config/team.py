@@ -33,6 +33,8 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 INTAKES = ("phone", "online", "email", "chat")
 PRIORITIES = ("p1", "p2", "p3", "p4")
+LANGUAGES = ("en", "zh")  # English, 简体中文: each has a complete catalog
+Language = Literal["en", "zh"]
 
 
 class Strict(BaseModel):
@@ -56,6 +58,7 @@ class Person(Strict):
     roles: tuple[Id, ...] = ()
     specialties: tuple[Id, ...] = ()
     on_duty: bool = False
+    language: Language | None = None  # wins over the team's and the platform's locale
 
     def holds(self, role: str) -> bool:
         return role in self.roles
@@ -65,6 +68,12 @@ class Category(Strict):
     id: Id
     name: str
     name_zh: str = ""
+    aliases: tuple[str, ...] = ()  # more words for `#tag`, e.g. 网络, net
+
+    def words(self) -> set[str]:
+        """Every word `#tag` may use for this category, case-folded."""
+        words = {self.id, self.name, self.name_zh, self.name_zh.removesuffix("类"), *self.aliases}
+        return {w.casefold() for w in words if w}
 
 
 class Channel(Strict):
@@ -107,6 +116,7 @@ class Matrix(Strict):
     name: str
     # Where the matrix comes from, for the file's readers; never shown to chat users (a
     # YAML comment does the same job).
+    name_zh: str = ""
     source: str = ""
     note: str = ""
     activities: tuple[Activity, ...]
@@ -329,6 +339,9 @@ class TeamInfo(Strict):
     holidays_country: str | None = None
     slack_team_id: str | None = None
     teams_tenant_id: str | None = None
+    language: Language = "en"  # channel posts; replies and DMs follow each reader
+    follow_platform_locale: bool = True  # a Slack user's locale, a Teams activity's locale
+    both_names: bool = False  # configured names in the reader's language, the other in ()
 
     @field_validator("timezone")
     @classmethod
@@ -373,6 +386,14 @@ class TeamConfig(Strict):
             return configured
         return default_policies(self.time_rules, self.schedules.clocks, self.escalation)
 
+    # Words for the intake channels besides the ids (`via:电话`), per intake.
+    intake_aliases: dict[Literal["phone", "online", "email", "chat"], tuple[str, ...]] = {
+        "phone": ("电话",),
+        "online": ("在线", "在线系统"),
+        "email": ("邮件", "e-mail", "mail"),
+        "chat": ("聊天",),
+    }
+
     # -- look-ups used across the core -------------------------------------------------
 
     # The model is frozen, so the indexes below are built once and stay right.
@@ -393,6 +414,17 @@ class TeamConfig(Strict):
 
     def category(self, category_id: str) -> Category | None:
         return self._index["category"].get(category_id)
+
+    def find_category(self, word: str) -> Category | None:
+        """A category by id, either name or an alias (`network`, `网络类`, `网络`)."""
+        wanted = word.casefold()
+        return next((c for c in self.categories if wanted in c.words()), None)
+
+    def find_intake(self, word: str) -> str | None:
+        wanted = word.casefold()
+        if wanted in INTAKES:
+            return wanted
+        return next((k for k, v in self.intake_aliases.items() if wanted in v), None)
 
     def activities(self) -> list[Activity]:
         return [a for m in self.raci for a in m.activities]

@@ -57,17 +57,18 @@ def end(desk: Desk, actor: Actor, place: Place, request: HuddleEnd, **parts: str
         )
         key = huddle_key(ticket, huddle.number)
         platform = huddle.platform
-        posts = [
-            Post(
-                thread_of(ticket),
-                say.outcome_post(ticket.key, actor.name, request.outcome),
-                f"{key}:outcome",
-            ),
-            Post(
-                Target("channel", "queue", thread=card_key(ticket), replace=key),
-                say.ended_card(config, ticket, huddle, actor.name),
-            ),
-        ]
+        with desk.for_channel():
+            posts = [
+                Post(
+                    thread_of(ticket),
+                    say.outcome_post(ticket.key, actor.name, request.outcome),
+                    f"{key}:outcome",
+                ),
+                Post(
+                    Target("channel", "queue", thread=card_key(ticket), replace=key),
+                    say.ended_card(config, ticket, huddle, actor.name),
+                ),
+            ]
         for post in posts:
             desk.post(session, platform, ticket.scope, post)
     _close_room(desk, huddle, now)

@@ -202,9 +202,10 @@ def _record_start(
         link=huddle.link,
         ends_at=huddle.ends_at.isoformat(),
     )
-    message = say.card(
-        desk.config, ticket, huddle, who, actor.name, actor.key, platform, room, fell_back
-    )
+    with desk.for_channel():
+        message = say.card(
+            desk.config, ticket, huddle, who, actor.name, actor.key, platform, room, fell_back
+        )
     desk.post(
         session,
         platform,

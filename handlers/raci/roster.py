@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.chat.model import Message, Reply
 from handlers.chat.refusals import Refused
-from handlers.chat.texts import phrase, render
+from handlers.chat.texts import label, phrase, render
 from handlers.config.team import TeamConfig
 
 
@@ -21,7 +21,9 @@ def roster(config: TeamConfig, role_query: str) -> Reply:
         ]
         if not roles:
             raise Refused(
-                phrase("error.unknown_role", given=role_query, known=[r.id for r in config.roles])
+                phrase(
+                    "error.unknown_role", given=role_query, known=[label(r) for r in config.roles]
+                )
             )
     rows = [(r, [p for p in config.people if p.holds(r.id)]) for r in roles]
     body = render("roster.md", rows=rows, config=config)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from handlers.chat.model import Actions, Button, Context, Fields, Header, Message, Text
-from handlers.chat.texts import escape_md, name, phrase, render
+from handlers.chat.texts import escape_md, label, name, phrase, render
 from handlers.commands.fields import missing_key_fields
 from handlers.config.team import Person, TeamConfig
 from handlers.tickets import clocks, history
@@ -34,9 +34,7 @@ def _fields(config: TeamConfig, ticket: Ticket) -> Fields:
     values = {
         "status": phrase(f"status.{ticket.status}"),
         "priority": ticket.priority.upper(),
-        "category": escape_md(f"{category.name} {category.name_zh}".strip())
-        if category
-        else _or_none(ticket.category, "card.no_category"),
+        "category": label(category) if category else _or_none(ticket.category, "card.no_category"),
         "intake": phrase(f"intake.{ticket.intake}"),
         "assignee": _person(config, ticket.assignee, "card.unassigned"),
         "reporter": _person(config, ticket.reporter, "card.no_reporter"),

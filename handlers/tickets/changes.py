@@ -83,17 +83,18 @@ def rca(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) ->
     t.root_cause = r.text
     if t.root_cause_at is None:
         t.root_cause_at = now
-    posts = [in_thread(t, phrase("post.rca", t=t, actor=actor.name), f"{t.key}:rca")]
-    posts += _to_watchers(t, actor, phrase("post.watch_rca", t=t, actor=actor.name), "rca")
+    with desk.for_channel():
+        posts = [in_thread(t, phrase("post.rca", t=t, actor=actor.name), f"{t.key}:rca")]
+    posts += _to_watchers(desk, t, actor, "post.watch_rca", "rca")
     return posts, {"text": r.text}, phrase("done.rca", t=t)
 
 
 def resolve(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:
     t.resolution = r.text
     t.resolved_at = now
-    message = phrase("post.resolved", t=t, actor=actor.name)
-    posts = [in_thread(t, message, f"{t.key}:resolve")]
-    posts += _to_watchers(t, actor, message, "resolve")
+    with desk.for_channel():
+        posts = [in_thread(t, phrase("post.resolved", t=t, actor=actor.name), f"{t.key}:resolve")]
+    posts += _to_watchers(desk, t, actor, "post.resolved", "resolve")
     detail: dict[str, object] = {"resolution": r.text}
     entry = knowledge_reference(r.text)
     if entry is not None:
@@ -102,8 +103,16 @@ def resolve(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime
     return [*posts, *([asked] if asked else [])], detail, phrase("done.resolve", t=t)
 
 
-def _to_watchers(t: Ticket, actor: Actor, message: str, what: str) -> list[Post]:
-    return [dm(w, message, f"{t.key}:watch-{what}") for w in t.watchers if w != actor.key]
+def _to_watchers(desk: Desk, t: Ticket, actor: Actor, key: str, what: str) -> list[Post]:
+    """The L1 who dispatched it hears of the root cause and the resolution, in their language."""
+    posts = []
+    for w in t.watchers:
+        if w == actor.key:
+            continue
+        with desk.for_person(desk.config.person(w)):
+            message = phrase(key, t=t, actor=actor.name)
+        posts.append(dm(w, message, f"{t.key}:watch-{what}"))
+    return posts
 
 
 def check_duplicate(session: Session, t: Ticket, r: TicketVerb) -> None:
@@ -130,6 +139,9 @@ def close(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) 
     posts = []
     if r.reason:
         detail["close_reason"] = r.reason
-        message = phrase("post.closed_because", t=t, actor=actor.name, reason=r.reason, text=r.text)
+        with desk.for_channel():
+            message = phrase(
+                "post.closed_because", t=t, actor=actor.name, reason=r.reason, text=r.text
+            )
         posts.append(in_thread(t, message, f"{t.key}:close"))
     return posts, detail, phrase("done.close", t=t, reason=r.reason)

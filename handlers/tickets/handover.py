@@ -40,7 +40,8 @@ def assign(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime)
     permissions.check_assignee(desk.config, actor, t, to)
     posts, detail, answer = _hand_to(desk, actor, t, to.id, "done.assign")
     if to.id != actor.key:
-        message = phrase("post.assigned_to_you", t=t, actor=actor.name)
+        with desk.for_person(to):
+            message = phrase("post.assigned_to_you", t=t, actor=actor.name)
         posts.append(dm(to.id, message, f"{t.key}:assigned"))
     return posts, detail, answer
 
@@ -51,7 +52,8 @@ def _hand_to(desk: Desk, actor: Actor, t: Ticket, to: str, done: str) -> Effect:
     t.assignee = to
     posts: list[Post] = []
     if previous and previous not in (actor.key, to) and config.person(previous):
-        message = phrase("post.taken_from_you", t=t, actor=actor.name, to=_name(desk, to))
+        with desk.for_person(config.person(previous)):
+            message = phrase("post.taken_from_you", t=t, actor=actor.name, to=_name(desk, to))
         posts.append(dm(previous, message, f"{t.key}:taken-from"))
     detail: dict[str, object] = {"previous_assignee": previous, "assignee": to}
     return posts, detail, phrase(done, t=t, person=_name(desk, to))
@@ -97,21 +99,22 @@ def dispatch(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetim
         "category": category,
         "actor": actor.name,
     }
-    thread = render("dispatch_thread.md", **context)
+    with desk.for_channel():
+        thread = render("dispatch_thread.md", **context)
+        take_label = phrase("button.take")
     posts = [in_thread(t, thread, f"{t.key}:dispatch")]
     take_button = (
-        ()
-        if named
-        else (Actions((Button(phrase("button.take"), "ticket.take", t.key, "primary"),)),)
+        () if named else (Actions((Button(take_label, "ticket.take", t.key, "primary"),)),)
     )
     if t.category in config.channels.l2:
         body = Message((Text(thread), *take_button), thread)
         posts.append(Post(Target("channel", f"l2:{t.category}"), body, f"{t.key}:dispatch-l2"))
-    dm_text = render("dispatch_dm.md", **context)
-    posts += [
-        dm(p.id, Message((Text(dm_text), *take_button), dm_text), f"{t.key}:dispatch-dm")
-        for p in goes_to
-    ]
+    for p in goes_to:
+        with desk.for_person(p):
+            dm_text = render("dispatch_dm.md", **context)
+        posts.append(
+            dm(p.id, Message((Text(dm_text), *take_button), dm_text), f"{t.key}:dispatch-dm")
+        )
     detail: dict[str, object] = {
         "category": t.category,
         "tried": r.text,

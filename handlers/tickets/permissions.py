@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from handlers.chat import language
 from handlers.chat.model import Actor
 from handlers.chat.refusals import Refused
-from handlers.chat.texts import phrase
+from handlers.chat.texts import label, phrase
 from handlers.config.team import Person, TeamConfig
 from storage.models import Ticket
 
@@ -79,7 +80,9 @@ def _describe(config: TeamConfig, allowed: tuple[str, ...], ticket: Ticket) -> l
 
 def _role_words(config: TeamConfig, role_id: str) -> str:
     role = config.role(role_id)
-    return (role.plural or role.name) if role else role_id
+    if role is None:
+        return role_id
+    return role.plural if role.plural and language.current() == "en" else label(role)
 
 
 def natural_list(items: list[str]) -> str:

@@ -67,20 +67,18 @@ def create(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Ticket:
             intake=ticket.intake,
         )
         on_duty = staffed(desk.config, session, now)  # the rota as it stands now
+        with desk.for_channel():
+            card = cards.card(
+                desk.config,
+                ticket,
+                notify=_intake_people(on_duty, actor, ticket),
+                suggestions=might_help(desk.config, session, ticket),
+            )
         desk.post(
             session,
             actor.ref.platform,
             scope,
-            Post(
-                Target("channel", "queue"),
-                cards.card(
-                    desk.config,
-                    ticket,
-                    notify=_intake_people(on_duty, actor, ticket),
-                    suggestions=might_help(desk.config, session, ticket),
-                ),
-                card_key(ticket),
-            ),
+            Post(Target("channel", "queue"), card, card_key(ticket)),
         )
     return ticket
 
@@ -146,7 +144,10 @@ def act(desk: Desk, actor: Actor, place: Place, request: TicketVerb) -> Reply:
         event_id = repo.record(
             session, ticket, actor.key, request.verb, now, status=status, **detail
         )
-        card = cards.card(desk.config, ticket, suggestions=might_help(desk.config, session, ticket))
+        with desk.for_channel():  # the card in the channel, pressed or not
+            card = cards.card(
+                desk.config, ticket, suggestions=might_help(desk.config, session, ticket)
+            )
         platform = actor.ref.platform
         desk.post(
             session,
@@ -173,8 +174,9 @@ Effect = tuple[list[Post], dict[str, object], str]
 
 
 def _note(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:
-    post = in_thread(t, phrase("post.note", t=t, actor=actor.name, text=r.text), f"{t.key}:note")
-    return [post], {"text": r.text}, phrase("done.note", t=t)
+    with desk.for_channel():
+        text = phrase("post.note", t=t, actor=actor.name, text=r.text)
+    return [in_thread(t, text, f"{t.key}:note")], {"text": r.text}, phrase("done.note", t=t)
 
 
 def _reopen(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime) -> Effect:
@@ -182,9 +184,9 @@ def _reopen(desk: Desk, actor: Actor, t: Ticket, r: TicketVerb, now: dt.datetime
     t.closed_at = None
     t.close_reason, t.duplicate_of = "", None
     t.resolution = ""  # it did not hold; the audit trail keeps it
-    post = in_thread(
-        t, phrase("post.reopened", t=t, actor=actor.name, reason=r.text), f"{t.key}:reopen"
-    )
+    with desk.for_channel():
+        text = phrase("post.reopened", t=t, actor=actor.name, reason=r.text)
+    post = in_thread(t, text, f"{t.key}:reopen")
     return [post], {"reason": r.text}, phrase("done.reopen", t=t)
 
 

@@ -50,6 +50,7 @@ class FakeSlack:
     resets: dict[str, list[bool]] = field(default_factory=dict)  # method -> done before reset?
     messages: list[dict[str, Any]] = field(default_factory=list)  # what the channels hold
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes
+    locales: dict[str, str] = field(default_factory=dict)  # users.info: user id -> locale
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     socket_url: str = ""  # apps.connections.open answers this (a local fake Socket Mode)
     # for `deskbot doctor`: the scopes granted, the channels (with whether the bot is a
@@ -161,6 +162,12 @@ class FakeSlack:
         if method == "files.completeUploadExternal":
             files = json.loads(params["files"]) if isinstance(params["files"], str) else []
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+        if method == "users.info":
+            user = str(params.get("user", ""))
+            info: dict[str, Any] = {"id": user, "team_id": TEAM}
+            if str(params.get("include_locale", "")).lower() in ("true", "1"):
+                info["locale"] = self.locales.get(user, "en-US")
+            return {"ok": True, "user": info}
         if method == "chat.getPermalink":
             ts = str(params.get("message_ts", "")).replace(".", "")
             return {"ok": True, "permalink": f"https://example.slack.com/archives/C1/p{ts}"}

@@ -75,8 +75,14 @@ def test_the_package_validates_and_lists_every_command(
     assert main(["manifest", "teams", "--out", str(out)]) == 0
 
     with zipfile.ZipFile(out) as archive:
-        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert sorted(archive.namelist()) == [
+            "color.png",
+            "manifest.json",
+            "outline.png",
+            "zh-cn.json",
+        ]
         m = json.loads(archive.read("manifest.json"))
+        zh = json.loads(archive.read("zh-cn.json"))
         assert png_size(archive.read(m["icons"]["color"])) == (192, 192)
         assert png_size(archive.read(m["icons"]["outline"])) == (32, 32)
     assert json.loads(capsys.readouterr().out) == m
@@ -100,6 +106,26 @@ def test_the_package_validates_and_lists_every_command(
         True,
     )
     assert action["title"] == "Create ticket from message"
+    check_language_file(m, zh)
+
+
+def check_language_file(m: dict, zh: dict) -> None:
+    """zh-cn.json: named in localizationInfo, every key a manifest path, all in Chinese."""
+    info = m["localizationInfo"]
+    assert info["defaultLanguageTag"] == "en-us"
+    assert info["additionalLanguages"] == [{"languageTag": "zh-cn", "file": "zh-cn.json"}]
+    assert zh["$schema"].endswith(
+        f"/v{m['manifestVersion']}/MicrosoftTeams.Localization.schema.json"
+    )
+    commands = m["bots"][0]["commandLists"][0]["commands"]
+    for n, c in enumerate(commands):
+        # the title is the word the bot understands; the description is translated
+        assert zh[f"bots[0].commandLists[0].commands[{n}].title"] == c["title"]
+        described = zh[f"bots[0].commandLists[0].commands[{n}].description"]
+        assert described != c["description"] and re.search("[\u4e00-\u9fff]", described)
+        assert len(described) <= 128
+    assert 0 < len(zh["description.short"]) <= 80 and "工单" in zh["description.short"]
+    assert 0 < len(zh["description.full"]) <= 4000 and zh["name.full"].startswith("deskbot")
 
 
 def test_the_app_id_is_stable_for_one_bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

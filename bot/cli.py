@@ -9,7 +9,7 @@ import sys
 
 from bot import logs
 from bot.config import ConfigError, Settings, read
-from handlers.config.team import LANGUAGES
+from handlers.config.base import LANGUAGES
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlmodel import Session
 
 from handlers.chat.model import Message, Post, Target
-from handlers.chat.texts import phrase, render
-from handlers.config.team import Meeting
+from handlers.chat.texts import label, phrase, render
+from handlers.config.jobs import Meeting
 from handlers.desk import Desk
 from handlers.kpis import charts
 from handlers.kpis import figures as kpis
@@ -53,7 +53,7 @@ def meeting(
     fallback = phrase("meeting.fallback", meeting=m, at=local(config, at))
     posts = [Post(Target("channel", m.channel), message(config, body, fallback, at, late))]
     if window is not None:
-        name = f"{m.name} {m.name_zh}".strip()
+        name = label(m)  # the meeting as its agenda names it
         posts.append(chart_post(desk, session, scope, m.channel, window, name, at))
     return posts
 

@@ -17,7 +17,8 @@ from sqlmodel import Session
 
 from handlers.chat.model import Context, Post
 from handlers.chat.texts import phrase
-from handlers.config.team import Meeting, OnHoliday, TeamConfig, TeamInfo
+from handlers.config.jobs import Meeting, OnHoliday
+from handlers.config.team import TeamConfig, TeamInfo
 from handlers.desk import Desk
 from schedules import agendas, handoffs, l2_reports, reminders
 from schedules.fire import Fire

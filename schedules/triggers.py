@@ -16,7 +16,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from handlers.config.team import OnHoliday, TeamInfo
+from handlers.config.jobs import OnHoliday
+from handlers.config.team import TeamInfo
 from handlers.config.when import WEEKDAY_NAMES, When, parse_when
 from handlers.config.workdays import calendar
 

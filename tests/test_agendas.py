@@ -118,8 +118,8 @@ def test_monthly_planning_carries_the_month_just_ended(week: Week) -> None:
     assert planning[start + 1 : start + 9] == month
     charts = [m for _, m in posts(week.desk.engine) if m.images]
     assert [m.fallback for m in charts] == [
-        "Chart: Weekly review 每周回顾 · 23 Nov – 27 Nov 2026",
-        "Chart: Monthly planning 月度规划 · 01 Nov – 30 Nov 2026",
+        "Chart: Weekly review (每周回顾) · 23 Nov – 27 Nov 2026",
+        "Chart: Monthly planning (月度规划) · 01 Nov – 30 Nov 2026",
     ]
 
 

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from handlers.chat import catalogs, coverage, language, texts
-from handlers.config.team import LANGUAGES, TeamConfig
+from handlers.config.base import LANGUAGES
+from handlers.config.team import TeamConfig
 from tests.i18n_data import MARKERS, template_contexts, universe
 
 # Slack's limits (the strictest platform): a section 3000, a header 150, a button 75.

@@ -42,7 +42,7 @@ def test_console_weekly_review_posts_a_chart_file_with_the_tables_numbers(
         ":time 2026-11-27T15:01\n"
     )
     out = deskbot(tmp_path, "console", stdin=script).stdout
-    review = out.split("Weekly review 每周回顾 · Fri 27 Nov, 15:00", 1)[1]
+    review = out.split("Weekly review (每周回顾) · Fri 27 Nov, 15:00", 1)[1]
     table = re.search(r"Tickets: (\d+) logged, (\d+) resolved", review)
     breaches = re.search(r"- Breaches: (\d+)", review)
     assert table is not None and breaches is not None
@@ -55,7 +55,7 @@ def test_console_weekly_review_posts_a_chart_file_with_the_tables_numbers(
     assert sum(series["resolved"]) == int(table.group(2)) == 1  # type: ignore[arg-type]
     assert sum(series["breaches"]) == int(breaches.group(1))  # type: ignore[arg-type]
     assert series["first_response_target"] == 15.0
-    assert series["title"] == "Weekly review 每周回顾 · 23 Nov – 27 Nov 2026"
+    assert series["title"] == "Weekly review (每周回顾) · 23 Nov – 27 Nov 2026"
 
 
 CHINESE = {

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from bot.config import SAMPLE_CONFIG, read
-from handlers.config.team import QueueReminders, TeamConfig
+from handlers.config.jobs import QueueReminders
+from handlers.config.team import TeamConfig
 from handlers.config.when import parse_when
 from handlers.config.workdays import calendar
 from handlers.tickets import clocks

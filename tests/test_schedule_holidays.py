@@ -36,19 +36,21 @@ def test_holiday_friday_review_is_posted_on_thursday_and_says_so(
 ) -> None:
     # Friday 25 September 2026 is the Mid-Autumn Festival in China
     texts = walk(sample, engine, "2026-09-24T08:00", "2026-09-25T23:00")
-    reviews = [t for t in texts if "Weekly review 每周回顾" in t and not t.startswith("Chart")]
+    reviews = [t for t in texts if "Weekly review (每周回顾)" in t and not t.startswith("Chart")]
     assert len(reviews) == 1
     assert "Thu 24 Sep, 15:00" in reviews[0]
     assert "Moved from Fri 25 Sep, a public holiday (Mid-Autumn Festival)." in reviews[0]
     # the L2 weekly report reminder moves the same way
-    reports = [t for t in texts if "Weekly complex-problem report" in t]
-    assert len(reports) == 1 and "Moved from Fri 25 Sep" in reports[0]
+    drafts = [t for t in texts if "Your weekly complex-problem report" in t]
+    missing = [t for t in texts if "Weekly complex-problem reports" in t]
+    assert len(drafts) == 5 and all("Moved from Fri 25 Sep" in t for t in drafts)
+    assert len(missing) == 1 and "Moved from Fri 25 Sep" in missing[0]
 
 
 def test_next_working_day_and_skip(sample: TeamConfig, engine: Any) -> None:
     later = with_review(sample, "next_working_day")
     texts = walk(later, engine, "2026-09-24T08:00", "2026-09-28T23:00")
-    [review] = [t for t in texts if "Weekly review 每周回顾" in t and not t.startswith("Chart")]
+    [review] = [t for t in texts if "Weekly review (每周回顾)" in t and not t.startswith("Chart")]
     # Sat 26 Sep is not a working day and no make-up day: Monday 28th
     assert "Mon 28 Sep, 15:00" in review and "Moved from Fri 25 Sep" in review
 

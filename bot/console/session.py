@@ -43,7 +43,8 @@ from handlers.chat.model import (
     Text,
 )
 from handlers.chat.texts import Md, phrase
-from handlers.config.team import LANGUAGES, Person
+from handlers.config.base import LANGUAGES
+from handlers.config.team import Person
 from handlers.desk import Desk
 
 log = logging.getLogger(__name__)

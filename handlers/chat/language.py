@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from handlers.config.team import LANGUAGES, Person, TeamConfig
+from handlers.config.base import LANGUAGES
+from handlers.config.team import Person, TeamConfig
 
 # (language, both names): what texts rendered now are written in.
 _CURRENT: ContextVar[tuple[str, bool]] = ContextVar("deskbot_language", default=("en", False))

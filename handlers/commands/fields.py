@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from handlers.chat import language
 from handlers.chat.model import Choice, Form, FormField, clean_input
 from handlers.chat.texts import label, phrase
-from handlers.config.team import INTAKES, PRIORITIES, TeamConfig
+from handlers.config.base import INTAKES, PRIORITIES
+from handlers.config.team import TeamConfig
 
 # The longest value each field takes, in characters: one limit per field, enforced here for
 # the text command and every form, given to the forms' inputs, and equal to the column

@@ -10,7 +10,8 @@ import re
 from collections.abc import Callable
 
 from handlers.chat.texts import Md, phrase
-from handlers.config.team import PRIORITIES, Person, TeamConfig
+from handlers.config.base import PRIORITIES
+from handlers.config.team import Person, TeamConfig
 
 CATEGORY_TAG = re.compile(r"^#([^\W\d][\w-]*)$")  # #network, #网络类; not #3
 MENTION = re.compile(r"^@([\w.:@-]+?)[,.;:!?]*$")

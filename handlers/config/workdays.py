@@ -15,7 +15,8 @@ from functools import cache
 
 import holidays
 
-from handlers.config.team import WEEKDAYS, TeamInfo
+from handlers.config.base import WEEKDAYS
+from handlers.config.team import TeamInfo
 
 
 class WorkCalendar:

@@ -21,7 +21,7 @@ from handlers.chat.model import (
     Target,
 )
 from handlers.chat.refusals import Refused
-from handlers.chat.texts import phrase
+from handlers.chat.texts import label, phrase
 from handlers.commands.quality import KbReview
 from handlers.config.team import Person, TeamConfig
 from handlers.desk import Desk
@@ -46,7 +46,7 @@ def form(config: TeamConfig, initial: dict[str, str] | None = None) -> Form:
     k = config.knowledge
 
     def choices(items: tuple) -> tuple[Choice, ...]:  # type: ignore[type-arg]
-        return tuple(Choice(c.id, f"{c.name} {c.name_zh}".strip()) for c in items)
+        return tuple(Choice(c.id, label(c)) for c in items)
 
     fields = [
         FormField(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.chat.model import Actions, Button, Header, Message, Text
-from handlers.chat.texts import phrase, render
+from handlers.chat.texts import label, phrase, render
 from handlers.config.team import TeamConfig
 from storage.knowledge import KnowledgeEntry
 
@@ -18,7 +18,7 @@ def _classes(config: TeamConfig, entry: KnowledgeEntry) -> dict[str, str]:
         ("problem_type", k.problem_types, entry.problem_type),
     ):
         item = next((c for c in items if c.id == value), None)
-        found[name] = f"{item.name} {item.name_zh}".strip() if item else (value or "")
+        found[name] = label(item) if item else (value or "")
     return found
 
 

@@ -39,7 +39,7 @@ def test_the_done_when_walk(tmp_path: Path) -> None:
     assert "Published KB-1." in out.split("> :click 1", 1)[1]
     new_card = out.split("> /ticket new VPN drops every hour #network", 1)[1]
     assert "Might help: KB-1 VPN client reset" in new_card
-    assert "- KB-1 VPN client reset · OA · login failure 登录异常" in out
+    assert "- KB-1 VPN client reset · OA · login failure (登录异常)" in out
     morning = out.split("> :time 2026-11-24T09:31", 1)[1].split("> :as grace", 1)[0]
     assert "[post → DM @Tom Berg" in morning and "QA sample for Mon 23 Nov" in morning
     kpi = out.split("> /kpi week", 1)[1]

@@ -36,7 +36,7 @@ async def test_weekly_review_chart_is_uploaded_into_the_reviews_thread(
     [shared] = json.loads(done.params["files"])
     png = slack.fake.uploads[shared["id"]]
     assert png.startswith(b"\x89PNG") and int(asked.params["length"]) == len(png)
-    assert shared["title"].startswith("Chart: Weekly review 每周回顾")
+    assert shared["title"].startswith("Chart: Weekly review (每周回顾)")
 
 
 async def test_kpi_week_chart_uploads_the_chart_into_the_channel_asked_in(

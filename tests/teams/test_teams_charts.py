@@ -51,7 +51,7 @@ async def test_the_weekly_review_chart_is_a_card_image_from_the_served_url(
 ) -> None:
     review, image, url = await review_with_chart(public_rig)
     assert "Weekly review" in str(review)
-    assert image["altText"].startswith("Chart: Weekly review 每周回顾")
+    assert image["altText"].startswith("Chart: Weekly review (每周回顾)")
     assert url.startswith(f"{PUBLIC}/charts/") and url.endswith(".png")
     assert len(url.rsplit("/", 1)[1]) >= 32  # unguessable
 

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from handlers.chat.model import Context, Post
 from handlers.chat.texts import phrase
-from handlers.config.jobs import Meeting, OnHoliday
+from handlers.config.jobs import SCHEDULE_JOBS, Meeting, OnHoliday
 from handlers.config.team import TeamConfig, TeamInfo
 from handlers.desk import Desk
 from schedules import agendas, handoffs, l2_reports, reminders
@@ -27,18 +27,7 @@ from schedules.quality_report import quality_report
 from schedules.triggers import WorkdayTrigger, trigger_for
 
 MEETING_KINDS = {"yesterday": "standup", "week": "weekly_review", "month": "monthly_planning"}
-JOB_KINDS = (
-    "standup",
-    "weekly_review",
-    "monthly_planning",
-    "queue_reminder",
-    "l2_weekly_report",
-    "l2_report_reminder",
-    "manager_digest",
-    "qa_sample",
-    "quality_report",
-    "oncall_handoff",
-)
+JOB_KINDS = (*MEETING_KINDS.values(), *SCHEDULE_JOBS, "oncall_handoff")
 
 
 # (desk, read session, scope, fire) -> posts; one session reads for every outlet of a fire

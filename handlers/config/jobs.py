@@ -10,6 +10,17 @@ from pydantic import Field
 from handlers.config.base import Id, Strict
 from handlers.config.when import WhenText
 
+# The ids of the one-of-a-kind scheduled jobs. A meeting's id is a job id too, so a meeting
+# must not reuse one of these (`check-config` says so).
+SCHEDULE_JOBS = (
+    "queue_reminder",
+    "l2_weekly_report",
+    "l2_report_reminder",
+    "manager_digest",
+    "qa_sample",
+    "quality_report",
+)
+
 
 class KpiTargets(Strict):
     first_contact_resolution: float = 0.80

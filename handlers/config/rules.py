@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 from handlers.config import escalation_rules
+from handlers.config.jobs import SCHEDULE_JOBS
 from handlers.config.problems import Problem
 from handlers.config.problems import error as _error
 from handlers.config.problems import warning as _warning
@@ -145,16 +146,6 @@ def _references(config: TeamConfig) -> list[Problem]:
 
 # What a permission may name besides a role (see `handlers.tickets.permissions`).
 PERMISSION_WORDS = ("assignee", "reporter", "experts")
-
-# Job ids of `schedules`; a meeting id is a job id too, so it must not reuse one of these.
-SCHEDULE_JOBS = (
-    "queue_reminder",
-    "l2_weekly_report",
-    "l2_report_reminder",
-    "manager_digest",
-    "qa_sample",
-    "quality_report",
-)
 
 
 def _schedules(config: TeamConfig) -> list[Problem]:

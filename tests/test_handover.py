@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from handlers import router
-from handlers.chat.model import Actor, FormField, Place
-from handlers.config.team import TeamConfig
 from handlers.desk import Desk
-from handlers.tickets import forms as ticket_forms
-from storage.models import Ticket
 from tests.conftest import PLACE, actor_of
 from tests.support import events, posts, snapshot, ticket
 
@@ -122,7 +116,7 @@ def test_the_resolve_form_checks_every_step_before_the_first(desk: Desk) -> None
     say(desk, "lee", "/ticket new Switch down #network")
     say(desk, "lee", "/ticket dispatch T-1 @raj rebooted it")
     form = press(desk, "kim", "ticket.resolve", "T-1").form
-    assert [f.name for f in form.fields] == ["resolution", "root_cause"]
+    assert [f.name for f in form.fields] == ["resolution", "root_cause", "save_as_knowledge"]
     before = snapshot(desk.engine)
     values = {"resolution": "replaced the optic", "root_cause": "bad optic"}
     kim = actor_of(desk.config, "kim")  # an expert may record the cause, not resolve Raj's
@@ -145,24 +139,26 @@ def test_an_edit_is_not_a_first_response(desk: Desk) -> None:
     assert ticket(desk.engine, 1).first_response_at is None
 
 
-def test_the_resolve_form_takes_extra_fields_from_other_features(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The hook the quality feature uses for "save as knowledge"."""
-    seen: list[tuple[str, str]] = []
-
-    def fields(config: TeamConfig, t: Ticket) -> tuple[FormField, ...]:
-        return (FormField("save_as_knowledge", "Save as knowledge", "select"),)
-
-    def run(desk: Desk, actor: Actor, place: Place, t: Ticket, values: dict[str, str]) -> None:
-        seen.append((t.status, values.get("save_as_knowledge", "")))
-
-    monkeypatch.setattr(ticket_forms, "RESOLVE_EXTRAS", [(fields, run)])
-    say(desk, "lee", "/ticket new Printer jam")
+def test_the_resolve_form_goes_on_to_a_knowledge_entry_filled_from_the_ticket(desk: Desk) -> None:
+    """Issue 13's "Save as knowledge": resolving with it opens the entry form, pre-filled."""
+    say(desk, "lee", "/ticket new Printer jam | tried: reseated the tray")
     say(desk, "lee", "/ticket take T-1")
     form = press(desk, "lee", "ticket.resolve", "T-1").form
+    assert form is not None
     assert [f.name for f in form.fields] == ["resolution", "save_as_knowledge"]
     lee = actor_of(desk.config, "lee")
     values = {"resolution": "cleared the paper path", "save_as_knowledge": "yes"}
-    assert router.handle_form(desk, lee, PLACE, form.form_id, values).ok
-    assert seen == [("resolved", "yes")]
+    reply = router.handle_form(desk, lee, PLACE, form.form_id, values)
+    assert reply.ok and reply.message is not None and "T-1 is resolved" in reply.message.fallback
+    assert reply.form is not None and reply.form.form_id == "kb.new"
+    initial = {f.name: f.initial for f in reply.form.fields}
+    assert initial["title"] == "Printer jam"
+    assert initial["solution"] == "cleared the paper path"
+    assert "reseated the tray" in initial["steps"]
+    # without the choice, resolving is all it does
+    say(desk, "lee", "/ticket new Toner low")
+    say(desk, "lee", "/ticket take T-2")
+    form = press(desk, "lee", "ticket.resolve", "T-2").form
+    assert form is not None
+    done = router.handle_form(desk, lee, PLACE, form.form_id, {"resolution": "new toner"})
+    assert done.ok and done.form is None

@@ -5,8 +5,6 @@ use case as the text command, and bad values come back as errors beside their fi
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from handlers.chat.model import (
     Actions,
     Actor,
@@ -25,6 +23,7 @@ from handlers.commands.fields import FieldErrors, new_ticket_form
 from handlers.commands.grammar import TicketVerb
 from handlers.config.team import TeamConfig
 from handlers.desk import Desk
+from handlers.knowledge import entries as knowledge
 from handlers.tickets import changes, lifecycle, permissions, workflow
 from handlers.tickets.lifecycle import DISPATCHED
 from storage import tickets as repo
@@ -33,14 +32,7 @@ from storage.models import Ticket
 FORM_VERBS = ("resolve", "dispatch", "edit")
 TAKE_OVER = "ticket.take_over"  # the confirmed press of Take on someone else's ticket
 POOL = "pool"
-
-# Extra fields of the Resolve form and what to do with them after the ticket is resolved
-# (issue 13 adds "save as knowledge" here): (fields for the ticket, run on submit).
-ResolveExtra = tuple[
-    Callable[[TeamConfig, Ticket], tuple[FormField, ...]],
-    Callable[[Desk, Actor, Place, Ticket, dict[str, str]], None],
-]
-RESOLVE_EXTRAS: list[ResolveExtra] = []
+SAVE_AS_KNOWLEDGE = "save_as_knowledge"  # the Resolve form's choice: go on to a KB entry
 
 
 def form_id(verb: str, key: str) -> str:
@@ -81,10 +73,10 @@ def submit(desk: Desk, actor: Actor, place: Place, form: str, values: dict[str, 
     reply = Reply()
     for request in requests:
         reply = workflow.act(desk, actor, place, request)
-    if verb == "resolve":
-        fresh = _ticket(desk, place, key)
-        for _, run in RESOLVE_EXTRAS:
-            run(desk, actor, place, fresh, values)
+    if verb == "resolve" and reply.ok and values.get(SAVE_AS_KNOWLEDGE) == "yes":
+        # on to the knowledge entry, pre-filled from what the ticket now says
+        entry = knowledge.new_form(desk, place, t.number)
+        return Reply(reply.message, reply.ephemeral, form=entry.form)
     return reply
 
 
@@ -159,8 +151,8 @@ def _form(config: TeamConfig, verb: str, t: Ticket, values: dict[str, str]) -> F
         fields = [field("resolution", required=True, initial=t.resolution)]
         if t.status == DISPATCHED or t.dispatched_at is not None:
             fields.append(field("root_cause", initial=t.root_cause))
-        for extra, _ in RESOLVE_EXTRAS:
-            fields += extra(config, t)
+        yes_no = (Choice("no", phrase("choice.no")), Choice("yes", phrase("choice.yes")))
+        fields.append(field(SAVE_AS_KNOWLEDGE, "select", choices=yes_no, initial="no"))
     elif verb == "dispatch":
         experts = [p for p in config.people if p.specialties]
         fields = [

@@ -136,7 +136,10 @@ class FakeSlack:
             user = str(params.get("user"))
             if self.users is not None and user not in self.users:
                 return {"ok": False, "error": "user_not_found"}
-            return {"ok": True, "user": {"id": user, "name": user.lower()}}
+            info: dict[str, Any] = {"id": user, "name": user.lower(), "team_id": TEAM}
+            if str(params.get("include_locale", "")).lower() in ("true", "1"):
+                info["locale"] = self.locales.get(user, "en-US")
+            return {"ok": True, "user": info}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "X"))}}
         if method in ("chat.postMessage", "chat.update"):
@@ -162,12 +165,6 @@ class FakeSlack:
         if method == "files.completeUploadExternal":
             files = json.loads(params["files"]) if isinstance(params["files"], str) else []
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
-        if method == "users.info":
-            user = str(params.get("user", ""))
-            info: dict[str, Any] = {"id": user, "team_id": TEAM}
-            if str(params.get("include_locale", "")).lower() in ("true", "1"):
-                info["locale"] = self.locales.get(user, "en-US")
-            return {"ok": True, "user": info}
         if method == "chat.getPermalink":
             ts = str(params.get("message_ts", "")).replace(".", "")
             return {"ok": True, "permalink": f"https://example.slack.com/archives/C1/p{ts}"}

@@ -49,11 +49,9 @@ Answer = Callable[[WorkItem, Reply, bool], Awaitable[None]]
 _REPLY: TypeAdapter[Reply] = TypeAdapter(Reply)
 
 
-def notice(key: str, config: TeamConfig | None = None, item: WorkItem | None = None) -> Reply:
+def notice(key: str, config: TeamConfig, item: WorkItem) -> Reply:
     """A one-text refusal from the inbox itself (not saved, went wrong, rejected), in the
-    asker's language when it knows who asked."""
-    if config is None or item is None:
-        return Reply(Message.text(phrase(key)), ephemeral=True, ok=False)
+    asker's language."""
     with reading(config, item):
         return Reply(Message.text(phrase(key)), ephemeral=True, ok=False)
 

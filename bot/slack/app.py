@@ -36,7 +36,7 @@ from handlers.chat.texts import phrase
 from handlers.desk import Desk
 
 log = logging.getLogger(__name__)
-Item = TypeVar("Item", bound=WorkItem)
+AnyItem = TypeVar("AnyItem", bound=WorkItem)
 ROUTE = "/slack/events"
 SHORTCUT = "ticket.from_message"  # the message shortcut's callback id (manifest.yaml)
 AFTER_ACK = "deskbot_after_ack"
@@ -207,7 +207,7 @@ class SlackApp:
             context[AFTER_ACK] = lambda: self._finish_in_users_locale(key, item)
         return await ack() if ack is not None else None
 
-    def _locale_known(self, item: Item) -> Item:
+    def _locale_known(self, item: AnyItem) -> AnyItem:
         """The item with its user's locale when already known: persisted with the work."""
         locale = self.locales.known(item.user)
         return item if locale is None else item.model_copy(update={"locale": locale})

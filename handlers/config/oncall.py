@@ -18,6 +18,7 @@ A role without a rota keeps the static `on_duty` flags of its people (a rota of 
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -56,11 +57,12 @@ class Rota(BaseModel):
             )
         return self
 
-    @property
+    # read for every shift of every rota whenever someone asks who is on: parse once
+    @cached_property
     def time(self) -> dt.time:
         return parse_when(self.handoff).time
 
-    @property
+    @cached_property
     def weekday(self) -> int | None:
         when = parse_when(self.handoff)
         return when.weekdays[0] if when.days == "weekdays" else None

@@ -58,11 +58,22 @@ def with_duties(config: TeamConfig, duties: list[Duty]) -> TeamConfig:
     call for one is not paged for the other)."""
     if not duties:
         return config
-    rostered = {d.rota.role for d in duties}
-    on = {p for d in duties for p in d.now}
-    people = tuple(_on_duty(p, p.id in on) if _rostered(p, rostered) else p for p in config.people)
-    changed = config.model_copy(update={"people": people})
-    changed.__dict__.pop("_index", None)  # model_copy keeps cached look-ups of the old people
+    rostered = frozenset(d.rota.role for d in duties)
+    on = frozenset(p for d in duties for p in d.now)
+    # The same people are on for hours at a time: one copy of the configuration per state,
+    # kept on the (immutable) configuration itself, instead of one per ticket logged.
+    states = config.__dict__.setdefault("_staffed", {})
+    changed = states.get((rostered, on))
+    if changed is None:
+        people = tuple(
+            _on_duty(p, p.id in on) if _rostered(p, rostered) else p for p in config.people
+        )
+        changed = config.model_copy(update={"people": people})
+        changed.__dict__.pop("_index", None)  # model_copy keeps cached look-ups of the old
+        changed.__dict__.pop("_staffed", None)  # people, and this cache
+        if len(states) > 64:  # overrides come and go; a long-running process stays small
+            states.clear()
+        states[(rostered, on)] = changed
     return changed
 
 

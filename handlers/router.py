@@ -196,19 +196,19 @@ def _run(desk: Desk, actor: Actor, place: Place, request: object) -> Reply:
         case QueueView():
             return queue.show(desk, actor, place, request)
         case RaciLookup(query=query, share=share):
-            return _shared(
-                desk, actor, place, raci.lookup(desk.config, query), share, f"raci {query}"
-            )
+            lookup = functools.partial(raci.lookup, desk.config, query)
+            return _shared(desk, actor, place, lookup, share, f"raci {query}")
         case RosterLookup(role=role, share=share):
-            answer = roster.roster(staffed_now(desk), role)  # on duty as the rota says now
-            return _shared(desk, actor, place, answer, share, f"roster {role}")
+            # on duty as the rota says now
+            on_duty = functools.partial(roster.roster, staffed_now(desk), role)
+            return _shared(desk, actor, place, on_duty, share, f"roster {role}")
         case HuddleStart():
             return huddles.start(desk, actor, place, request)
         case HuddleEnd():
             return huddle_outcome.end(desk, actor, place, request)
         case KpiView(period=period, chart=chart, share=share):
-            answer = kpi_command.show(desk, place, period, chart)  # type: ignore[arg-type]
-            return _shared(desk, actor, place, answer, share, f"kpi {period}")
+            figures = functools.partial(kpi_command.show, desk, place, period, chart)  # type: ignore[arg-type]
+            return _shared(desk, actor, place, figures, share, f"kpi {period}")
         case KbNew(values=None, ticket=ticket):
             return knowledge.new_form(desk, place, ticket)
         case KbNew(values=values) if values is not None:
@@ -278,8 +278,13 @@ def _quality_form(
         return refusal(Md(exc.reason))
 
 
-def _shared(desk: Desk, actor: Actor, place: Place, reply: Reply, share: bool, asked: str) -> Reply:
-    """A private answer with a Share button, or (`share`) posted in the conversation."""
+def _shared(
+    desk: Desk, actor: Actor, place: Place, answer: Callable[[], Reply], share: bool, asked: str
+) -> Reply:
+    """A private answer with a Share button, or (`share`) posted in the conversation: a
+    channel post, so in the team's language whoever asked."""
     if share:
+        with desk.for_channel():
+            reply = answer()
         return sharing.share(desk, actor, place, reply)
-    return sharing.offer(reply, asked.strip())
+    return sharing.offer(answer(), asked.strip())

@@ -130,3 +130,19 @@ def test_an_unknown_verb_lists_the_verbs_in_the_askers_language(
     assert reply.message is not None
     assert reply.message.fallback.startswith("未知的工单操作 `fly`；可用操作：new、show、take")
     assert "用法：" in reply.message.fallback
+
+
+def test_a_shared_answer_goes_to_the_channel_in_the_teams_language(
+    sample: TeamConfig, engine: Engine, clock: ManualClock
+) -> None:
+    """A Chinese reader shares `/raci` on an English team: they are told in Chinese, the
+    channel reads English (a channel post is the team's)."""
+    config = with_people(sample, {"both_names": False}, lee="zh")
+    desk = Desk(config=config, engine=engine, clock=clock)
+    reply = router.handle_text(desk, actor_of(config, "lee"), PLACE, "/raci incident share")
+    assert reply.message is not None and "Shared" not in reply.message.fallback
+    [(target, shared)] = posts(engine)
+    assert target["kind"] == "conversation"
+    body = text_of(shared)
+    assert "Responsible: Change manager" in body and "Shared by Lee Wang" in body
+    assert "故障响应与处理" not in body

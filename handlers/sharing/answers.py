@@ -37,7 +37,8 @@ def share(desk: Desk, actor: Actor, place: Place, reply: Reply) -> Reply:
     """Post the answer in the place's conversation; the asker hears it was shared."""
     if not reply.ok or reply.message is None:
         return reply
-    by = Context(phrase("share.by", actor=actor.name))
+    with desk.for_channel():  # the post is the channel's; the answer below is the asker's
+        by = Context(phrase("share.by", actor=actor.name))
     message = Message((*reply.message.blocks, by), reply.message.fallback)
     target = Target("conversation", place.channel.key, reply_to=place.thread)
     with desk.writing() as session:

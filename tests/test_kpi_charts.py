@@ -35,6 +35,7 @@ def test_console_weekly_review_posts_a_chart_file_with_the_tables_numbers(
         ":time 2026-11-23T09:10\n"
         "/ticket take T-1\n"
         "/ticket resolve T-1 reset the profile\n"
+        "/ticket csat T-1 5 quick fix\n"
         ":time 2026-11-25T10:00\n"
         "/ticket new Core switch #network p2\n"
         ":time 2026-11-25T10:20\n"
@@ -55,6 +56,9 @@ def test_console_weekly_review_posts_a_chart_file_with_the_tables_numbers(
     assert sum(series["resolved"]) == int(table.group(2)) == 1  # type: ignore[arg-type]
     assert sum(series["breaches"]) == int(breaches.group(1))  # type: ignore[arg-type]
     assert series["first_response_target"] == 15.0
+    # satisfaction by the day of the resolution it rates, as the table counts it
+    assert series["satisfaction"] == [1.0, None, None, None, None]
+    assert "User satisfaction: 100 % (1/1)" in review
     assert series["title"] == "Weekly review (每周回顾) · 23 Nov – 27 Nov 2026"
 
 

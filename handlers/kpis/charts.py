@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
 from sqlmodel import Session
@@ -24,7 +25,10 @@ from handlers.kpis.basis import Basis
 from handlers.kpis.figures import basis as read_basis
 from handlers.kpis.figures import compute
 from handlers.kpis.windows import Window
+from handlers.quality import figures as quality
 from storage import charts
+from storage import quality as quality_store
+from storage.quality import SatisfactionScore
 
 KEEP = dt.timedelta(days=30)  # how long a chart stays fetchable (Teams shows it by URL)
 
@@ -58,8 +62,11 @@ def _days(config: TeamConfig, window: Window) -> list[Window]:
     return out
 
 
-def series(config: TeamConfig, basis: Basis, title: str) -> Series:
-    """Per-day KPIs of the basis: the same tickets and definitions as its table."""
+def series(
+    config: TeamConfig, basis: Basis, title: str, scores: Sequence[SatisfactionScore] = ()
+) -> Series:
+    """Per-day KPIs of the basis: the same tickets and definitions as its table; the
+    satisfaction of `scores` (the window's) by the day of the resolution they rate."""
     days = [compute(config, replace(basis, window=w)) for w in _days(config, basis.window)]
     target = config.time_rules.average_response_target
     return Series(
@@ -70,8 +77,12 @@ def series(config: TeamConfig, basis: Basis, title: str) -> Series:
         breaches=[len(k.breaches) for k in days],
         first_response=[k.figure("avg_first_response").value for k in days],
         first_response_target=float(target),
-        # per-day scores live in the quality tables, which this basis does not read yet
-        satisfaction=[None for _ in days],
+        satisfaction=[
+            quality.satisfaction(
+                config, [s for s in scores if k.window.start <= s.resolved_at < k.window.end]
+            ).value
+            for k in days
+        ],
     )
 
 
@@ -90,7 +101,8 @@ def attach(
     now: dt.datetime,
 ) -> Image:
     """Render the window's chart, store it, and return the block that carries it."""
-    drawn = series(config, read_basis(config, session, scope, window), title)
+    scores = quality_store.scores_between(session, scope, window.start, window.end)
+    drawn = series(config, read_basis(config, session, scope, window), title, scores)
     png = plot.render(drawn, labels())
     token = charts.save(session, scope, title, png, now, KEEP)
     return Image(token, phrase("chart.alt", title=title))

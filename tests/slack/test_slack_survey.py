@@ -17,6 +17,8 @@ async def test_the_reporter_gets_the_survey_and_a_two_pings_qa(slack: SlackServe
     await slack.command("/ticket", "new VPN down #network")  # Lee reports it
     await slack.until(lambda: slack.fake.posts(QUEUE), "the card")
     await slack.command("/ticket", "take T-1", user="U0SAM")
+    # work runs after each ack, on two threads: let the take land before the resolve
+    await slack.until(lambda: slack.tickets()[0].assignee == "sam", "the take")
     await slack.command("/ticket", "resolve T-1 reset the client", user="U0SAM")
     dm = await slack.until(lambda: slack.fake.posts("DU0LEE"), "the survey DM")
     await slack.settle()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from handlers.chat.model import Message, Post, Target, Text
+from handlers.chat.model import Message, Post, Target
 from handlers.chat.texts import phrase
 from handlers.desk import Desk
 from handlers.knowledge.entries import reviewers
@@ -158,7 +158,7 @@ class KnowledgeReview:
                     entry.submitted_at + dt.timedelta(minutes=config.knowledge.review) - now,
                 ),
             )
-            message = Message((Text(text),), text)
+            message = Message.text(text)
             key = f"{entry.scope}:{_job(entry, stage)}"
             # the nudge reaches each reviewer privately; the escalation, the managers' channel
             posts = (

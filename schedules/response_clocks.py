@@ -23,7 +23,7 @@ from handlers.chat.texts import phrase
 from handlers.desk import Desk
 from handlers.oncall.duty import all_duties, with_duties
 from handlers.tickets import clocks, notify
-from handlers.tickets.workflow import card_key
+from handlers.tickets.posts import card_key
 from schedules.common import local
 from storage import fires, reports
 from storage import tickets as repo

@@ -20,7 +20,7 @@ from handlers.huddles import messages as say
 from handlers.huddles.links import Room
 from handlers.huddles.start import huddle_key, thread_of
 from handlers.tickets import permissions
-from handlers.tickets.workflow import card_key
+from handlers.tickets.posts import card_key
 from storage import huddles as store
 from storage import tickets as repo
 from storage.huddles import Huddle

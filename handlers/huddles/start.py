@@ -26,7 +26,7 @@ from handlers.huddles.links import Room, RoomRequest, configured_room
 from handlers.huddles.people import Participants, resolve
 from handlers.tickets import permissions
 from handlers.tickets.lifecycle import OPEN_STATES
-from handlers.tickets.workflow import card_key
+from handlers.tickets.posts import card_key
 from storage import huddles as store
 from storage import tickets as repo
 from storage.huddles import Huddle

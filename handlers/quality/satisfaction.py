@@ -30,8 +30,8 @@ from handlers.commands.quality import QaCause
 from handlers.desk import Desk
 from handlers.quality.common import button_value, locked_ticket, qa_people, require_qa
 from handlers.tickets import permissions
+from handlers.tickets.posts import card_key
 from handlers.tickets.survey import SCORES
-from handlers.tickets.workflow import card_key
 from storage import quality as store
 from storage import tickets as repo
 from storage.models import Ticket

@@ -16,7 +16,6 @@ from handlers.chat.model import (
     Post,
     Reply,
     Target,
-    Text,
 )
 from handlers.chat.texts import phrase
 from handlers.desk import Desk
@@ -44,4 +43,4 @@ def share(desk: Desk, actor: Actor, place: Place, reply: Reply) -> Reply:
     with desk.writing() as session:
         desk.post(session, place.channel.platform, place.channel.scope, Post(target, message))
     done = phrase("share.done")
-    return Reply(Message((Text(done),), done), ephemeral=True)
+    return Reply(Message.text(done), ephemeral=True)

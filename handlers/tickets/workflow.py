@@ -27,8 +27,6 @@ from handlers.tickets.posts import card_key, in_thread
 from storage import tickets as repo
 from storage.models import Ticket
 
-__all__ = ["card_key"]  # the response clocks thread their posts under the card
-
 
 def log(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Reply:
     ticket = create(desk, actor, place, fields)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, literal, or_, update
+from sqlalchemy import bindparam, func, literal, tuple_, update
 from sqlmodel import Session, col, select
 
 from storage.db import dialect_insert
@@ -45,8 +45,9 @@ def due_batch(
     due = col(Ticket.clock_due_at)
     ids = select(Ticket.id).where(due <= until)
     if after is not None:
-        seen = literal(after[0], UTCDateTime)
-        ids = ids.where(or_(due > seen, and_(due == seen, col(Ticket.id) > after[1])))
+        # a row value comparison: an index range on both databases, where an OR is not
+        seen = tuple_(literal(after[0], UTCDateTime), literal(after[1]))
+        ids = ids.where(tuple_(due, col(Ticket.id)) > seen)
     ids = ids.order_by(due, col(Ticket.id)).limit(limit)
     tickets = session.exec(select(Ticket).where(col(Ticket.id).in_(ids.scalar_subquery())))
     latest = (

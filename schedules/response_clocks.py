@@ -8,6 +8,12 @@ re-reading the ticket under a row lock, so a ticket answered, noted or resolved 
 before the deadline has no stage left to post. When the bot was down past several levels
 of the same clock, only the latest is posted and the earlier ones are recorded as skipped.
 Posts go to the ticket's own scope.
+
+A tick reads only the tickets due (`ticket.clock_due_at`, see `storage.clock_due`): those
+with a stage due, and those changed since (every recorded event marks its ticket), a
+bounded batch at a time; it recomputes their stages here, the one place for the rule, and
+stores each ticket's next unclaimed stage. Other time rules, policies or working hours
+(a fingerprint on record) mark every open ticket once.
 """
 
 from __future__ import annotations

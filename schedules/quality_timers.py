@@ -46,8 +46,7 @@ class SurveyReminders:
         with session_scope(desk.engine) as session:
             since = after - wait - LOOKBACK
             tickets = store.resolved_since(session, since)
-            pairs = [(t.id or 0, t.resolved_at) for t in tickets if t.resolved_at]
-            answered = store.scored(session, pairs)
+            answered = store.scored_resolved_since(session, since)
             claimed = fires.claimed_stages_resolved_since(session, since, "csat:")
         return [
             (t.resolved_at + wait, t)

@@ -8,74 +8,147 @@ re-reading the ticket under a row lock, so a ticket answered, noted or resolved 
 before the deadline has no stage left to post. When the bot was down past several levels
 of the same clock, only the latest is posted and the earlier ones are recorded as skipped.
 Posts go to the ticket's own scope.
+
+A tick reads only the tickets due (`ticket.clock_due_at`, see `storage.clock_due`): those
+with a stage due, and those changed since (every recorded event marks its ticket), a
+bounded batch at a time; it recomputes their stages here, the one place for the rule, and
+stores each ticket's next unclaimed stage. Other time rules, policies or working hours
+(a fingerprint on record) mark every open ticket once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import weakref
 from collections import defaultdict
+from collections.abc import Iterator
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from handlers.chat.model import Context, Message, Post, Target, Text
 from handlers.chat.texts import phrase
+from handlers.config.team import TeamConfig
 from handlers.desk import Desk
 from handlers.oncall.duty import all_duties, with_duties
 from handlers.tickets import clocks, notify
 from handlers.tickets.posts import card_key
 from schedules.common import local
-from storage import fires, reports
+from storage import clock_due, fires, reports
 from storage import tickets as repo
 from storage.db import session_scope
 from storage.models import Ticket
 
 log = logging.getLogger(__name__)
 
+_BATCH = 500  # tickets per read and write: a tick's memory and statements stay bounded
+# A ticket and its running stages not yet claimed, in due order.
+Pending = tuple[Ticket, list[clocks.Stage]]
+
 
 class ResponseClocks:
     name = "response_clocks"
 
     def next_due(self, desk: Desk, after: dt.datetime) -> dt.datetime | None:
+        _follow_rules(desk, after)
+        soonest: list[dt.datetime] = []
+        # tickets marked (or left due) by `after`: work out and store their real next stage
+        for batch in _due(desk, after):
+            _store(desk, [(t, [s.due for s in stages]) for t, stages in batch])
+            soonest += [s.due for _, stages in batch for s in stages if s.due > after]
         with session_scope(desk.engine) as session:
-            pending = _pending(desk, session)
-        return min((stage.due for _, stage in pending if stage.due > after), default=None)
+            stored = clock_due.next_after(session, after)
+        return min([*soonest, *([stored] if stored else [])], default=None)
 
     def fire_due(self, desk: Desk, now: dt.datetime) -> int:
+        _follow_rules(desk, now)
+        return sum(_fire_batch(desk, batch, now) for batch in _due(desk, now))
+
+
+def _due(desk: Desk, until: dt.datetime) -> Iterator[list[Pending]]:
+    """The tickets due by `until` (a stage due, or marked by a change), a batch at a time,
+    each with its unclaimed stages as they stand: reads only what is due."""
+    after: tuple[dt.datetime, int] | None = None
+    while True:
         with session_scope(desk.engine) as session:
-            due = [(t, s) for t, s in _pending(desk, session) if s.due <= now]
-        # after downtime, a clock's latest due notice makes its earlier ones pointless
-        latest: dict[tuple[int, str], dt.datetime] = defaultdict(
-            lambda: dt.datetime.min.replace(tzinfo=dt.UTC)
-        )
-        for t, stage in due:
-            pair = (t.id or 0, stage.kind)
-            latest[pair] = max(latest[pair], stage.due)
-        fired = 0
-        for t, stage in due:  # one transaction each: a failure costs one post, not all
-            skip = stage.due < latest[(t.id or 0, stage.kind)]
-            try:
-                fired += _fire(desk, t, stage, now, skip)
-            except Exception:  # left unclaimed: the next call tries it again
-                log.exception("response clock %s of %s failed", stage.key, t.key)
-        return fired
+            batch = clock_due.due_batch(session, until, after, _BATCH)
+        tickets = batch.tickets
+        if not tickets:
+            return
+        last = tickets[-1]
+        after = (last.clock_due_at or until, last.id or 0)
+        yield [
+            (t, _unclaimed(desk, t, batch.progress.get(t.id or 0), batch.claimed)) for t in tickets
+        ]
+        if len(tickets) < _BATCH:
+            return
 
 
-def _pending(desk: Desk, session: Session) -> list[tuple[Ticket, clocks.Stage]]:
-    """Every running stage of every open ticket not yet claimed, in due order."""
-    tickets = reports.open_tickets(session)
-    progress = reports.dispatched_progress(session)
-    claimed = fires.claimed_open_stages(session)
-    pending = [
-        (t, stage)
-        for t in tickets
-        for stage in clocks.stages(desk.config, t, progress.get(t.id or 0))
-        if (t.id, stage.key) not in claimed
-    ]
-    return sorted(pending, key=lambda pair: (pair[1].due, pair[0].id or 0))
+def _unclaimed(
+    desk: Desk, t: Ticket, progress: dt.datetime | None, claimed: set[tuple[int, str]]
+) -> list[clocks.Stage]:
+    return [s for s in clocks.stages(desk.config, t, progress) if (t.id, s.key) not in claimed]
+
+
+def _fire_batch(desk: Desk, batch: list[Pending], now: dt.datetime) -> int:
+    due = sorted(
+        ((t, s) for t, stages in batch for s in stages if s.due <= now),
+        key=lambda pair: (pair[1].due, pair[0].id or 0),
+    )
+    # after downtime, a clock's latest due notice makes its earlier ones pointless
+    latest: dict[tuple[int, str], dt.datetime] = defaultdict(
+        lambda: dt.datetime.min.replace(tzinfo=dt.UTC)
+    )
+    for t, stage in due:
+        pair = (t.id or 0, stage.kind)
+        latest[pair] = max(latest[pair], stage.due)
+    fired, settled = 0, set()
+    for t, stage in due:  # one transaction each: a failure costs one post, not all
+        skip = stage.due < latest[(t.id or 0, stage.kind)]
+        try:
+            posted = _fire(desk, t, stage, now, skip)
+        except Exception:  # left unclaimed (and due): the next call tries it again
+            log.exception("response clock %s of %s failed", stage.key, t.key)
+            continue
+        fired += posted
+        settled.add((t.id, stage.key))
+    # each ticket is due next at its first stage left (NULL: no clock runs any more)
+    _store(desk, [(t, [s.due for s in ss if (t.id, s.key) not in settled]) for t, ss in batch])
+    return fired
+
+
+def _store(desk: Desk, dues: list[tuple[Ticket, list[dt.datetime]]]) -> None:
+    changes = [(t.id or 0, t.clock_due_at, min(left, default=None)) for t, left in dues]
+    with session_scope(desk.engine) as session:
+        clock_due.store(session, [(tid, seen, due) for tid, seen, due in changes if seen])
+
+
+# The rules each database's stored due times were last checked against, in this process.
+_checked: weakref.WeakKeyDictionary[Engine, TeamConfig] = weakref.WeakKeyDictionary()
+_checking = threading.Lock()
+
+
+def _follow_rules(desk: Desk, at: dt.datetime) -> None:
+    """Once per configuration and database: if the time rules, policies or working hours
+    differ from those the stored due times were computed with, mark every open ticket due
+    (one UPDATE); the tick recomputes them in batches."""
+    with _checking:
+        if _checked.get(desk.engine) is desk.config:
+            return
+        fingerprint = clocks.fingerprint(desk.config)
+        with session_scope(desk.engine) as session:
+            if clock_due.rules(session) != fingerprint:
+                marked = clock_due.recheck_open(session, at)
+                clock_due.set_rules(session, fingerprint, at)
+                log.info("clock rules changed: %d open tickets to re-evaluate", marked)
+        _checked[desk.engine] = desk.config
 
 
 def _fire(desk: Desk, seen: Ticket, stage: clocks.Stage, now: dt.datetime, skip: bool) -> int:
+    """Post (or skip) one stage, claimed once. Returns 1 if posts were queued. Whatever it
+    returns, the stage is settled: claimed here or elsewhere, or no longer live."""
     with session_scope(desk.engine) as session:
         # re-read under a lock: a ticket action in flight either lands first or waits
         ticket = repo.get(session, seen.scope, seen.number, lock=True)

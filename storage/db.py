@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +17,23 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration. A start compares the database with this instead of loading Alembic
 # (a third of a cold start); tests/test_storage.py keeps it equal to Alembic's own head.
-HEAD = "0010_kpis"
+HEAD = "0011_clocks"
+
+
+IN_CHUNK = 500  # values per IN list: far below SQLite's 32,766 and psycopg's 65,535
+
+
+def chunked(values: Iterable[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
+    """`values` in lists of at most `size`: a statement per chunk binds a bounded number of
+    parameters however many rows the caller has."""
+    batch: list[Any] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def dialect_insert(session: Session, table: Any) -> Any:

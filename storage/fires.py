@@ -17,7 +17,6 @@ from sqlmodel import Session, col, select
 
 from storage.db import dialect_insert
 from storage.models import ClockStage, ScheduleFire, Ticket
-from storage.tickets import OPEN
 
 _CHUNK = 500  # rows per INSERT (SQLite allows 32766 bound values)
 
@@ -141,17 +140,6 @@ def fires(session: Session, scope: str | None = None, job: str | None = None) ->
     if job is not None:
         query = query.where(ScheduleFire.job == job)
     return list(session.exec(query.order_by(col(ScheduleFire.fire_at), col(ScheduleFire.id))))
-
-
-def claimed_open_stages(session: Session) -> set[tuple[int, str]]:
-    """The claimed stages of every open ticket, joined in the database: no bound parameter
-    per ticket, however many are open."""
-    query = (
-        select(ClockStage.ticket_id, ClockStage.stage)
-        .join(Ticket, col(Ticket.id) == col(ClockStage.ticket_id))
-        .where(col(Ticket.status).in_(OPEN))
-    )
-    return {(ticket_id, stage) for ticket_id, stage in session.exec(query)}
 
 
 def claimed_stages_resolved_since(

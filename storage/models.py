@@ -5,7 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, LargeBinary, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Index,
+    LargeBinary,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -49,6 +57,14 @@ class Ticket(SQLModel, table=True):
         # KPI windows read tickets by creation and resolution time
         Index("ix_ticket_scope_created", "scope", "created_at"),
         Index("ix_ticket_scope_resolved", "scope", "resolved_at"),
+        # the response clocks' tick reads only the tickets due (NULL: no clock runs)
+        Index(
+            "ix_ticket_clock_due",
+            "clock_due_at",
+            "id",
+            sqlite_where=text("clock_due_at IS NOT NULL"),
+            postgresql_where=text("clock_due_at IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -78,6 +94,10 @@ class Ticket(SQLModel, table=True):
     # Why it closed without (or besides) a resolution: duplicate, cancelled,
     # not_reproducible; "" for a normal close. KPIs leave duplicates and cancellations out.
     close_reason: str = Field(default="", max_length=20)
+    # When the response clocks must look at the ticket next: its earliest unclaimed stage,
+    # or the time of a change (any audit event) so the tick re-evaluates it; NULL when no
+    # clock runs. Kept by `storage.tickets` and `schedules.response_clocks`.
+    clock_due_at: dt.datetime | None = _when()
     duplicate_of: int | None = None  # the ticket number a duplicate points at
     # People kept informed besides the assignee (the L1 who dispatched it): person ids.
     watchers: list[str] = Field(default_factory=list, sa_type=JSON)
@@ -216,6 +236,18 @@ class ClockStage(SQLModel, table=True):
     due_at: dt.datetime = _when(nullable=False)
     status: str = Field(max_length=20)  # posted, skipped
     fired_at: dt.datetime = _when(nullable=False)
+
+
+class ClockRules(SQLModel, table=True):
+    """The fingerprint of the configuration the response clocks' stored due times were
+    computed with: a start with other time rules, policies or working hours re-evaluates
+    every open ticket."""
+
+    __tablename__ = "clock_rules"
+
+    name: str = Field(primary_key=True, max_length=40)
+    fingerprint: str = Field(max_length=64)
+    changed_at: dt.datetime = _when(nullable=False)
 
 
 class OncallOverride(SQLModel, table=True):

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import JSON, Index, UniqueConstraint, and_, or_
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.db import chunked
 from storage.db import dialect_insert as _insert
 from storage.models import Ticket, TicketEvent, _when
 from storage.tickets import next_number
@@ -102,16 +104,13 @@ def scores_between(
     return list(session.exec(query))
 
 
-def scored(
-    session: Session, pairs: Iterable[tuple[int, dt.datetime]]
-) -> set[tuple[int, dt.datetime]]:
-    """Which (ticket id, resolution) pairs have a score."""
-    wanted = list(pairs)
-    if not wanted:
-        return set()
-    ids = {ticket_id for ticket_id, _ in wanted}
-    query = select(SatisfactionScore.ticket_id, SatisfactionScore.resolved_at).where(
-        col(SatisfactionScore.ticket_id).in_(ids)
+def scored_resolved_since(session: Session, since: dt.datetime) -> set[tuple[int, dt.datetime]]:
+    """The (ticket id, resolution) pairs with a score among the tickets resolved since
+    `since`, by a join (no bound parameter per ticket)."""
+    query = (
+        select(SatisfactionScore.ticket_id, SatisfactionScore.resolved_at)
+        .join(Ticket, col(Ticket.id) == col(SatisfactionScore.ticket_id))
+        .where(col(Ticket.resolved_at) >= since)
     )
     return {(t, r) for t, r in session.exec(query)}
 
@@ -225,26 +224,25 @@ def finished_between(
 
 
 def low_scored(session: Session, ticket_ids: Iterable[int], at_most: int) -> set[int]:
-    ids = list(ticket_ids)
-    if not ids:
-        return set()
-    query = select(SatisfactionScore.ticket_id).where(
-        col(SatisfactionScore.ticket_id).in_(ids), SatisfactionScore.score <= at_most
-    )
-    return set(session.exec(query))
+    found: set[int] = set()
+    for chunk in chunked(ticket_ids):  # a day's finished tickets: bounded statements
+        query = select(SatisfactionScore.ticket_id).where(
+            col(SatisfactionScore.ticket_id).in_(chunk), SatisfactionScore.score <= at_most
+        )
+        found.update(session.exec(query))
+    return found
 
 
 def reused_entries(session: Session, ticket_ids: Iterable[int]) -> dict[int, int]:
     """Per ticket, the knowledge entry its latest resolution named, when it named one."""
-    ids = list(ticket_ids)
-    if not ids:
-        return {}
-    query = (
-        select(TicketEvent)
-        .where(col(TicketEvent.ticket_id).in_(ids), TicketEvent.kind == "resolve")
-        .order_by(col(TicketEvent.id))
-    )
-    latest = {event.ticket_id: event.detail for event in session.exec(query)}
+    latest: dict[int, dict[str, Any]] = {}
+    for chunk in chunked(ticket_ids):  # a KPI window's resolutions: bounded statements
+        query = (
+            select(TicketEvent)
+            .where(col(TicketEvent.ticket_id).in_(chunk), TicketEvent.kind == "resolve")
+            .order_by(col(TicketEvent.id))
+        )
+        latest.update({event.ticket_id: event.detail for event in session.exec(query)})
     return {t: int(d["knowledge"]) for t, d in latest.items() if d.get("knowledge")}
 
 

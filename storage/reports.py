@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from storage.models import Ticket, TicketEvent
 from storage.tickets import L1_POOL, OPEN
 
-_CHUNK = 500  # scopes per IN list
+_CHUNK = 500  # values per IN list (scopes, ticket ids)
 # Ticket events that count as progress on a dispatched ticket (restart its progress clock).
 PROGRESS = ("note", "rca", "huddle_outcome")
 
@@ -72,44 +72,31 @@ def window_tickets(
     return list(session.exec(query.order_by(col(Ticket.created_at), col(Ticket.id))))
 
 
-def dispatched_progress(
-    session: Session, kinds: tuple[str, ...] = PROGRESS
-) -> dict[int, dt.datetime]:
-    """`last_progress` of every dispatched ticket, joined in the database (no bound
-    parameter per ticket)."""
-    latest = (
-        select(col(TicketEvent.ticket_id).label("ticket_id"), func.max(TicketEvent.id).label("id"))
-        .join(Ticket, col(Ticket.id) == col(TicketEvent.ticket_id))
-        .where(Ticket.status == "dispatched", col(TicketEvent.kind).in_(kinds))
-        .group_by(col(TicketEvent.ticket_id))
-        .subquery()
-    )
-    query = select(TicketEvent.ticket_id, TicketEvent.at).join(
-        latest, col(TicketEvent.id) == latest.c.id
-    )
-    return {ticket_id: at for ticket_id, at in session.exec(query)}
-
-
 def last_progress(
     session: Session,
     ticket_ids: Iterable[int],
-    kinds: tuple[str, ...] = ("note", "rca", "huddle_outcome"),
+    kinds: tuple[str, ...] = PROGRESS,
 ) -> dict[int, dt.datetime]:
     """The latest progress event of each ticket that has one: a note, a root cause, or a
-    huddle outcome (a huddle that split the work is progress on the ticket)."""
+    huddle outcome (a huddle that split the work is progress on the ticket). In chunks of
+    ids (the clocks ask for a batch; no statement binds an unbounded list)."""
     ids = list(ticket_ids)
-    if not ids:
-        return {}
-    query = (
-        select(TicketEvent.ticket_id, func.max(TicketEvent.id))
-        .where(col(TicketEvent.ticket_id).in_(ids), col(TicketEvent.kind).in_(kinds))
-        .group_by(col(TicketEvent.ticket_id))
-    )
-    latest_ids = [event_id for _, event_id in session.exec(query)]
-    if not latest_ids:
-        return {}
-    events = session.exec(select(TicketEvent).where(col(TicketEvent.id).in_(latest_ids)))
-    return {e.ticket_id: e.at for e in events}
+    found: dict[int, dt.datetime] = {}
+    for start in range(0, len(ids), _CHUNK):
+        latest = (
+            select(func.max(TicketEvent.id).label("id"))
+            .where(
+                col(TicketEvent.ticket_id).in_(ids[start : start + _CHUNK]),
+                col(TicketEvent.kind).in_(kinds),
+            )
+            .group_by(col(TicketEvent.ticket_id))
+            .subquery()
+        )
+        query = select(TicketEvent.ticket_id, TicketEvent.at).join(
+            latest, col(TicketEvent.id) == latest.c.id
+        )
+        found.update({ticket_id: at for ticket_id, at in session.exec(query)})
+    return found
 
 
 def ticket_events(

@@ -6,11 +6,11 @@ import datetime as dt
 from functools import cache
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import Ticket, TicketCounter, TicketEvent
+from storage.models import Ticket, TicketCounter, TicketEvent, UTCDateTime
 
 OPEN = ("new", "in_progress", "dispatched")
 # The L1's unassigned pool: a dispatched ticket nobody has taken waits in its category's L2
@@ -47,19 +47,46 @@ def get(session: Session, scope: str, number: int, lock: bool = False) -> Ticket
 
 
 def add(session: Session, ticket: Ticket) -> Ticket:
-    """Insert a new ticket and set its id (one prebuilt INSERT, no unit-of-work flush)."""
+    """Insert a new ticket and set its id (one prebuilt INSERT, no unit-of-work flush).
+    An open one is due for the response clocks at once: the tick works out its stages."""
+    if ticket.status in OPEN and ticket.clock_due_at is None:
+        ticket.clock_due_at = ticket.created_at
     values = ticket.model_dump(exclude={"id"})
     ticket.id = int(session.connection().execute(_returning_id(Ticket), values).scalar_one())
     return ticket
 
 
 def record(
-    session: Session, ticket: Ticket, actor: str, kind: str, at: dt.datetime, **detail: Any
+    session: Session,
+    ticket: Ticket,
+    actor: str,
+    kind: str,
+    at: dt.datetime,
+    *,
+    recheck: bool = True,
+    **detail: Any,
 ) -> int:
-    """Append to a ticket's audit trail; returns the new event's id."""
+    """Append to a ticket's audit trail; returns the new event's id.
+
+    Every change of a ticket is recorded here, so this is where the response clocks learn
+    of it: the ticket is marked due at `at` and the next tick recomputes its stages (one
+    place for the rule). `recheck=False` only where the ticket was just added (`add`
+    marked it already)."""
     assert ticket.id is not None
     values = {"ticket_id": ticket.id, "at": at, "actor": actor, "kind": kind, "detail": detail}
-    return int(session.connection().execute(_returning_id(TicketEvent), values).scalar_one())
+    connection = session.connection()
+    if recheck:
+        connection.execute(_recheck_stmt(), {"tid": ticket.id, "at": at})
+    return int(connection.execute(_returning_id(TicketEvent), values).scalar_one())
+
+
+@cache
+def _recheck_stmt() -> Any:
+    return (
+        update(Ticket)
+        .where(col(Ticket.id) == bindparam("tid"))
+        .values(clock_due_at=bindparam("at", type_=UTCDateTime))
+    )
 
 
 @cache

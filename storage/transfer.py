@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from storage.db import chunked
 from storage.db import dialect_insert as _insert
 from storage.models import Ticket, TicketCounter, TicketEvent
 
@@ -76,11 +77,12 @@ def ticket_scopes(session: Session) -> list[str]:
 def events_of(session: Session, ticket_ids: list[int]) -> dict[int, list[TicketEvent]]:
     """The audit trail of a batch of tickets, each in order."""
     found: dict[int, list[TicketEvent]] = {}
-    query = (
-        select(TicketEvent)
-        .where(col(TicketEvent.ticket_id).in_(ticket_ids))
-        .order_by(col(TicketEvent.ticket_id), col(TicketEvent.id))
-    )
-    for event in session.exec(query):
-        found.setdefault(event.ticket_id, []).append(event)
+    for chunk in chunked(ticket_ids):  # an export page; bounded whatever its size
+        query = (
+            select(TicketEvent)
+            .where(col(TicketEvent.ticket_id).in_(chunk))
+            .order_by(col(TicketEvent.ticket_id), col(TicketEvent.id))
+        )
+        for event in session.exec(query):
+            found.setdefault(event.ticket_id, []).append(event)
     return found

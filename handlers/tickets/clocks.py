@@ -24,6 +24,7 @@ per ticket (see `schedules.response_clocks`). The clocks:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from handlers.config.escalation import ClockKind, Level, pick
@@ -78,6 +79,18 @@ class Stage:
     level: Level
     notice: int = 1  # the how-many-th notice of this clock this stage is
     target: int = 0  # the clock's target in minutes, for the message
+
+
+def fingerprint(config: TeamConfig) -> str:
+    """A digest of everything a stage's due time depends on besides the ticket: the time
+    rules, the escalation policies, the working hours, zone and holidays. The stored due
+    times (`ticket.clock_due_at`) were computed under one; another means recompute them."""
+    parts = [
+        config.time_rules.model_dump_json(),
+        config.team.model_dump_json(),
+        *(policy.model_dump_json() for policy in config.policies),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 # -- time arithmetic ---------------------------------------------------------------------

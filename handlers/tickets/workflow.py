@@ -59,6 +59,7 @@ def create(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Ticket:
             actor.key,
             "created",
             now,
+            recheck=False,  # `add` marked it for the clocks
             summary=ticket.summary,
             category=ticket.category,
             priority=ticket.priority,

@@ -253,7 +253,8 @@ def import_tickets(desk: Desk, source: TextIO, fmt: Format, scope: str, skip_bad
                 t.number = repo.next_number(session, t.scope)
             repo.add(session, t)
             for e in plan.events:
-                repo.record(session, t, e.actor, e.kind, e.at, **e.detail)
+                # `add` marked an open ticket for the clocks (due at its logging time)
+                repo.record(session, t, e.actor, e.kind, e.at, recheck=False, **e.detail)
             outcome.added += 1
     outcome.written = True
     return outcome

@@ -1,0 +1,128 @@
+"""The response clocks' due times stored on the tickets: what the tick reads and writes.
+
+`ticket.clock_due_at` is when the clocks must look at a ticket next: its earliest unclaimed
+stage, or the moment it changed (`storage.tickets.record` marks it) so the tick recomputes
+its stages; NULL when no clock runs. The tick reads only rows at or before now through the
+partial index `ix_ticket_clock_due`, a bounded batch at a time (keyset on the due time and
+id), and writes each result back only if nothing marked the ticket meanwhile.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam, case, func, literal, tuple_, update
+from sqlmodel import Session, col, select
+
+from storage.db import dialect_insert
+from storage.models import ClockRules, ClockStage, Ticket, TicketEvent, UTCDateTime
+from storage.reports import PROGRESS
+from storage.tickets import OPEN
+
+RULES = "response_clocks"
+
+
+@dataclass
+class Batch:
+    """Due tickets with what their stages need: the latest progress event of each, and the
+    stages already claimed."""
+
+    tickets: list[Ticket]
+    progress: dict[int, dt.datetime]
+    claimed: set[tuple[int, str]]
+
+
+def due_batch(
+    session: Session, until: dt.datetime, after: tuple[dt.datetime, int] | None, limit: int
+) -> Batch:
+    """Up to `limit` tickets due at or before `until`, by due time then id, after `after`
+    (the last row of the previous batch). Their events and claims are joined to the same
+    keyset query: a handful of bound values whatever the batch."""
+    due = col(Ticket.clock_due_at)
+    ids = select(Ticket.id).where(due <= until)
+    if after is not None:
+        # a row value comparison: an index range on both databases, where an OR is not
+        seen = tuple_(literal(after[0], UTCDateTime), literal(after[1]))
+        ids = ids.where(tuple_(due, col(Ticket.id)) > seen)
+    ids = ids.order_by(due, col(Ticket.id)).limit(limit)
+    tickets = session.exec(select(Ticket).where(col(Ticket.id).in_(ids.scalar_subquery())))
+    latest = (
+        select(func.max(TicketEvent.id).label("id"))
+        .where(
+            col(TicketEvent.ticket_id).in_(ids.scalar_subquery()),
+            col(TicketEvent.kind).in_(PROGRESS),
+        )
+        .group_by(col(TicketEvent.ticket_id))
+        .subquery()
+    )
+    progress = select(TicketEvent.ticket_id, TicketEvent.at).join(
+        latest, col(TicketEvent.id) == latest.c.id
+    )
+    claimed = select(ClockStage.ticket_id, ClockStage.stage).where(
+        col(ClockStage.ticket_id).in_(ids.scalar_subquery())
+    )
+    return Batch(
+        sorted(tickets, key=lambda t: (t.clock_due_at or until, t.id or 0)),
+        {ticket_id: at for ticket_id, at in session.exec(progress)},
+        {(ticket_id, stage) for ticket_id, stage in session.exec(claimed)},
+    )
+
+
+def next_after(session: Session, after: dt.datetime) -> dt.datetime | None:
+    """The earliest stored due time after `after` (the index's first entry past it)."""
+    due = col(Ticket.clock_due_at)
+    query = select(Ticket.clock_due_at).where(due > after).order_by(due).limit(1)
+    return session.exec(query).first()
+
+
+def store(session: Session, changes: Sequence[tuple[int, dt.datetime, dt.datetime | None]]) -> None:
+    """Write (ticket id, due time read, new due time) back, each only where the ticket still
+    has the due time read: a change recorded meanwhile marked it again, and that mark wins
+    (the next tick recomputes it). One executemany."""
+    rows = [{"tid": tid, "seen": seen, "due": due} for tid, seen, due in changes if due != seen]
+    if rows:
+        session.connection().execute(_store_stmt(), rows)
+
+
+@cache
+def _store_stmt() -> Any:
+    return (
+        update(Ticket)
+        .where(
+            col(Ticket.id) == bindparam("tid"),
+            col(Ticket.clock_due_at) == bindparam("seen", type_=UTCDateTime),
+        )
+        .values(clock_due_at=bindparam("due", type_=UTCDateTime))
+    )
+
+
+def recheck_open(session: Session, at: dt.datetime) -> int:
+    """Mark every open ticket due at `at` (the rules changed): one UPDATE; the tick then
+    works through them in batches."""
+    # at its logging time (never later than `at`): distinct keys keep the keyset walk short
+    since = case(
+        (col(Ticket.created_at) < at, col(Ticket.created_at)), else_=literal(at, UTCDateTime)
+    )
+    stmt = update(Ticket).where(col(Ticket.status).in_(OPEN)).values(clock_due_at=since)
+    return int(session.connection().execute(stmt).rowcount or 0)
+
+
+def rules(session: Session) -> str | None:
+    """The fingerprint of the rules the stored due times were computed with."""
+    row = session.get(ClockRules, RULES)
+    return None if row is None else row.fingerprint
+
+
+def set_rules(session: Session, fingerprint: str, at: dt.datetime) -> None:
+    stmt = (
+        dialect_insert(session, ClockRules)
+        .values(name=RULES, fingerprint=fingerprint, changed_at=at)
+        .on_conflict_do_update(
+            index_elements=["name"], set_={"fingerprint": fingerprint, "changed_at": at}
+        )
+    )
+    session.execute(stmt)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from storage.db import dialect_insert as _insert
@@ -66,6 +67,45 @@ def raise_counter(session: Session, scope: str, number: int) -> None:
         )
     )
     session.execute(stmt)
+
+
+def numbers_there(session: Session, scope: str, numbers: list[int]) -> set[int]:
+    """Which of a batch of ticket numbers a scope already has (one query per batch)."""
+    query = select(Ticket.number).where(Ticket.scope == scope, col(Ticket.number).in_(numbers))
+    return set(session.exec(query))
+
+
+def allot_numbers(session: Session, scope: str, count: int) -> int:
+    """Take `count` numbers at once; returns the last (they are last - count + 1 .. last)."""
+    stmt = (
+        _insert(session, TicketCounter)
+        .values(scope=scope, last=count)
+        .on_conflict_do_update(index_elements=["scope"], set_={"last": TicketCounter.last + count})
+        .returning(TicketCounter.last)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def add_many(
+    session: Session, scope: str, tickets: list[dict[str, Any]], trails: list[list[dict[str, Any]]]
+) -> None:
+    """Insert a batch of numbered tickets of one scope and their audit trails: two
+    executemany INSERTs and one read of the new ids by number (RETURNING in the parameters'
+    order costs a statement per row on SQLite)."""
+    conn = session.connection()
+    conn.execute(insert(Ticket), tickets)
+    numbers = [t["number"] for t in tickets]
+    query = select(Ticket.number, Ticket.id).where(
+        Ticket.scope == scope, col(Ticket.number).in_(numbers)
+    )
+    ids = dict(conn.execute(query).tuples().all())
+    events = [
+        {**event, "ticket_id": ids[ticket["number"]]}
+        for ticket, trail in zip(tickets, trails, strict=True)
+        for event in trail
+    ]
+    if events:
+        conn.execute(insert(TicketEvent), events)
 
 
 def ticket_scopes(session: Session) -> list[str]:

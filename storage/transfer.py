@@ -98,7 +98,7 @@ def add_many(
     query = select(Ticket.number, Ticket.id).where(
         Ticket.scope == scope, col(Ticket.number).in_(numbers)
     )
-    ids = dict(conn.execute(query).tuples().all())
+    ids = {number: ticket_id for number, ticket_id in conn.execute(query)}
     events = [
         {**event, "ticket_id": ids[ticket["number"]]}
         for ticket, trail in zip(tickets, trails, strict=True)

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import Connection, Table, func
 from sqlmodel import Session, col, select
 
 from storage.db import dialect_insert as _insert
@@ -93,7 +93,7 @@ def add_many(
     executemany INSERTs and one read of the new ids by number (RETURNING in the parameters'
     order costs a statement per row on SQLite)."""
     conn = session.connection()
-    conn.execute(insert(Ticket), tickets)
+    _insert_rows(conn, Ticket.__table__, tickets)  # type: ignore[attr-defined]
     numbers = [t["number"] for t in tickets]
     query = select(Ticket.number, Ticket.id).where(
         Ticket.scope == scope, col(Ticket.number).in_(numbers)
@@ -105,7 +105,33 @@ def add_many(
         for event in trail
     ]
     if events:
-        conn.execute(insert(TicketEvent), events)
+        _insert_rows(conn, TicketEvent.__table__, events)  # type: ignore[attr-defined]
+
+
+def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """A plain executemany of rows that all have the same keys, each value passed through
+    its column type's own bind processing (UTC times, JSON): what `conn.execute(insert(t),
+    rows)` does, without SQLAlchemy's per-row parameter bookkeeping, which cost twice the
+    database's own work at a million tickets."""
+    dialect = conn.dialect
+    names = list(rows[0])
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    ]
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join(mark for _ in names)})"
+    )
+    values = [
+        tuple(
+            value if process is None else process(value)
+            for value, process in zip(row.values(), processors, strict=True)
+        )
+        for row in rows
+    ]
+    conn.exec_driver_sql(sql, values)
 
 
 def ticket_scopes(session: Session) -> list[str]:

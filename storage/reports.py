@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, union_all
 from sqlmodel import Session, col, select
 
 from storage.models import Ticket, TicketEvent
-from storage.tickets import L1_POOL, OPEN
+from storage.tickets import L1_POOL, OPEN, status_in
 
 _CHUNK = 500  # values per IN list (scopes, ticket ids)
+_UNION = 100  # scopes per UNION ALL of pool reads
 # Ticket events that count as progress on a dispatched ticket (restart its progress clock).
 PROGRESS = ("note", "rca", "huddle_outcome")
 
@@ -19,7 +20,7 @@ PROGRESS = ("note", "rca", "huddle_outcome")
 def open_tickets(session: Session, scope: str | None = None) -> list[Ticket]:
     """Open tickets, oldest first; of every scope unless one is given (the response clocks
     run for all of them)."""
-    query = select(Ticket).where(col(Ticket.status).in_(OPEN))
+    query = select(Ticket).where(status_in(OPEN))
     if scope is not None:
         query = query.where(Ticket.scope == scope)
     return list(session.exec(query.order_by(col(Ticket.created_at), col(Ticket.id))))
@@ -30,28 +31,28 @@ def unassigned_pools(
 ) -> dict[str, list[Ticket]]:
     """The unassigned pool of many scopes at once, each oldest first and at most `limit`
     long, as `tickets.queue` gives it for one: a thousand workspaces' 09:00 reminders read
-    in a few queries instead of a thousand."""
+    in a few queries instead of a thousand. Each scope is its own LIMITed branch of a
+    UNION ALL, so each reads `limit` rows of the pool's partial index however long the
+    pool is (a window over the whole pool ranked every waiting ticket)."""
     pools: dict[str, list[Ticket]] = {scope: [] for scope in scopes}
-    for start in range(0, len(scopes), _CHUNK):
-        chunk = list(scopes[start : start + _CHUNK])
-        rank = (
-            func.row_number()
-            .over(partition_by=col(Ticket.scope), order_by=(col(Ticket.created_at), col(Ticket.id)))
-            .label("rank")
-        )
-        ranked = (
-            select(col(Ticket.id).label("id"), rank)
+    for start in range(0, len(scopes), _UNION):
+        branches = [
+            select(col(Ticket.id))
             .where(
-                col(Ticket.scope).in_(chunk),
-                col(Ticket.status).in_(L1_POOL),
+                Ticket.scope == scope,
+                status_in(L1_POOL),
                 col(Ticket.assignee).is_(None),
             )
+            .order_by(col(Ticket.created_at), col(Ticket.id))
+            .limit(limit)
             .subquery()
-        )
+            .select()
+            for scope in scopes[start : start + _UNION]
+        ]
+        ids = union_all(*branches).subquery() if len(branches) > 1 else branches[0].subquery()
         query = (
             select(Ticket)
-            .join(ranked, col(Ticket.id) == ranked.c.id)
-            .where(ranked.c.rank <= limit)
+            .where(col(Ticket.id).in_(select(ids.c.id)))
             .order_by(col(Ticket.scope), col(Ticket.created_at), col(Ticket.id))
         )
         for ticket in session.exec(query):

@@ -159,3 +159,48 @@ def test_the_command_line_round_trip(tmp_path: Path) -> None:
     (tmp_path / "bad.csv").write_text("summary,created_at\n,2026-11-23T09:00\n", encoding="utf-8")
     bad = deskbot(tmp_path, "import", "tickets", "bad.csv")
     assert bad.returncode == 1 and "line 2: summary:" in bad.stderr
+
+
+def csv_rows(numbers: range, numbered: bool = True, head: bool = True) -> str:
+    header = "number,summary,logged_by,priority,status,created_at\n" if head else ""
+    return header + "".join(
+        f"{n if numbered else ''},Printer {n},lee,p3,new,2026-11-23T09:{n:02d}\n" for n in numbers
+    )
+
+
+def test_a_big_file_is_written_in_batches_and_a_second_import_changes_nothing(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importing, "BATCH", 3)  # batches of 3: 7 rows make 3 of them
+    outcome = load(desk, csv_rows(range(1, 6)) + csv_rows(range(10, 12), False, False), "csv")
+    assert (outcome.added, outcome.unchanged, outcome.problems) == (7, 0, [])
+    before = snapshot(desk.engine)
+    again = load(desk, csv_rows(range(1, 6)) + csv_rows(range(10, 12), False, False), "csv")
+    assert (again.added, again.unchanged) == (0, 7)
+    assert snapshot(desk.engine) == before
+    numbers = [t["number"] for t in before["tickets"]]
+    assert numbers == [1, 2, 3, 4, 5, 6, 7] and before["counter"] == [("console:local", 7)]
+    reply = router.handle_text(desk, actor_of(desk.config, "lee"), PLACE, "/ticket new Next")
+    assert "T-8" in reply.message.fallback
+
+
+def test_a_bad_row_after_written_batches_still_leaves_nothing_written(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importing, "BATCH", 2)
+    before = snapshot(desk.engine)
+    data = (
+        csv_rows(range(1, 8))
+        + "8,,lee,p3,new,2026-11-23T10:00\n"
+        + csv_rows(range(9, 12), head=False)
+    )
+    outcome = load(desk, data, "csv")
+    assert not outcome.written and outcome.added == 0
+    assert [p.split(":", 2)[:2] for p in outcome.problems] == [["line 9", " summary"]]
+    assert snapshot(desk.engine) == before
+
+
+def test_unnumbered_rows_repeated_in_one_file_are_one_ticket(desk: Desk) -> None:
+    twice = csv_rows(range(1, 3), numbered=False) + csv_rows(range(1, 3), False, False)
+    outcome = load(desk, twice, "csv")
+    assert (outcome.added, outcome.unchanged) == (2, 2)

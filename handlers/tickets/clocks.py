@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from dataclasses import dataclass
 
 from handlers.config.escalation import ClockKind, Level, pick
@@ -128,17 +129,50 @@ def elapsed(
     if round_the_clock(config, priority):
         return end - start
     team = config.team
+    first, last = start.astimezone(team.zone).date(), end.astimezone(team.zone).date()
     total = dt.timedelta(0)
-    day = start.astimezone(team.zone).date()
-    last = end.astimezone(team.zone).date()
-    while day <= last:
+    for day in {first, last}:  # the two ends, cut at start and end
         hours = working_hours(team, day)
         if hours is not None:
             begin, finish = max(hours[0], start), min(hours[1], end)
             if finish > begin:
                 total += finish - begin
-        day += dt.timedelta(days=1)
+    if last - first > dt.timedelta(days=1):  # whole days in between, from running sums
+        total += _whole_days(config, first + dt.timedelta(days=1), last)
     return total
+
+
+class _Sums:
+    """Working time of whole days summed from a first day, grown as asked: a wait of two
+    years is two look-ups instead of a walk over 730 days (per row of `/queue`)."""
+
+    def __init__(self, team: object, first: dt.date) -> None:
+        self.team, self.first = team, first
+        self.upto: list[dt.timedelta] = [dt.timedelta(0)]  # [i]: days first .. first+i-1
+        self.lock = threading.Lock()
+
+    def before(self, config: TeamConfig, day: dt.date) -> dt.timedelta:
+        index = (day - self.first).days
+        with self.lock:
+            while len(self.upto) <= index:
+                at = self.first + dt.timedelta(days=len(self.upto) - 1)
+                hours = working_hours(config.team, at)
+                length = hours[1] - hours[0] if hours is not None else dt.timedelta(0)
+                self.upto.append(self.upto[-1] + length)
+            return self.upto[index]
+
+
+_SUMS: dict[int, _Sums] = {}
+
+
+def _whole_days(config: TeamConfig, first: dt.date, end: dt.date) -> dt.timedelta:
+    """The working time of the days first .. end - 1."""
+    sums = _SUMS.get(id(config.team))
+    if sums is None or sums.team is not config.team or first < sums.first:
+        # a reloaded configuration is a new team object: its own sums
+        start = min(first, sums.first) if sums and sums.team is config.team else first
+        sums = _SUMS[id(config.team)] = _Sums(config.team, start)
+    return sums.before(config, end) - sums.before(config, first)
 
 
 # -- the clocks of one ticket ------------------------------------------------------------

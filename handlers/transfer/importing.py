@@ -15,8 +15,11 @@ nothing.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
+
+from sqlmodel import Session
 
 from handlers.chat.model import Actor, Ref
 from handlers.chat.texts import Md, phrase
@@ -24,20 +27,28 @@ from handlers.commands.fields import FieldErrors, validate
 from handlers.config.team import TeamConfig
 from handlers.desk import Desk
 from handlers.tickets import lifecycle
-from handlers.tickets.workflow import answered_while_logged, ticket_from
+from handlers.tickets.workflow import answered_while_logged
 from handlers.transfer.rows import EVENTS, TIMES, Format, read
-from storage import tickets as repo
 from storage import transfer
 from storage.db import session_scope
-from storage.models import Ticket
 
 # The verbs whose event is a first response (every verb of `tickets.workflow.act` but reopen).
 ANSWERS = ("take", "note", "dispatch", "rca", "resolve", "close")
 STATES = (*lifecycle.OPEN_STATES, lifecycle.RESOLVED, lifecycle.CLOSED)
+# Rows are written this many at a time: a few MB of plans, and few enough bound values per
+# look-up for either database.
+BATCH = 2000
+# What a new ticket has that no import column gives.
+_DEFAULTS: dict[str, Any] = {"close_reason": "", "duplicate_of": None, "watchers": ()}
+_STAMP_OF = {
+    "dispatch": "dispatched_at",
+    "rca": "root_cause_at",
+    "resolve": "resolved_at",
+    "close": "closed_at",
+}
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     at: dt.datetime
     actor: str
     kind: str
@@ -46,8 +57,11 @@ class Event:
 
 @dataclass
 class Plan:
+    """A checked row: the ticket's column values (a plain dict: building a million ORM
+    objects cost more than the whole write) and its audit trail."""
+
     line: int
-    ticket: Ticket
+    ticket: dict[str, Any]
     events: list[Event]
 
 
@@ -153,31 +167,36 @@ def check(config: TeamConfig, line: int, row: dict[str, Any], scope: str) -> Pla
             raise _bad("before_created", name=name)
     events = _events(config, row.get(EVENTS))
     logged_by = _person(config, "logged_by", text.get("logged_by", "")) or "import"
-    ticket = ticket_from(
-        fields,
-        scope=text.get("scope") or scope,
-        number=number or 0,
-        reporter=fields.reporter,
-        logged_by=logged_by,
-        status=status,
-        assignee=_person(config, "assignee", text.get("assignee", "")) or None,
-        root_cause=text.get("root_cause", ""),
-        resolution=text.get("resolution", ""),
-        created_at=created,
-        updated_at=created,
-    )
-    for name in TIMES[1:]:
-        if times[name] is not None:
-            setattr(ticket, name, times[name])
+    ticket: dict[str, Any] = {
+        **_DEFAULTS,
+        "summary": fields.summary,
+        "description": fields.description,
+        "intake": fields.intake,
+        "category": fields.category,
+        "priority": fields.priority,
+        "environment": fields.environment,
+        "links": list(fields.links),
+        "tried": fields.tried,
+        "scope": text.get("scope") or scope,
+        "number": number or 0,
+        "reporter": fields.reporter,
+        "logged_by": logged_by,
+        "status": status,
+        "assignee": _person(config, "assignee", text.get("assignee", "")) or None,
+        "root_cause": text.get("root_cause", ""),
+        "resolution": text.get("resolution", ""),
+        **times,
+    }
+    ticket["updated_at"] = times["updated_at"] or created
     derive(config, ticket, events or [], times["updated_at"] is None)
-    if status in (lifecycle.RESOLVED, lifecycle.CLOSED) and ticket.resolved_at is None:
+    if status in (lifecycle.RESOLVED, lifecycle.CLOSED) and ticket["resolved_at"] is None:
         raise _bad("unresolved", status=status)
-    if status == lifecycle.CLOSED and ticket.closed_at is None:
+    if status == lifecycle.CLOSED and ticket["closed_at"] is None:
         raise _bad("unclosed")
     return Plan(line, ticket, events if events is not None else implied(ticket))
 
 
-def derive(config: TeamConfig, t: Ticket, events: list[Event], touched: bool) -> None:
+def derive(config: TeamConfig, t: dict[str, Any], events: list[Event], touched: bool) -> None:
     """Fill what the bot maintains and the row left empty, as the use cases would."""
 
     def first(kinds: tuple[str, ...]) -> dt.datetime | None:
@@ -186,75 +205,126 @@ def derive(config: TeamConfig, t: Ticket, events: list[Event], touched: bool) ->
     def last(kind: str) -> dt.datetime | None:
         return next((e.at for e in reversed(events) if e.kind == kind), None)
 
-    if t.first_response_at is None:
-        actor = Actor(Ref("import", "import", t.logged_by), config.person(t.logged_by))
-        answered = answered_while_logged(config, actor, t.intake)
-        t.first_response_at = t.created_at if answered else first(ANSWERS)
-    t.dispatched_at = t.dispatched_at or last("dispatch")
-    t.root_cause_at = t.root_cause_at or first(("rca",))
-    if t.status in (lifecycle.RESOLVED, lifecycle.CLOSED):
-        t.resolved_at = t.resolved_at or last("resolve")
-    if t.status == lifecycle.CLOSED:
-        t.closed_at = t.closed_at or last("close")
+    if t["first_response_at"] is None:
+        actor = Actor(Ref("import", "import", t["logged_by"]), config.person(t["logged_by"]))
+        answered = answered_while_logged(config, actor, t["intake"])
+        t["first_response_at"] = t["created_at"] if answered else first(ANSWERS)
+    t["dispatched_at"] = t["dispatched_at"] or last("dispatch")
+    t["root_cause_at"] = t["root_cause_at"] or first(("rca",))
+    if t["status"] in (lifecycle.RESOLVED, lifecycle.CLOSED):
+        t["resolved_at"] = t["resolved_at"] or last("resolve")
+    if t["status"] == lifecycle.CLOSED:
+        t["closed_at"] = t["closed_at"] or last("close")
     if touched:  # no updated_at given: the last thing that happened to it
-        stamps = [t.created_at, *(e.at for e in events)]
-        stamps += [getattr(t, name) for name in TIMES[1:] if getattr(t, name) is not None]
-        t.updated_at = max(stamps)
+        stamps = [t["created_at"], *(e.at for e in events)]
+        stamps += [t[name] for name in TIMES[1:] if t[name] is not None]
+        t["updated_at"] = max(stamps)
 
 
-def implied(t: Ticket) -> list[Event]:
+def implied(t: dict[str, Any]) -> list[Event]:
     """The audit trail a ticket's times imply, for a file without events: logging, dispatch,
     root cause, resolution and closing, by the assignee (or who logged it)."""
-    by = t.assignee or t.logged_by
-    found = [Event(t.created_at, t.logged_by, "created", {"summary": t.summary, "imported": True})]
-    for kind, at in (
-        ("dispatch", t.dispatched_at),
-        ("rca", t.root_cause_at),
-        ("resolve", t.resolved_at),
-        ("close", t.closed_at),
-    ):
+    by = t["assignee"] or t["logged_by"]
+    found = [
+        Event(
+            t["created_at"], t["logged_by"], "created", {"summary": t["summary"], "imported": True}
+        )
+    ]
+    for kind in ("dispatch", "rca", "resolve", "close"):
+        at = t[_STAMP_OF[kind]]
         if at is not None:
             found.append(Event(at, by, kind, {"imported": True}))
     return sorted(found, key=lambda e: e.at)
 
 
 def import_tickets(desk: Desk, source: TextIO, fmt: Format, scope: str, skip_bad: bool) -> Outcome:
+    """One pass: each row is checked, and written in batches inside one transaction while
+    no row has been bad (or `skip_bad`); a bad row stops the writing, the rest is still
+    checked so every problem is reported, and the transaction is rolled back. So a good
+    file is read once and nothing but two batches and the numbers seen is held in memory.
+
+    A batch is written on a thread of its own while the next one is read and checked: the
+    database drivers let go of the GIL while the database works, so on two cores the
+    database's share of the writing can overlap the checking."""
     outcome = Outcome()
+    numbers: dict[str, dict[int, int]] = {}  # scope -> number -> line, for duplicates
+    batch = _Batch(outcome)
     plans: list[Plan] = []
-    numbers: dict[tuple[str, int], int] = {}
-    for line, row in read(source, fmt):
-        try:
-            if isinstance(row, str):
-                raise BadRow(row)  # already a phrase
-            plan = check(desk.config, line, row, scope)
-            key = (plan.ticket.scope, plan.ticket.number)
-            if plan.ticket.number and key in numbers:
-                raise _bad("duplicate_number", number=key[1], other=numbers[key])
-            numbers[key] = line
-            plans.append(plan)
-        except BadRow as exc:
-            outcome.problems.append(phrase("import.line", line=line, reason=exc.args[0]))
-    if outcome.problems and not skip_bad:
-        return outcome
-    with session_scope(desk.engine) as session:
-        for plan in plans:
-            t = plan.ticket
-            there = (
-                repo.get(session, t.scope, t.number)
-                if t.number
-                else transfer.find_same(session, t.scope, t.created_at, t.summary)
-            )
-            if there is not None:
-                outcome.unchanged += 1
+    with session_scope(desk.engine) as session, ThreadPoolExecutor(1) as writer:
+        pending: Future[None] | None = None
+        for line, row in read(source, fmt):
+            try:
+                if isinstance(row, str):
+                    raise BadRow(row)  # already a phrase
+                plan = check(desk.config, line, row, scope)
+                number, seen = plan.ticket["number"], numbers.setdefault(plan.ticket["scope"], {})
+                if number and number in seen:
+                    raise _bad("duplicate_number", number=number, other=seen[number])
+                if number:
+                    seen[number] = line
+            except BadRow as exc:
+                outcome.problems.append(phrase("import.line", line=line, reason=exc.args[0]))
                 continue
-            if t.number:
-                transfer.raise_counter(session, t.scope, t.number)
-            else:
-                t.number = repo.next_number(session, t.scope)
-            repo.add(session, t)
-            for e in plan.events:
-                # `add` marked an open ticket for the clocks (due at its logging time)
-                repo.record(session, t, e.actor, e.kind, e.at, recheck=False, **e.detail)
-            outcome.added += 1
+            if skip_bad or not outcome.problems:
+                plans.append(plan)
+                if len(plans) >= BATCH:
+                    if pending is not None:
+                        pending.result()  # one batch in the writing at a time
+                    pending = writer.submit(batch.write, session, plans)
+                    plans = []
+        if pending is not None:
+            pending.result()
+        if outcome.problems and not skip_bad:
+            session.rollback()
+            outcome.added = outcome.unchanged = 0
+            return outcome
+        batch.write(session, plans)
     outcome.written = True
     return outcome
+
+
+class _Batch:
+    """Writes plans: one look-up of what is already there, one counter update per scope and
+    two multi-row INSERTs per batch."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+
+    def write(self, session: Session, plans: list[Plan]) -> None:
+        added: list[Plan] = []
+        by_scope: dict[str, list[Plan]] = {}
+        for plan in plans:
+            by_scope.setdefault(plan.ticket["scope"], []).append(plan)
+        for scope, group in by_scope.items():
+            numbered = [p for p in group if p.ticket["number"]]
+            wanted = [p.ticket["number"] for p in numbered]
+            there = transfer.numbers_there(session, scope, wanted) if wanted else set()
+            fresh = [p for p in numbered if p.ticket["number"] not in there]
+            if numbered:  # numbers handed out later start after the highest imported one
+                highest = max(p.ticket["number"] for p in numbered)
+                transfer.raise_counter(session, scope, highest)
+            # unnumbered: the same time and summary means the same ticket (in this batch too)
+            same: set[tuple[dt.datetime, str]] = set()
+            unnumbered = []
+            for p in group:
+                key = (p.ticket["created_at"], p.ticket["summary"])
+                if p.ticket["number"] or key in same:
+                    continue
+                same.add(key)
+                if transfer.find_same(session, scope, *key) is None:
+                    unnumbered.append(p)
+            if unnumbered:
+                last = transfer.allot_numbers(session, scope, len(unnumbered))
+                for n, p in enumerate(unnumbered, last - len(unnumbered) + 1):
+                    p.ticket["number"] = n
+            fresh += unnumbered
+            if fresh:
+                transfer.add_many(
+                    session,
+                    scope,
+                    [p.ticket for p in fresh],
+                    [[e._asdict() for e in p.events] for p in fresh],
+                )
+            self.outcome.added += len(fresh)
+            added += fresh
+        self.outcome.unchanged += len(plans) - len(added)

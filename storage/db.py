@@ -67,7 +67,10 @@ def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
     """SQLite has no row locks (`FOR UPDATE` is ignored): take the write lock when a
     transaction starts, so two use cases on one ticket run one after the other, as
     PostgreSQL's row lock makes them."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # On the driver's connection: every transaction starts here, and SQLAlchemy's
+    # statement machinery cost more than the BEGIN itself (~25 us of ~150 for a small
+    # write transaction).
+    conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, select
+from sqlmodel import Session
 
 from storage.models import OncallOverride
 
@@ -20,10 +21,15 @@ def active(
 ) -> list[OncallOverride]:
     """Overrides in force at `at` (or at some moment up to `until`), oldest first: a later
     one wins over an earlier one for the same person."""
-    end = until or at
-    query = (
-        select(OncallOverride)
-        .where(col(OncallOverride.ends_at) > at, col(OncallOverride.starts_at) <= end)
-        .order_by(col(OncallOverride.created_at), col(OncallOverride.id))
-    )
-    return list(session.exec(query))
+    # Read for every ticket logged, and there are usually none: a prebuilt Core statement,
+    # objects only for the rows there are.
+    rows = session.connection().execute(_active, {"at": at, "end": until or at})
+    return [OncallOverride(**row._mapping) for row in rows]
+
+
+_table = OncallOverride.__table__  # type: ignore[attr-defined]
+_active = (
+    select(_table)
+    .where(_table.c.ends_at > bindparam("at"), _table.c.starts_at <= bindparam("end"))
+    .order_by(_table.c.created_at, _table.c.id)
+)

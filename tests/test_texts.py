@@ -57,3 +57,37 @@ def test_no_phrase_is_defined_twice() -> None:
     source = (files("handlers.chat") / "templates" / "phrases.yaml").read_text("utf-8")
     keys = re.findall(r"^([\w.]+):", source, re.MULTILINE)
     assert [k for k, n in collections.Counter(keys).items() if n > 1] == []
+
+
+def test_phrases_filled_without_jinja_read_as_jinja_renders_them() -> None:
+    """Phrases that only print values skip Jinja (`texts._fill`); every one of them, in
+    every language, reads exactly as Jinja renders it: escaped text, names, numbers, None."""
+    from handlers.chat import catalogs, language, texts
+
+    class Probe(str):
+        """Text with Markdown specials whose every attribute is more of it (or a number,
+        or nothing), whatever the path a phrase prints."""
+
+        def __getattr__(self, name: str) -> object:
+            if name.startswith("__"):
+                raise AttributeError(name)
+            return {"number": 7, "assignee": None}.get(name, Probe(f"{self}.{name}_[x]*"))
+
+    values = {"channel": "help_desk*", "count": 3, "person": escape_md("A*B")}
+    filled = 0
+    for lang in ["en", *catalogs.CATALOG_DIRS]:
+        with language.speaking(lang, False):
+            for key in texts.english_phrases():
+                parts = texts._plain_parts(key, lang)
+                if parts is None or len(parts) < 2:
+                    continue
+                dotted = {p[0] for _, p in parts if len(p) > 1}
+                context = {
+                    p[0]: Probe(f"*{p[0]}") if p[0] in dotted else values.get(p[0], Probe(p[0]))
+                    for _, p in parts
+                    if p
+                }
+                jinja = texts._template(f"phrase:{key}", lang).render(**context).strip()
+                assert phrase(key, **context) == jinja, (lang, key)
+                filled += 1
+    assert filled > 50

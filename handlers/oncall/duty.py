@@ -31,13 +31,24 @@ class Duty:
 
 
 def duty(config: TeamConfig, rota: Rota, at: dt.datetime, overrides: list[OncallOverride]) -> Duty:
-    current = shift(rota, config.team, at)
+    current, following = _shifts(config, rota, at)
     on = list(current.members) if in_hours(rota, config.team, at) else []
     mine = tuple(o for o in overrides if o.rota == rota.id and o.starts_at <= at < o.ends_at)
     for o in mine:  # oldest first: a later override wins
         on = [p for p in on if p not in (o.replaces, o.person)]
         on.append(o.person)
-    return Duty(rota, tuple(on), current, shift(rota, config.team, at, ahead=1), mine)
+    return Duty(rota, tuple(on), current, following, mine)
+
+
+def _shifts(config: TeamConfig, rota: Rota, at: dt.datetime) -> tuple[Shift, Shift]:
+    """The shift running at `at` and the one after it. Every ticket logged asks; the
+    answer holds until the hand-off, so it is kept (on the immutable configuration) and
+    reused while `at` is inside the shift."""
+    known = config.__dict__.setdefault("_shifts", {})
+    pair = known.get(rota.id)
+    if pair is None or not pair[0].starts <= at < pair[0].ends:
+        pair = known[rota.id] = (shift(rota, config.team, at), shift(rota, config.team, at, 1))
+    return pair
 
 
 def all_duties(config: TeamConfig, session: Session, at: dt.datetime) -> list[Duty]:

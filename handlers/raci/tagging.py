@@ -24,18 +24,25 @@ def tag(
     out = []
     for letter in "RACI":
         roles = tuple(activity.holders(letter))
-        people: dict[str, Person] = {}
-        for role in roles:
-            for person in config.holders(role, category):
-                if person.id != exclude:
-                    people.setdefault(person.id, person)
-        out.append(Tagged(letter, roles, tuple(people.values())))
+        out.append(Tagged(letter, roles, _people(config, roles, category, exclude)))
     return out
+
+
+def _people(
+    config: TeamConfig, roles: tuple[str, ...], category: str | None, exclude: str
+) -> tuple[Person, ...]:
+    people: dict[str, Person] = {}
+    for role in roles:
+        for person in config.holders(role, category):
+            if person.id != exclude:
+                people.setdefault(person.id, person)
+    return tuple(people.values())
 
 
 def responsible(
     config: TeamConfig, activity: Activity, category: str | None = None, exclude: str = ""
 ) -> list[Person]:
     """Who does the work: the R people, or the A when a row has no R (see team_rules)."""
-    tags = {t.letter: t for t in tag(config, activity, category, exclude)}
-    return list(tags["R"].people if tags["R"].role_ids else tags["A"].people)
+    # only the letter needed (asked for every ticket logged), not the whole row's tags
+    roles = tuple(activity.holders("R")) or tuple(activity.holders("A"))
+    return list(_people(config, roles, category, exclude))

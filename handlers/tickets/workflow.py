@@ -42,17 +42,19 @@ def create(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Ticket:
     reporter = fields.reporter or actor.key
     with desk.writing() as session:
         answered = answered_while_logged(desk.config, actor, fields.intake)
-        ticket = ticket_from(
-            fields,
-            scope=scope,
-            number=repo.next_number(session, scope),
-            reporter=reporter,
-            logged_by=actor.key,
-            created_at=now,
-            updated_at=now,
-            first_response_at=now if answered else None,
+        ticket = repo.insert_new(
+            session,
+            row_from(
+                fields,
+                scope=scope,
+                number=repo.next_number(session, scope),
+                reporter=reporter,
+                logged_by=actor.key,
+                created_at=now,
+                updated_at=now,
+                first_response_at=now if answered else None,
+            ),
         )
-        repo.add(session, ticket)
         repo.record(
             session,
             ticket,
@@ -84,17 +86,22 @@ def create(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Ticket:
 
 def ticket_from(fields: NewTicket, **values: Any) -> Ticket:
     """A ticket with the intake fields as given (logging, and import), the rest from values."""
-    return Ticket(
-        summary=fields.summary,
-        description=fields.description,
-        intake=fields.intake,
-        category=fields.category,
-        priority=fields.priority,
-        environment=fields.environment,
-        links=list(fields.links),
-        tried=fields.tried,
+    return Ticket(**row_from(fields, **values))
+
+
+def row_from(fields: NewTicket, **values: Any) -> dict[str, Any]:
+    """`ticket_from` as column values, for an insert that needs no model object first."""
+    return {
+        "summary": fields.summary,
+        "description": fields.description,
+        "intake": fields.intake,
+        "category": fields.category,
+        "priority": fields.priority,
+        "environment": fields.environment,
+        "links": list(fields.links),
+        "tried": fields.tried,
         **values,
-    )
+    }
 
 
 def answered_while_logged(config: TeamConfig, actor: Actor, intake: str) -> bool:

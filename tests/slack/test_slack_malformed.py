@@ -132,7 +132,7 @@ async def test_a_request_the_database_refuses_for_good_is_answered_once(
     def refuse(*_a: object, **_k: object) -> None:
         raise IntegrityError("INSERT INTO ticket", {}, Exception("value too long"))
 
-    monkeypatch.setattr(tickets, "add", refuse)
+    monkeypatch.setattr(tickets, "insert_new", refuse)
     await slack.command("/ticket", "new VPN down")
     answer = (await slack.until(slack.fake.responses, "the answer"))[0]
     assert "could not be saved" in answer["text"]

@@ -97,7 +97,7 @@ async def test_a_request_the_database_refuses_for_good_is_answered_not_500(
     def refuse(*_a: object, **_k: object) -> None:
         raise DataError("INSERT INTO ticket", {}, Exception("value too long"))
 
-    monkeypatch.setattr(tickets, "add", refuse)
+    monkeypatch.setattr(tickets, "insert_new", refuse)
     status, _ = await rig.post(message(rig, "ticket new Printer jam"))
     assert status == 200
     replies = [c.body.get("text", "") for c in rig.connector.posts()]

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from storage.db import chunked
 from storage.db import dialect_insert as _insert
 from storage.models import Ticket, TicketCounter, TicketEvent
-from storage.tickets import OPEN
+from storage.tickets import due_at_logging
 
 BATCH = 500
 
@@ -95,8 +95,8 @@ def add_many(
     executemany INSERTs and one read of the new ids by number (RETURNING in the parameters'
     order costs a statement per row on SQLite)."""
     conn = session.connection()
-    for t in tickets:  # as `tickets.add`: an open ticket is due for the clocks at once
-        t["clock_due_at"] = t["created_at"] if t["status"] in OPEN else None
+    for t in tickets:
+        t["clock_due_at"] = due_at_logging(t)
     _insert_rows(conn, Ticket.__table__, tickets)  # type: ignore[attr-defined]
     numbers = [t["number"] for t in tickets]
     query = select(Ticket.number, Ticket.id).where(

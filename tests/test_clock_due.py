@@ -147,11 +147,23 @@ def test_a_reopened_ticket_runs_its_clocks_again(desk: Desk, clock: ManualClock)
         assert [c.stage for c in s.exec(select(ClockStage))] == ["common_problem"]
 
 
+def test_a_ticket_logged_after_a_tick_is_due_at_once(desk: Desk, clock: ManualClock) -> None:
+    start = clock.now()
+    RESPONSE_CLOCKS.next_due(desk, start)  # a tick ran: the rules are on record
+    say(desk, "lee", "/ticket new Core switch down #network p2")
+    # p2 runs around the clock: its first level is due within the half hour
+    due = RESPONSE_CLOCKS.next_due(desk, start)
+    assert due is not None and start < due <= start + 30 * MINUTE
+    run_until(desk, clock, due + MINUTE)
+    assert any("T-1" in post.fallback for _, post in clock_posts(desk.engine))
+
+
 def test_an_imported_open_ticket_is_due_at_once(desk: Desk, clock: ManualClock) -> None:
     data = (
         "number,summary,logged_by,intake,priority,status,created_at,assignee,events\n"
         "7,Core switch down,lee,chat,p2,new,2026-11-23T08:00,,\n"
     )
+    RESPONSE_CLOCKS.next_due(desk, clock.now())  # a tick ran: the rules are on record
     outcome = importing.import_tickets(desk, io.StringIO(data), "csv", "console:local", False)  # type: ignore[arg-type]
     assert outcome.added == 1, outcome.problems
     # an hour unanswered at 09:00: only the latest level of its clock is posted

@@ -19,6 +19,7 @@ Targets (issue 16): deskbot >= 90 % of the peer's req/s with p99 < 100 ms; end t
 
     .venv/bin/python bench/slack_ack.py [--seconds 8] [--clients 50] [--runs 3]
                                         [--database-url postgresql://postgres@127.0.0.1/test]
+                                        [--no-scheduler]
 
 Everything stays on 127.0.0.1; the Slack Web API and response URLs are a fake process.
 """
@@ -223,6 +224,11 @@ async def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--database-url", help="also run deskbot on PostgreSQL (a scratch db)")
+    parser.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="deskbot without its scheduler (its clock ticks scan every open ticket)",
+    )
     args = parser.parse_args()
 
     fake_port = _free_port()
@@ -242,7 +248,8 @@ async def main() -> None:
                 databases.append(("PostgreSQL", pg))
             for db, url in databases:
                 port = _free_port()
-                proc = _start(["deskbot", str(port), api_url, url])
+                scheduler = "off" if args.no_scheduler else "on"
+                proc = _start(["deskbot", str(port), api_url, url, scheduler])
                 servers.append(Server(f"deskbot {db}", proc, port, url))
             await _healthy(fake_port)
             for server in servers:

@@ -198,7 +198,9 @@ async def burst(server: Server, args: argparse.Namespace, fake_port: int, respon
         f"p99 {p99:6.1f} ms  {len(ms) / elapsed:6.0f} req/s"
     )
     if not deskbot:
-        return line
+        hwm, rss = memory(server.proc.pid)
+        server.mem.append((hwm, rss))
+        return f"{line}  VmHWM {hwm} MB"
     drained = await _drain(server, fake_port, before, len(ms))
     done = await answered(fake_port) - before
     assert server.database_url is not None
@@ -259,9 +261,8 @@ async def main() -> None:
                 "/ticket new"
             )
             for server in servers:
-                if server.database_url:
-                    hwm, rss = memory(server.proc.pid)
-                    print(f"  {server.name} idle: VmHWM {hwm} MB, VmRSS {rss} MB")
+                hwm, rss = memory(server.proc.pid)
+                print(f"  {server.name} idle: VmHWM {hwm} MB, VmRSS {rss} MB")
             for server in servers:  # warm-up (deskbot: its work drained before the runs)
                 before = await answered(fake_port)
                 lat, _ = await load(server.url, "new warm-up {i}", 1.0, args.clients, response_url)

@@ -151,7 +151,8 @@ def _start(args: list[str]) -> subprocess.Popen[bytes]:
 
 async def _healthy(port: int) -> None:
     async with aiohttp.ClientSession() as session:
-        for _ in range(300):
+        deadline = time.monotonic() + 180  # a loaded machine starts Python slowly
+        while time.monotonic() < deadline:
             try:
                 async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
                     if resp.status == 200:

@@ -78,13 +78,13 @@ class AfterAck:
 
     async def _work(self, first: bool) -> None:
         assert self._wake is not None
-        while not self._stopping:
-            if self._acking and not first:
+        while not self._stopping or self._jobs:  # at a stop, the queue still drains
+            if self._acking and not first and not self._stopping:
                 assert self._acks_idle is not None
                 await self._acks_idle.wait()
             elif self._jobs:
                 await self._run(*self._jobs.popleft())
-            elif self._overflow:
+            elif self._overflow and not self._stopping:
                 self._overflow = False  # one worker reads; acks meanwhile set it again
                 try:
                     for key, job in await self.waiting(self._queued | self.running):
@@ -94,7 +94,7 @@ class AfterAck:
                             self._overflow = True  # found some: more may wait
                 except Exception:
                     log.exception("%s: reading waiting work", self.source)
-            else:
+            elif not self._stopping:
                 self._wake.clear()
                 await self._wake.wait()
 
@@ -112,7 +112,8 @@ class AfterAck:
             await asyncio.sleep((time.monotonic() - started) * REST_WHILE_ACKING)
 
     def stop(self) -> None:
-        """Take no more jobs; those queued stay in the table for the next start."""
+        """Take no new jobs and read no more from the table; the workers finish the queue
+        and end (what the caller's time limit cuts off is recovered at the next start)."""
         self._stopping = True
         for event in (self._wake, self._acks_idle):
             if event is not None:

@@ -104,8 +104,8 @@ class Inbox:
         return [(key, lambda key=key, item=item: self.resume(key, item)) for key, item in rows]
 
     async def drain(self, timeout: float) -> None:
-        """Let work in progress finish (shutdown); what does not is recovered on restart.
-        Queued work not yet started stays in the table for the next start."""
+        """Let work in progress and queued finish (shutdown); what does not is recovered
+        on restart."""
         self.after_ack.stop()
         busy = {*self._tasks, *self.after_ack.workers}
         if busy:

@@ -57,3 +57,21 @@ async def test_work_after_the_acks_gives_way_while_acks_are_in_flight() -> None:
     assert most > 1
     work.stop()
     await asyncio.gather(*work.workers)
+
+
+async def test_a_stop_finishes_the_queued_work_and_reads_no_more() -> None:
+    done: list[str] = []
+    read = 0
+
+    async def waiting(_skip: set[str]) -> list[tuple[str, after_ack.Job]]:
+        nonlocal read
+        read += 1
+        return []
+
+    work = after_ack.AfterAck("test", set(), waiting)
+    for n in range(5):
+        work.add(f"k{n}", lambda n=n: asyncio.sleep(0, done.append(f"k{n}")))
+    work.stop()
+    work.add("late", lambda: asyncio.sleep(0, done.append("late")))  # left in the table
+    await asyncio.wait_for(asyncio.gather(*work.workers), 5)
+    assert sorted(done) == [f"k{n}" for n in range(5)] and read == 0

@@ -1,17 +1,27 @@
-"""Slack ack latency and throughput: deskbot's `/ticket new` and `/queue` beside a bare bolt app.
+"""Slack ack throughput side by side: a bare bolt app, a minimal durable peer, and deskbot.
 
-Both servers run the same stack in a process of their own: aiohttp, slack_sdk's signature
-check, slack-bolt's AsyncApp with `process_before_response=True`. The bare app's listener
-only acks; deskbot's writes the request to the database, acks, and does the work after the
-ack (the ticket, its card in the outbox, the answer to the response_url). 50 clients send
-signed slash commands for a fixed time each; every request is timed from send to ack.
+Every server runs the same stack in a process of its own (aiohttp, slack_sdk's signature
+check, slack-bolt's AsyncApp with `process_before_response=True`; see bench/slack_servers.py):
 
-Targets (issue 3): p99 < 100 ms, and at least 60 % of the bare app's throughput.
+    bare     acks a no-op: the stack's ceiling.
+    peer     one writer thread batches the inserts of concurrent requests into one SQLite
+             transaction, then acks: what "durable before the ack" costs at the least.
+    deskbot  `deskbot serve` (SQLite; and PostgreSQL too with --database-url): persists the
+             request, acks, and does the work after the ack (ticket, card, answer).
 
-    .venv/bin/python bench/slack_ack.py [--seconds 8] [--clients 50] [--database-url URL]
+50 clients send signed `/ticket new` commands for a fixed time to one server after the other,
+each request timed from send to ack. After deskbot's burst the bench waits for the backlog to
+drain and checks the database and the fake: N acks -> N tickets logged and N answers at the
+response URL. It reads the server's VmHWM/VmRSS from /proc (idle, and after each burst).
 
-The Slack Web API and the response URLs are a local fake in this process; all traffic stays
-on 127.0.0.1. Work done after the ack is reported too (how long the backlog took to drain).
+Targets (issue 16): deskbot >= 90 % of the peer's req/s with p99 < 100 ms; end to end at least
+2x 354 tickets/s (SQLite) and 181 (PostgreSQL); memory < 150 MB after the burst.
+
+    .venv/bin/python bench/slack_ack.py [--seconds 8] [--clients 50] [--runs 3]
+                                        [--database-url postgresql://postgres@127.0.0.1/test]
+                                        [--no-scheduler]
+
+Everything stays on 127.0.0.1; the Slack Web API and response URLs are a fake process.
 """
 
 from __future__ import annotations
@@ -30,129 +40,15 @@ import tempfile
 import time
 import urllib.parse
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
+from sqlalchemy import create_engine, text
 
-SECRET = "bench-secret"
-TOKEN = "xoxb-bench"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-# -- the servers (run in a child process) ------------------------------------------------------
-
-
-def serve_deskbot(port: int, api_url: str, database_url: str) -> None:
-    os.environ.update(
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=api_url,
-        DESKBOT_DATABASE_URL=database_url,
-    )
-    from bot.app import build_desk
-    from bot.config import Settings
-    from bot.server import build_app, platforms_from, tune_runtime
-
-    settings = Settings()
-    desk = build_desk(settings)
-    slack = [p for p in platforms_from(settings, desk) if p.name == "slack"]
-    app = build_app(desk, slack)
-    tune_runtime()  # as `deskbot serve` does
-    web.run_app(app, host="127.0.0.1", port=port, print=None)
-
-
-def serve_bare(port: int) -> None:
-    """slack-bolt acking a no-op, mounted the way deskbot mounts it."""
-    from slack_bolt.adapter.aiohttp import to_aiohttp_response
-    from slack_bolt.async_app import AsyncApp
-    from slack_bolt.authorization import AuthorizeResult
-    from slack_bolt.request.async_request import AsyncBoltRequest
-    from slack_sdk.signature import SignatureVerifier
-
-    async def authorize(enterprise_id, team_id, user_id):  # type: ignore[no-untyped-def]
-        return AuthorizeResult(
-            enterprise_id=enterprise_id, team_id=team_id, bot_token=TOKEN, bot_user_id="U0BOT"
-        )
-
-    bolt = AsyncApp(
-        signing_secret=SECRET,
-        authorize=authorize,
-        process_before_response=True,
-        request_verification_enabled=False,
-    )
-
-    @bolt.command("/ticket")
-    @bolt.command("/queue")
-    async def noop(ack):  # type: ignore[no-untyped-def]
-        await ack()
-
-    verifier = SignatureVerifier(SECRET)
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        body = await request.read()
-        headers = dict(request.headers.items())
-        if not verifier.is_valid_request(body, headers):
-            return web.json_response({"error": "invalid signature"}, status=401)
-        req = AsyncBoltRequest(body=body.decode(), query=request.query_string, headers=headers)
-        return await to_aiohttp_response(await bolt.async_dispatch(req))
-
-    async def healthz(_request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
-    from bot.server import tune_runtime
-
-    app = web.Application()
-    app.router.add_post("/slack/events", handle)
-    app.router.add_get("/healthz", healthz)
-    tune_runtime()  # the same process settings as deskbot's server
-    web.run_app(app, host="127.0.0.1", port=port, print=None)
-
-
-# -- the far side: Slack's Web API and response URLs ------------------------------------------
-
-
-class Fake:
-    """Slack's side, in a process of its own so it does not slow the clients down."""
-
-    def __init__(self) -> None:
-        self.responses = 0
-        self.posts = 0
-
-    async def count(self, _request: web.Request) -> web.Response:
-        return web.json_response({"responses": self.responses, "posts": self.posts})
-
-    async def api(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        if method == "chat.postMessage":
-            self.posts += 1
-            return web.json_response({"ok": True, "channel": "C0QUEUE", "ts": f"{time.time():.6f}"})
-        if method == "auth.test":
-            return web.json_response({"ok": True, "user_id": "U0BOT", "bot_id": "B0BOT"})
-        return web.json_response({"ok": True})
-
-    async def response(self, _request: web.Request) -> web.Response:
-        self.responses += 1
-        return web.Response(text="ok")
-
-
-def serve_fake(port: int) -> None:
-    fake = Fake()
-    app = web.Application()
-    app.router.add_route("*", "/api/{method}", fake.api)
-    app.router.add_post("/response", fake.response)
-    app.router.add_get("/count", fake.count)
-    app.router.add_get("/healthz", fake.count)
-    web.run_app(app, host="127.0.0.1", port=port, print=None)
-
-
-async def answered(port: int) -> int:
-    url = f"http://127.0.0.1:{port}/count"
-    async with aiohttp.ClientSession() as session, session.get(url) as resp:
-        return int((await resp.json())["responses"])
-
-
-# -- the clients ---------------------------------------------------------------------------
+SERVERS = Path(__file__).resolve().parent / "slack_servers.py"
+SECRET = "bench-secret"
 
 
 def _free_port() -> int:
@@ -174,7 +70,7 @@ def _signed(fields: dict[str, str]) -> tuple[bytes, dict[str, str]]:
 
 
 async def load(
-    url: str, command: str, text: str, seconds: float, clients: int, response_url: str
+    url: str, text_: str, seconds: float, clients: int, response_url: str
 ) -> tuple[list[float], float]:
     latencies: list[float] = []
     counter = iter(range(10**9))
@@ -191,8 +87,8 @@ async def load(
                         "channel_id": "C0QUEUE",
                         "user_id": "U0LEE",
                         "user_name": "lee",
-                        "command": command,
-                        "text": text.format(i=i),
+                        "command": "/ticket",
+                        "text": text_.format(i=i),
                         "response_url": response_url,
                         "trigger_id": f"bench.{n}.{i}.{time.time_ns()}",
                     }
@@ -209,28 +105,54 @@ async def load(
     return latencies, elapsed
 
 
-@contextlib.contextmanager
-def _database(url: str | None, tmp: str) -> Iterator[str]:
-    """A fresh database: a SQLite file, or a new PostgreSQL database on the given server
-    (created from URL's database, dropped at the end; the named one is never written)."""
-    if not url:
-        yield f"sqlite:///{Path(tmp) / 'bench.db'}"
-        return
-    sys.path.insert(0, str(ROOT))
-    from tests.support import scratch_database
+async def answered(port: int) -> int:
+    url = f"http://127.0.0.1:{port}/count"
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        return int((await resp.json())["responses"])
 
-    with scratch_database(url, "deskbot_bench") as scratch:
-        yield scratch
+
+def memory(pid: int) -> tuple[int, int]:
+    """VmHWM (peak) and VmRSS of a process, in MB."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return int(fields["VmHWM"].split()[0]) // 1024, int(fields["VmRSS"].split()[0]) // 1024
+
+
+def tickets(database_url: str) -> int:
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM ticket")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Server:
+    name: str
+    proc: subprocess.Popen[bytes]
+    port: int
+    database_url: str | None = None  # deskbot: its work is drained and checked
+    rates: list[float] = field(default_factory=list)
+    p99s: list[float] = field(default_factory=list)
+    ends: list[float] = field(default_factory=list)
+    mem: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
 
 
 def _start(args: list[str]) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, __file__, *args], env=env, cwd=ROOT)
+    return subprocess.Popen([sys.executable, str(SERVERS), *args], env=env, cwd=ROOT)
 
 
 async def _healthy(port: int) -> None:
     async with aiohttp.ClientSession() as session:
-        for _ in range(200):
+        deadline = time.monotonic() + 180  # a loaded machine starts Python slowly
+        while time.monotonic() < deadline:
             try:
                 async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
                     if resp.status == 200:
@@ -241,80 +163,134 @@ async def _healthy(port: int) -> None:
     raise RuntimeError(f"server on port {port} did not start")
 
 
-def _report(name: str, latencies: list[float], elapsed: float) -> float:
-    ms = sorted(x * 1000 for x in latencies)
-    p50 = statistics.median(ms)
+@contextlib.contextmanager
+def _postgres(url: str | None) -> Iterator[str | None]:
+    if not url:
+        yield None
+        return
+    sys.path.insert(0, str(ROOT))
+    from tests.support import scratch_database
+
+    with scratch_database(url, "deskbot_bench") as scratch:
+        yield scratch
+
+
+async def _drain(server: Server, fake_port: int, before: int, acks: int) -> float:
+    """Seconds after the last ack until every acked request is answered (at most 300)."""
+    started = time.perf_counter()
+    while await answered(fake_port) - before < acks and time.perf_counter() - started < 300:
+        await asyncio.sleep(0.05)
+    return time.perf_counter() - started
+
+
+async def burst(server: Server, args: argparse.Namespace, fake_port: int, response_url: str) -> str:
+    deskbot = server.database_url is not None
+    before = await answered(fake_port)
+    logged = tickets(server.database_url) if server.database_url else 0
+    lat, elapsed = await load(
+        server.url, "new Printer {i} jams #network p2", args.seconds, args.clients, response_url
+    )
+    ms = sorted(x * 1000 for x in lat)
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    rate = len(ms) / elapsed
-    print(f"{name:<24} {len(ms):>6} acks  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  {rate:7.0f} req/s")
-    return rate
+    server.rates.append(len(ms) / elapsed)
+    server.p99s.append(p99)
+    line = (
+        f"  {server.name:<20} {len(ms):>6} acks  p50 {statistics.median(ms):5.1f} ms  "
+        f"p99 {p99:6.1f} ms  {len(ms) / elapsed:6.0f} req/s"
+    )
+    if not deskbot:
+        hwm, rss = memory(server.proc.pid)
+        server.mem.append((hwm, rss))
+        return f"{line}  VmHWM {hwm} MB"
+    drained = await _drain(server, fake_port, before, len(ms))
+    done = await answered(fake_port) - before
+    assert server.database_url is not None
+    new = tickets(server.database_url) - logged
+    server.ends.append(done / (elapsed + drained))
+    hwm, rss = memory(server.proc.pid)
+    server.mem.append((hwm, rss))
+    ok = "ok" if new == len(ms) == done else "MISMATCH"
+    return (
+        f"{line}\n  {'':<20} {new} tickets logged, {done} answered ({ok}); drained "
+        f"{drained:.1f} s after the last ack: {done / (elapsed + drained):.0f} tickets/s end to "
+        f"end; VmHWM {hwm} MB, VmRSS {rss} MB"
+    )
+
+
+def _spread(values: list[float], fmt: str) -> str:
+    return "/".join(fmt.format(v) for v in (min(values), statistics.median(values), max(values)))
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--database-url")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--database-url", help="also run deskbot on PostgreSQL (a scratch db)")
+    parser.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="deskbot without its scheduler (its clock ticks scan every open ticket)",
+    )
     args = parser.parse_args()
 
     fake_port = _free_port()
-    fake = _start(["--serve", "fake", str(fake_port)])
+    fake = _start(["fake", str(fake_port)])
     api_url = f"http://127.0.0.1:{fake_port}/api/"
     response_url = f"http://127.0.0.1:{fake_port}/response"
-
-    with tempfile.TemporaryDirectory() as tmp, _database(args.database_url, tmp) as database_url:
-        ours_port, bare_port = _free_port(), _free_port()
-        ours = _start(["--serve", "deskbot", str(ours_port), api_url, database_url])
-        bare = _start(["--serve", "bare", str(bare_port)])
+    servers: list[Server] = []
+    with tempfile.TemporaryDirectory() as tmp, _postgres(args.database_url) as pg:
         try:
+            port = _free_port()
+            servers.append(Server("bare bolt", _start(["bare", str(port)]), port))
+            port = _free_port()
+            peer = _start(["peer", str(port), str(Path(tmp) / "peer.db")])
+            servers.append(Server("durable peer", peer, port))
+            databases = [("SQLite", f"sqlite:///{Path(tmp) / 'deskbot.db'}")]
+            if pg:
+                databases.append(("PostgreSQL", pg))
+            for db, url in databases:
+                port = _free_port()
+                scheduler = "off" if args.no_scheduler else "on"
+                proc = _start(["deskbot", str(port), api_url, url, scheduler])
+                servers.append(Server(f"deskbot {db}", proc, port, url))
             await _healthy(fake_port)
-            await _healthy(ours_port)
-            await _healthy(bare_port)
-            ours_url = f"http://127.0.0.1:{ours_port}/slack/events"
-            bare_url = f"http://127.0.0.1:{bare_port}/slack/events"
-            db = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
-            print(f"{args.clients} clients, {args.seconds:.0f} s per run, deskbot on {db}")
-            await load(bare_url, "/ticket", "new warm-up {i}", 1.0, args.clients, response_url)
-            await load(ours_url, "/queue", "", 1.0, args.clients, response_url)
-
-            bare_rate = _report(
-                "bare bolt (no-op ack)",
-                *await load(
-                    bare_url, "/ticket", "new x {i}", args.seconds, args.clients, response_url
-                ),
-            )
-            before = await answered(fake_port)
-            latencies, elapsed = await load(
-                ours_url,
-                "/ticket",
-                "new Printer {i} jams #network p2",
-                args.seconds,
-                args.clients,
-                response_url,
-            )
-            new_rate = _report("deskbot /ticket new", latencies, elapsed)
-            started = time.perf_counter()
-            while await answered(fake_port) - before < len(latencies):  # work after the acks
-                await asyncio.sleep(0.05)
-                if time.perf_counter() - started > 300:
-                    break
-            drained = time.perf_counter() - started
-            done = await answered(fake_port) - before
+            for server in servers:
+                await _healthy(server.port)
             print(
-                f"{'':<24} work after the acks: {done} tickets logged and answered; "
-                f"backlog drained {drained:.1f} s after the last ack "
-                f"({done / (elapsed + drained):.0f} tickets/s end to end)"
+                f"{args.clients} clients, {args.seconds:.0f} s per burst, {args.runs} runs, "
+                "/ticket new"
             )
-            queue_rate = _report(
-                "deskbot /queue",
-                *await load(ours_url, "/queue", "", args.seconds, args.clients, response_url),
-            )
-            print(
-                f"throughput vs bare: /ticket new {new_rate / bare_rate:.0%}, "
-                f"/queue {queue_rate / bare_rate:.0%} (target >= 60 %)"
-            )
+            for server in servers:
+                hwm, rss = memory(server.proc.pid)
+                print(f"  {server.name} idle: VmHWM {hwm} MB, VmRSS {rss} MB")
+            for server in servers:  # warm-up (deskbot: its work drained before the runs)
+                before = await answered(fake_port)
+                lat, _ = await load(server.url, "new warm-up {i}", 1.0, args.clients, response_url)
+                if server.database_url:
+                    await _drain(server, fake_port, before, len(lat))
+            for run in range(args.runs):
+                print(f"run {run + 1}")
+                for server in servers:
+                    print(await burst(server, args, fake_port, response_url))
+            print(f"\nmin/median/max of {args.runs} runs")
+            bare, peer_ = servers[0], servers[1]
+            for server in servers:
+                rates, p99s = _spread(server.rates, "{:.0f}"), _spread(server.p99s, "{:.0f}")
+                line = f"  {server.name:<20} {rates} req/s  p99 {p99s} ms"
+                if server is not bare:
+                    of_bare = [r / b for r, b in zip(server.rates, bare.rates, strict=True)]
+                    line += f"  {_spread(of_bare, '{:.0%}')} of bare"
+                if server.database_url:
+                    vs_peer = [r / p for r, p in zip(server.rates, peer_.rates, strict=True)]
+                    line += (
+                        f", {_spread(vs_peer, '{:.0%}')} of the peer (target >= 90 %, p99 < 100)"
+                        f"\n  {'':<20} end to end {_spread(server.ends, '{:.0f}')} tickets/s; "
+                        f"VmHWM {max(h for h, _ in server.mem)} MB (target < 150)"
+                    )
+                print(line)
         finally:
-            for proc in (ours, bare, fake):
+            for proc in [s.proc for s in servers] + [fake]:
                 proc.terminate()
                 try:
                     proc.wait(15)
@@ -324,12 +300,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 2 and sys.argv[1] == "--serve":
-        if sys.argv[2] == "deskbot":
-            serve_deskbot(int(sys.argv[3]), sys.argv[4], sys.argv[5])
-        elif sys.argv[2] == "fake":
-            serve_fake(int(sys.argv[3]))
-        else:
-            serve_bare(int(sys.argv[3]))
-    else:
-        asyncio.run(main())
+    asyncio.run(main())

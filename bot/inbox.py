@@ -27,6 +27,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from bot import work_items
+from bot.after_ack import AfterAck, Job
 from bot.db_threads import ACK, WORK, DbThreads
 from bot.work_items import FormSubmission, WorkItem
 from handlers.chat import language
@@ -39,6 +40,7 @@ from storage.db import session_scope
 
 log = logging.getLogger(__name__)
 BATCH_MAX = 200  # requests written in one transaction at most
+MARK_LINGER = 0.05  # seconds answered marks wait for company while work is queued
 RECOVER_EVERY = 60.0  # seconds between passes over work left unfinished
 DRAIN_SECONDS = 10.0  # at shutdown, work in progress gets this long to finish
 PERMANENT = (DataError, IntegrityError)  # the request itself is wrong: retrying cannot help
@@ -77,6 +79,9 @@ class Inbox:
         self._to_mark: list[str] = []
         self._marking = False
         self._started = desk.now()
+        self.after_ack = AfterAck(source, self._running, self._waiting)
+        # How work taken from the table runs (an adapter may fetch the user's locale first).
+        self.resume: Callable[[str, WorkItem], Coroutine[Any, Any, Any]] = self.finish
 
     # -- background tasks ----------------------------------------------------------------
 
@@ -86,11 +91,26 @@ class Inbox:
         task.add_done_callback(self._tasks.discard)
         return task
 
+    def later(self, job: Job, key: str | None = None) -> None:
+        """Run `job` after the ack: with the key of persisted work, on the workers (see
+        bot.after_ack); else (rare: a late write, an apology) in a task of its own."""
+        if key is None:
+            self.spawn(job())
+        else:
+            self.after_ack.add(key, job)
+
+    async def _waiting(self, skip: set[str]) -> list[tuple[str, Job]]:
+        rows = await self._db.run(WORK, self._unfinished, None, skip)
+        return [(key, lambda key=key, item=item: self.resume(key, item)) for key, item in rows]
+
     async def drain(self, timeout: float) -> None:
-        """Let work in progress finish (shutdown); what does not is recovered on restart."""
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=timeout)
-        for task in list(self._tasks):
+        """Let work in progress and queued finish (shutdown); what does not is recovered
+        on restart."""
+        self.after_ack.stop()
+        busy = {*self._tasks, *self.after_ack.workers}
+        if busy:
+            await asyncio.wait(busy, timeout=timeout)
+        for task in busy:
             task.cancel()
 
     def close(self) -> None:
@@ -195,6 +215,9 @@ class Inbox:
     async def _mark_batches(self) -> None:
         try:
             while self._to_mark:
+                if len(self._to_mark) < BATCH_MAX and self.after_ack.busy:
+                    # more answers follow soon: one transaction for many, not one each
+                    await asyncio.sleep(MARK_LINGER)
                 keys, self._to_mark = self._to_mark[:BATCH_MAX], self._to_mark[BATCH_MAX:]
                 try:
                     await self._db.run(WORK, self._mark_answered, keys)
@@ -265,11 +288,15 @@ class Inbox:
                 log.exception("%s %s: could not answer", self.source, key)
         return len(rows) + len(answers)
 
-    def _unfinished(self, before: dt.datetime | None) -> list[tuple[str, WorkItem]]:
+    def _unfinished(
+        self, before: dt.datetime | None, skip: frozenset[str] | set[str] = frozenset()
+    ) -> list[tuple[str, WorkItem]]:
         now = self.desk.now()
         out = []
         with session_scope(self.desk.engine) as session:
             for row in inbound.unfinished(session, self.source, before):
+                if row.event_id in skip:  # queued or running here: no retake
+                    continue
                 try:
                     item = work_items.from_json(row.payload or {})
                 except ValueError as exc:  # unreadable (e.g. written by an older version)

@@ -23,6 +23,7 @@ from storage.models import InboundEvent
 
 # A claim older than this with no `done_at` belongs to a process that died mid-work.
 STALE = dt.timedelta(minutes=2)
+PAGE = 100  # rows `unfinished` and `unanswered` read at a time
 
 
 def claim(
@@ -157,7 +158,7 @@ def answered(session: Session, source: str, event_ids: list[str], now: dt.dateti
 
 
 def unfinished(
-    session: Session, source: str, received_before: dt.datetime | None = None, limit: int = 100
+    session: Session, source: str, received_before: dt.datetime | None = None, limit: int = PAGE
 ) -> list[InboundEvent]:
     """Work taken but not finished (the process stopped), oldest first."""
     waiting = [col(InboundEvent.done_at).is_(None), col(InboundEvent.payload).is_not(None)]
@@ -167,7 +168,7 @@ def unfinished(
 
 
 def unanswered(
-    session: Session, source: str, done_before: dt.datetime | None = None, limit: int = 100
+    session: Session, source: str, done_before: dt.datetime | None = None, limit: int = PAGE
 ) -> list[InboundEvent]:
     """Work done whose answer was committed with it but not sent (the process stopped)."""
     waiting = [

@@ -40,6 +40,7 @@ AnyItem = TypeVar("AnyItem", bound=WorkItem)
 ROUTE = "/slack/events"
 SHORTCUT = "ticket.from_message"  # the message shortcut's callback id (manifest.yaml)
 AFTER_ACK = "deskbot_after_ack"
+AFTER_ACK_KEY = "deskbot_after_ack_key"  # set: AFTER_ACK is the inbox's plain run of that key
 ACK_BUDGET = 2.0  # seconds of work before the ack goes anyway (Slack gives up at 3)
 PERMALINK_TIMEOUT = 1.0  # the shortcut's modal must open within the trigger's 3 s
 
@@ -78,6 +79,7 @@ class SlackApp:
         self.web = web_client
         self.identity = Identity()
         self.locales = Locales(desk.config, web_client)
+        inbox.resume = self._finish_in_users_locale  # work read back from the table
         self.verifier = SignatureVerifier(signing_secret, clock=DeskClock(desk))
 
         # bolt passes arguments by name, so it gets plain functions, not bound methods.
@@ -122,6 +124,10 @@ class SlackApp:
     # -- HTTP ------------------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        with self.inbox.after_ack.acking():
+            return await self._handle(request)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         headers = dict(request.headers.items())
         if not self._signed(body, headers):
@@ -143,7 +149,7 @@ class SlackApp:
         if job is not None:
             await response.prepare(request)  # the ack is on the wire before the work starts
             await response.write_eof()
-            self.inbox.spawn(job())
+            self.inbox.later(job, req.context.get(AFTER_ACK_KEY))
         return response
 
     def _signed(self, body: bytes, headers: dict[str, str]) -> bool:
@@ -205,6 +211,7 @@ class SlackApp:
             return await ack()
         if claimed:
             context[AFTER_ACK] = lambda: self._finish_in_users_locale(key, item)
+            context[AFTER_ACK_KEY] = key
         return await ack() if ack is not None else None
 
     def _locale_known(self, item: AnyItem) -> AnyItem:
@@ -243,6 +250,7 @@ class SlackApp:
         response = await self._take(context, key, item, ack)
         if context.get(AFTER_ACK) is not None and item.via.get("message_ts"):
             context[AFTER_ACK] = lambda: self._with_permalink(key, item)
+            context.pop(AFTER_ACK_KEY, None)  # not the plain run: a task of its own
         return response
 
     async def on_reaction(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> Any:
@@ -254,6 +262,7 @@ class SlackApp:
         response = await self._take(context, key, work)
         if context.get(AFTER_ACK) is not None:
             context[AFTER_ACK] = lambda: self._read_then_finish(key, work)
+            context.pop(AFTER_ACK_KEY, None)  # not the plain run: a task of its own
         return response
 
     async def _read_then_finish(self, key: str, work: Reaction) -> None:

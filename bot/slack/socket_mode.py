@@ -27,7 +27,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
-from bot.slack.app import AFTER_ACK, SlackApp
+from bot.slack.app import AFTER_ACK, AFTER_ACK_KEY, SlackApp
 
 log = logging.getLogger(__name__)
 PING_SECONDS = 10.0  # slack_sdk checks the connection this often and reconnects when dead
@@ -55,7 +55,7 @@ class Handler(AsyncSocketModeHandler):
         metrics.acked("slack", started)
         job: Callable[[], Coroutine[Any, Any, Any]] | None = bolt_req.context.get(AFTER_ACK)
         if job is not None:
-            self.slack.inbox.spawn(job())
+            self.slack.inbox.later(job, bolt_req.context.get(AFTER_ACK_KEY))
 
 
 class SocketMode:

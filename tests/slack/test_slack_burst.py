@@ -1,0 +1,77 @@
+"""A burst of commands: every one acked is logged and answered once, while the work after
+the acks holds a bounded queue (the rest waits in the inbox table) and gives way to acks."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot import after_ack
+from tests.slack.conftest import SlackServer
+
+
+async def test_a_burst_beyond_the_queue_is_logged_and_answered_once_each(
+    slack: SlackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(after_ack, "QUEUE_MAX", 3)  # most of the burst waits in the table
+    statuses = await asyncio.gather(
+        *(slack.command("/ticket", f"new Printer {n} jams") for n in range(20))
+    )
+    assert [status for status, _ in statuses] == [200] * 20
+
+    answers = await slack.until(
+        lambda: len(slack.fake.responses()) >= 20 and slack.fake.responses()
+    )
+    await slack.until(lambda: not slack.unfinished(), "the inbox to empty")
+    assert len(slack.fake.responses()) == len(answers) == 20  # none answered twice
+    summaries = sorted(t.summary for t in slack.tickets())
+    assert summaries == sorted(f"Printer {n} jams" for n in range(20))
+
+
+async def test_work_after_the_acks_gives_way_while_acks_are_in_flight() -> None:
+    running: list[int] = []
+    most, done = 0, 0
+
+    async def job() -> None:
+        nonlocal most, done
+        running.append(1)
+        most = max(most, len(running))
+        await asyncio.sleep(0)
+        running.pop()
+        done += 1
+
+    async def waiting(_skip: set[str]) -> list[tuple[str, after_ack.Job]]:
+        return []
+
+    work = after_ack.AfterAck("test", set(), waiting)
+    with work.acking():
+        for n in range(10):
+            work.add(f"k{n}", job)
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert most == 1 and done >= 1  # one job at a time beside the acks, never none
+        assert work.busy
+    while done < 10:  # acks done: the rest runs side by side
+        await asyncio.sleep(0.001)
+    assert most > 1
+    work.stop()
+    await asyncio.gather(*work.workers)
+
+
+async def test_a_stop_finishes_the_queued_work_and_reads_no_more() -> None:
+    done: list[str] = []
+    read = 0
+
+    async def waiting(_skip: set[str]) -> list[tuple[str, after_ack.Job]]:
+        nonlocal read
+        read += 1
+        return []
+
+    work = after_ack.AfterAck("test", set(), waiting)
+    for n in range(5):
+        work.add(f"k{n}", lambda n=n: asyncio.sleep(0, done.append(f"k{n}")))
+    work.stop()
+    work.add("late", lambda: asyncio.sleep(0, done.append("late")))  # left in the table
+    await asyncio.wait_for(asyncio.gather(*work.workers), 5)
+    assert sorted(done) == [f"k{n}" for n in range(5)] and read == 0

@@ -28,11 +28,10 @@ from dataclasses import dataclass
 
 from handlers.config.escalation import ClockKind, Level, pick
 from handlers.config.team import TeamConfig
-from handlers.config.workdays import working_hours
+from handlers.tickets.worktime import worktime
 from storage.models import Ticket
 
 OPEN = ("new", "in_progress", "dispatched")
-_MAX_DAYS = 400  # a working-hours clock never looks further than this for opening hours
 
 
 @dataclass(frozen=True)
@@ -89,21 +88,9 @@ def round_the_clock(config: TeamConfig, priority: str) -> bool:
 
 def deadline(config: TeamConfig, priority: str, start: dt.datetime, minutes: int) -> dt.datetime:
     """`minutes` of clock time after `start`: wall time, or working time for the priority."""
-    budget = dt.timedelta(minutes=minutes)
     if round_the_clock(config, priority):
-        return start + budget
-    team = config.team
-    day = start.astimezone(team.zone).date()
-    for _ in range(_MAX_DAYS):
-        hours = working_hours(team, day)
-        if hours is not None:
-            begin, end = max(hours[0], start), hours[1]
-            if begin < end:
-                if begin + budget <= end:
-                    return begin + budget
-                budget -= end - begin
-        day += dt.timedelta(days=1)
-    return start + dt.timedelta(minutes=minutes)  # no working hours configured at all
+        return start + dt.timedelta(minutes=minutes)
+    return worktime(config.team).deadline(start, minutes)
 
 
 def elapsed(
@@ -114,18 +101,7 @@ def elapsed(
         return dt.timedelta(0)
     if round_the_clock(config, priority):
         return end - start
-    team = config.team
-    total = dt.timedelta(0)
-    day = start.astimezone(team.zone).date()
-    last = end.astimezone(team.zone).date()
-    while day <= last:
-        hours = working_hours(team, day)
-        if hours is not None:
-            begin, finish = max(hours[0], start), min(hours[1], end)
-            if finish > begin:
-                total += finish - begin
-        day += dt.timedelta(days=1)
-    return total
+    return worktime(config.team).elapsed(start, end)
 
 
 # -- the clocks of one ticket ------------------------------------------------------------

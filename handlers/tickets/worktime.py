@@ -119,6 +119,24 @@ class WorkTime:
             return _at(table.begins[k] + target - table.before[k])
         return _at(max(table.begins[k], s) + budget)
 
+    def reach(self, end: dt.datetime, minutes: int) -> dt.datetime:
+        """The earliest start whose `minutes` deadline can be at or after `end`: every
+        earlier start has its deadline before `end` (deadlines grow with the start, and a
+        deadline at or after `end` leaves at most `minutes` of working time before it)."""
+        back = MAX_DAYS
+        while True:
+            last = self._local(end)
+            table = self._cover(last - dt.timedelta(days=back), last)
+            target = self._worked(table, _us(end)) - minutes * 60_000_000
+            first_us = _us(dt.datetime.combine(table.first, dt.time(0), dt.UTC))
+            if target > 0:
+                k = bisect_left(_EndsWorked(table), target)
+                found = table.begins[k] + target - table.before[k]
+                return _at(found)
+            if back >= 4 * MAX_DAYS:  # hardly any working hours: the wall-clock bound
+                return min(_at(first_us), end - dt.timedelta(minutes=minutes))
+            back *= 2
+
 
 class _EndsWorked:
     """The working time at each interval's end, as a sequence bisect can search lazily."""

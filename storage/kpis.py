@@ -1,0 +1,110 @@
+"""The reads of a KPI window: the tickets it can involve and their counted events, as narrow
+rows (a month at a million tickets is tens of thousands of them; ORM objects cost ten
+times as much to build and the figures read a dozen fields)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import or_, union
+from sqlmodel import Session, col, select
+
+from storage.models import Ticket, TicketEvent
+
+
+@dataclass(frozen=True, slots=True)
+class KpiTicket:
+    """What the figures, breaches and their lines read of a ticket."""
+
+    id: int
+    scope: str
+    number: int
+    summary: str
+    priority: str
+    category: str | None
+    status: str
+    created_at: dt.datetime
+    first_response_at: dt.datetime | None
+    dispatched_at: dt.datetime | None
+    root_cause_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    close_reason: str
+
+    @property
+    def key(self) -> str:
+        return f"T-{self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class KpiEvent:
+    ticket_id: int
+    at: dt.datetime
+    actor: str
+    kind: str
+
+
+_COLUMNS = (
+    Ticket.id,
+    Ticket.scope,
+    Ticket.number,
+    Ticket.summary,
+    Ticket.priority,
+    Ticket.category,
+    Ticket.status,
+    Ticket.created_at,
+    Ticket.first_response_at,
+    Ticket.dispatched_at,
+    Ticket.root_cause_at,
+    Ticket.resolved_at,
+    Ticket.close_reason,
+)
+
+
+def window_basis(
+    session: Session,
+    scope: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    reach: dt.datetime,
+    kinds: tuple[str, ...],
+) -> tuple[list[KpiTicket], dict[int, list[KpiEvent]]]:
+    """Tickets a report on [start, end) can involve, oldest first, with their events of
+    `kinds` in order: logged from `reach` (the earliest logging or dispatch whose deadline
+    can fall at or after `start`) to the end, or with an event of `kinds` in that time; of
+    those, the ones not resolved before the start (a subset of `window_tickets`, which
+    also held every open ticket, however old).
+
+    Both parts are index ranges (`ix_ticket_scope_created`, `ix_ticket_event_kind_at`);
+    the events are joined in the database, so nothing binds a parameter per ticket."""
+    logged = select(col(Ticket.id).label("id")).where(
+        Ticket.scope == scope, col(Ticket.created_at) >= reach, col(Ticket.created_at) < end
+    )
+    evented = select(col(TicketEvent.ticket_id).label("id")).where(
+        col(TicketEvent.kind).in_(kinds), col(TicketEvent.at) >= reach, col(TicketEvent.at) < end
+    )
+    ids = union(logged, evented).subquery()
+    chosen = (
+        select(col(Ticket.id))
+        .join(ids, ids.c.id == col(Ticket.id))
+        .where(
+            Ticket.scope == scope,
+            col(Ticket.created_at) < end,
+            or_(col(Ticket.resolved_at).is_(None), col(Ticket.resolved_at) >= start),
+        )
+    )
+    rows = session.exec(
+        select(*_COLUMNS)
+        .where(col(Ticket.id).in_(chosen))
+        .order_by(col(Ticket.created_at), col(Ticket.id))
+    )
+    tickets = [KpiTicket(*row) for row in rows]
+    events: dict[int, list[KpiEvent]] = {}
+    query = (
+        select(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.actor, TicketEvent.kind)
+        .where(col(TicketEvent.ticket_id).in_(chosen), col(TicketEvent.kind).in_(kinds))
+        .order_by(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.id))
+    )
+    for row in session.exec(query):
+        events.setdefault(row[0], []).append(KpiEvent(*row))
+    return tickets, events

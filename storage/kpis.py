@@ -11,6 +11,7 @@ from sqlalchemy import or_, union
 from sqlmodel import Session, col, select
 
 from storage.models import Ticket, TicketEvent
+from storage.tickets import OPEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,3 +109,29 @@ def window_basis(
     for row in session.exec(query):
         events.setdefault(row[0], []).append(KpiEvent(*row))
     return tickets, events
+
+
+def running_clocks(
+    session: Session, scope: str, at: dt.datetime, dispatched: bool = False
+) -> list[KpiTicket]:
+    """Open tickets logged by `at` with a clock that can be past due: no first response
+    yet, or dispatched without a root cause (and, with `dispatched`, every dispatched
+    one: the standup lists the open escalations), oldest first. The answered tickets
+    with L1, most of a backlog, are not read at all."""
+    running = [
+        col(Ticket.first_response_at).is_(None),
+        (Ticket.status == "dispatched") & col(Ticket.root_cause_at).is_(None),
+    ]
+    if dispatched:
+        running.append(Ticket.status == "dispatched")
+    query = (
+        select(*_COLUMNS)
+        .where(
+            Ticket.scope == scope,
+            col(Ticket.status).in_(OPEN),
+            col(Ticket.created_at) <= at,
+            or_(*running),
+        )
+        .order_by(col(Ticket.created_at), col(Ticket.id))
+    )
+    return [KpiTicket(*row) for row in session.exec(query)]

@@ -133,3 +133,23 @@ def test_narrow_read_gives_the_full_reads_figures(sample: TeamConfig, engine: En
             sample, full_basis(sample, session, month), "m"
         )
     assert breaches > 20  # the data has something to disagree about
+
+
+def test_long_breach_lists_show_twenty_and_the_count_of_the_rest(sample: TeamConfig) -> None:
+    """A stress backlog has tens of thousands of breaches: a post lists the first twenty
+    and says how many more there are (the figure itself still counts them all)."""
+    from handlers.chat.texts import render_in
+    from handlers.kpis.basis import Breach
+    from storage.kpis import KpiTicket
+
+    def ticket(n: int) -> KpiTicket:
+        at = NOW - dt.timedelta(hours=n)
+        return KpiTicket(n, SCOPE, n, f"Printer {n}", "p1", None, "new", at, *[None] * 4, "")
+
+    overdue = [Breach.of(sample, ticket(n), "first_response", None) for n in range(1, 26)]
+    english = render_in("en", "kpi_breaches.md", breaches=overdue, config=sample)
+    assert english.count("\n- **T-") + english.startswith("- **T-") == 20
+    assert "T-20" in english and "T-21" not in english
+    assert english.rstrip().endswith("- … and 5 more")
+    chinese = render_in("zh", "kpi_breaches.md", breaches=overdue, config=sample)
+    assert chinese.rstrip().endswith("- … 另有 5 项")

@@ -94,20 +94,32 @@ def window_basis(
             or_(col(Ticket.resolved_at).is_(None), col(Ticket.resolved_at) >= start),
         )
     )
-    rows = session.exec(
-        select(*_COLUMNS)
-        .where(col(Ticket.id).in_(chosen))
-        .order_by(col(Ticket.created_at), col(Ticket.id))
+    # one pass: each ticket with its counted events (the candidate set is found once)
+    event = (
+        select(
+            TicketEvent.ticket_id,
+            TicketEvent.at,
+            TicketEvent.actor,
+            TicketEvent.kind,
+            TicketEvent.id,
+        )
+        .where(col(TicketEvent.kind).in_(kinds))
+        .subquery()
     )
-    tickets = [KpiTicket(*row) for row in rows]
-    events: dict[int, list[KpiEvent]] = {}
     query = (
-        select(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.actor, TicketEvent.kind)
-        .where(col(TicketEvent.ticket_id).in_(chosen), col(TicketEvent.kind).in_(kinds))
-        .order_by(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.id))
+        select(*_COLUMNS, event.c.at, event.c.actor, event.c.kind)
+        .outerjoin(event, event.c.ticket_id == col(Ticket.id))
+        .where(col(Ticket.id).in_(chosen))
+        .order_by(col(Ticket.created_at), col(Ticket.id), event.c.at, event.c.id)
     )
+    tickets: list[KpiTicket] = []
+    events: dict[int, list[KpiEvent]] = {}
+    width = len(_COLUMNS)
     for row in session.exec(query):
-        events.setdefault(row[0], []).append(KpiEvent(*row))
+        if not tickets or tickets[-1].id != row[0]:
+            tickets.append(KpiTicket(*row[:width]))
+        if row[width] is not None:
+            events.setdefault(row[0], []).append(KpiEvent(row[0], *row[width:]))
     return tickets, events
 
 

@@ -66,6 +66,8 @@ class Basis:
     window: Window
     tickets: Sequence[AnyTicket]
     events: dict[int, list[AnyEvent]] = field(default_factory=dict)
+    # what more than one figure derives (the breaches): computed once per basis
+    memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def within(self, when: dt.datetime | None) -> bool:
         return when is not None and self.window.start <= when < self.window.end
@@ -95,8 +97,14 @@ class Basis:
         return any(e.at <= when for e in self.events_of(ticket, "dispatch"))
 
     def first_response_due(self, ticket: AnyTicket) -> dt.datetime:
-        minutes = self.config.time_rules.target(ticket.priority, "first_response")
-        return clocks.deadline(self.config, ticket.priority, ticket.created_at, minutes)
+        # three figures ask for each logged ticket's; the deadline does not depend on the window
+        dues: dict[int, dt.datetime] = self.memo.setdefault("first_response_due", {})  # type: ignore[assignment]
+        due = dues.get(id(ticket))
+        if due is None:
+            minutes = self.config.time_rules.target(ticket.priority, "first_response")
+            due = clocks.deadline(self.config, ticket.priority, ticket.created_at, minutes)
+            dues[id(ticket)] = due
+        return due
 
     def root_cause_stop(self, ticket: AnyTicket, dispatched: dt.datetime) -> dt.datetime | None:
         """When the root-cause clock of a dispatch stopped, as the window's end saw it: the
@@ -112,6 +120,10 @@ class Basis:
         trail = sorted((e.at, key) for key, events in self.events.items() for e in events)
         return tickets, [t.created_at for t in tickets], trail
 
+    @property
+    def _dues(self) -> dict[int, dt.datetime]:
+        return self.memo.setdefault("first_response_due", {})  # type: ignore[return-value]
+
     def narrowed(self, window: Window) -> Basis:
         """The basis of a part of its window (a chart's day): only the tickets that part can
         involve (see `reach`), so a month's chart does not walk the month thirty times."""
@@ -124,7 +136,7 @@ class Basis:
             key for _, key in trail[bisect_left(trail, (lo,)) : bisect_left(trail, (window.end,))]
         )
         kept = [t for t in tickets if (t.id or 0) in ids]
-        return replace(self, window=window, tickets=kept)
+        return replace(self, window=window, tickets=kept, memo={"first_response_due": self._dues})
 
 
 def reach(config: TeamConfig, start: dt.datetime) -> dt.datetime:

@@ -40,6 +40,7 @@ class _Table:
     begins: tuple[int, ...]  # working hours of each working day, microseconds, in order
     ends: tuple[int, ...]
     before: tuple[int, ...]  # working time before each interval (cumulative)
+    through: tuple[int, ...]  # working time up to each interval's end
 
 
 def _build(team: TeamInfo, first: dt.date, last: dt.date) -> _Table:
@@ -56,7 +57,8 @@ def _build(team: TeamInfo, first: dt.date, last: dt.date) -> _Table:
             before.append(total)
             total += e - b
         day += dt.timedelta(days=1)
-    return _Table(first, last, tuple(days), tuple(begins), tuple(ends), tuple(before))
+    through = tuple(w + e - b for w, b, e in zip(before, begins, ends, strict=True))
+    return _Table(first, last, tuple(days), tuple(begins), tuple(ends), tuple(before), through)
 
 
 class WorkTime:
@@ -111,8 +113,7 @@ class WorkTime:
         if budget > 0:
             target = self._worked(table, s) + budget
             # the first working hours whose end reaches the target
-            ends_worked = _EndsWorked(table)
-            k = bisect_left(ends_worked, target, lo=k)
+            k = bisect_left(table.through, target, lo=k)
         if k >= len(table.begins) or table.days[k] > horizon:
             return start + dt.timedelta(minutes=minutes)  # no working hours in reach
         if budget > 0:
@@ -130,26 +131,12 @@ class WorkTime:
             target = self._worked(table, _us(end)) - minutes * 60_000_000
             first_us = _us(dt.datetime.combine(table.first, dt.time(0), dt.UTC))
             if target > 0:
-                k = bisect_left(_EndsWorked(table), target)
+                k = bisect_left(table.through, target)
                 found = table.begins[k] + target - table.before[k]
                 return _at(found)
             if back >= 4 * MAX_DAYS:  # hardly any working hours: the wall-clock bound
                 return min(_at(first_us), end - dt.timedelta(minutes=minutes))
             back *= 2
-
-
-class _EndsWorked:
-    """The working time at each interval's end, as a sequence bisect can search lazily."""
-
-    def __init__(self, table: _Table) -> None:
-        self._t = table
-
-    def __len__(self) -> int:
-        return len(self._t.ends)
-
-    def __getitem__(self, i: int) -> int:
-        t = self._t
-        return t.before[i] + t.ends[i] - t.begins[i]
 
 
 _CALENDARS: dict[tuple[object, ...], WorkTime] = {}

@@ -16,6 +16,8 @@ from storage.db import dialect_insert as _insert
 from storage.models import Ticket, TicketEvent, _when
 from storage.tickets import next_number
 
+_CHUNK = 2000  # ticket ids per IN list
+
 
 class SatisfactionScore(SQLModel, table=True):
     __tablename__ = "satisfaction_score"
@@ -235,17 +237,23 @@ def low_scored(session: Session, ticket_ids: Iterable[int], at_most: int) -> set
 
 
 def reused_entries(session: Session, ticket_ids: Iterable[int]) -> dict[int, int]:
-    """Per ticket, the knowledge entry its latest resolution named, when it named one."""
+    """Per ticket, the knowledge entry its latest resolution named, when it named one.
+
+    Read in chunks of ids, narrow: a month's resolutions at scale are tens of thousands (one
+    bound parameter each would pass PostgreSQL's limit of 65,535 in one statement)."""
     ids = list(ticket_ids)
-    if not ids:
-        return {}
-    query = (
-        select(TicketEvent)
-        .where(col(TicketEvent.ticket_id).in_(ids), TicketEvent.kind == "resolve")
-        .order_by(col(TicketEvent.id))
-    )
-    latest = {event.ticket_id: event.detail for event in session.exec(query)}
-    return {t: int(d["knowledge"]) for t, d in latest.items() if d.get("knowledge")}
+    latest: dict[int, dict[str, object]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        query = (
+            select(TicketEvent.ticket_id, TicketEvent.detail)
+            .where(
+                col(TicketEvent.ticket_id).in_(ids[start : start + _CHUNK]),
+                TicketEvent.kind == "resolve",
+            )
+            .order_by(col(TicketEvent.id))
+        )
+        latest.update({ticket_id: detail for ticket_id, detail in session.exec(query)})
+    return {t: int(d["knowledge"]) for t, d in latest.items() if d.get("knowledge")}  # type: ignore[call-overload]
 
 
 class WeeklyReport(SQLModel, table=True):

@@ -77,7 +77,16 @@ class Basis:
         return when if when is not None and when < self.window.end else None
 
     def events_of(self, ticket: AnyTicket, kind: str) -> list[AnyEvent]:
-        return [e for e in self.events.get(ticket.id or 0, ()) if e.kind == kind]
+        return self._by_kind.get((ticket.id or 0, kind), [])
+
+    @cached_property
+    def _by_kind(self) -> dict[tuple[int, str], list[AnyEvent]]:
+        """Each ticket's events of each kind, in order (the figures ask a million times)."""
+        found: dict[tuple[int, str], list[AnyEvent]] = {}
+        for key, events in self.events.items():
+            for e in events:
+                found.setdefault((key, e.kind), []).append(e)
+        return found
 
     def counted(self, ticket: AnyTicket) -> bool:
         """False for a ticket closed as a duplicate, cancelled or not reproducible: it is

@@ -158,9 +158,18 @@ def compute(config: TeamConfig, basis: Basis, before: Basis | None = None) -> Kp
 
 def basis(config: TeamConfig, session: Session, scope: str, window: Window) -> Basis:
     """What the definitions read for a window: its tickets and their counted events."""
-    lo = reach(config, window.start)
-    tickets, events = kpis.window_basis(session, scope, window.start, window.end, lo, EVENT_KINDS)
-    return Basis(config, window, tickets, dict(events))
+    # read once per transaction: an agenda's table and its chart look at the same window
+    session.connection()  # begins the transaction the cache belongs to
+    transaction = session.get_transaction()
+    cache = session.info.get("kpi_basis")
+    if cache is None or cache[0] is not transaction:
+        cache = session.info["kpi_basis"] = (transaction, {})
+    key = (scope, window.start, window.end)
+    if key not in cache[1]:
+        lo = reach(config, window.start)
+        cache[1][key] = kpis.window_basis(session, scope, window.start, window.end, lo, EVENT_KINDS)
+    tickets, events = cache[1][key]
+    return Basis(config, window, tickets, events)
 
 
 def report(

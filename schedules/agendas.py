@@ -16,7 +16,8 @@ from handlers.kpis.windows import since
 from handlers.tickets import clocks
 from schedules.common import holders, local, message
 from schedules.fire import FIRST_POST, Fire
-from storage import fires, reports
+from storage import fires
+from storage import kpis as store
 from storage import quality as quality_store
 
 
@@ -80,7 +81,8 @@ def _standup_figures(
     """The previous working day's work, open escalations and what needs coordinating now."""
     config = desk.config
     k = kpis.report(desk, scope, kpis.previous_working_day(config, at), session)
-    open_now = [t for t in reports.open_tickets(session, scope) if t.created_at <= at]
+    # the open tickets a running clock can make late, and every escalation
+    open_now = store.running_clocks(session, scope, at, dispatched=True)
     escalations = []
     for t in open_now:
         if t.status == "dispatched":
@@ -97,7 +99,7 @@ def digest(desk: Desk, session: Session, scope: str, fire: Fire) -> list[Post]:
     start = fires.previous_posted(session, scope, "manager_digest", at)
     window = kpis.period_window(config, "day", at) if start is None else since(config, start, at)
     k = kpis.report(desk, scope, window, session)
-    overdue = kpis.overdue(config, reports.open_tickets(session, scope), at)
+    overdue = kpis.overdue(config, store.running_clocks(session, scope, at), at)
     body = render("digest.md", k=k, config=config, title=phrase("digest.title"), overdue=overdue)
     fallback = phrase("digest.fallback", k=k)
     return [Post(Target("channel", "managers"), message(config, body, fallback, at, late))]

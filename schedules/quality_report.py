@@ -17,8 +17,7 @@ from storage import reports
 def quality_report(desk: Desk, session: Session, scope: str, fire: Fire) -> list[Post]:
     config = desk.config
     window = previous_month(config, fire.at)
-    tickets = reports.window_tickets(session, scope, window.start, window.end)
-    resolved = [t for t in tickets if t.resolved_at and window.start <= t.resolved_at < window.end]
+    resolved = reports.resolved_between(session, scope, window.start, window.end)
     report = monthly.MonthlyQuality(
         window.first_day,
         window.last_day,

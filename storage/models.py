@@ -120,7 +120,11 @@ class TicketEvent(SQLModel, table=True):
     """The audit trail: every change to a ticket, who made it and when."""
 
     __tablename__ = "ticket_event"
-    __table_args__ = (Index("ix_ticket_event_ticket", "ticket_id", "id"),)
+    __table_args__ = (
+        Index("ix_ticket_event_ticket", "ticket_id", "id"),
+        # KPI windows find the tickets with a resolution, reopen or dispatch in them
+        Index("ix_ticket_event_kind_at", "kind", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id")

@@ -234,15 +234,18 @@ def low_scored(session: Session, ticket_ids: Iterable[int], at_most: int) -> set
 
 
 def reused_entries(session: Session, ticket_ids: Iterable[int]) -> dict[int, int]:
-    """Per ticket, the knowledge entry its latest resolution named, when it named one."""
+    """Per ticket, the knowledge entry its latest resolution named, when it named one.
+
+    Read in chunks of ids, narrow: a month's resolutions at scale are tens of thousands (one
+    bound parameter each would pass PostgreSQL's limit of 65,535 in one statement)."""
     latest: dict[int, dict[str, Any]] = {}
-    for chunk in chunked(ticket_ids):  # a KPI window's resolutions: bounded statements
+    for chunk in chunked(ticket_ids):
         query = (
-            select(TicketEvent)
+            select(TicketEvent.ticket_id, TicketEvent.detail)
             .where(col(TicketEvent.ticket_id).in_(chunk), TicketEvent.kind == "resolve")
             .order_by(col(TicketEvent.id))
         )
-        latest.update({event.ticket_id: event.detail for event in session.exec(query)})
+        latest.update({ticket_id: detail for ticket_id, detail in session.exec(query)})
     return {t: int(d["knowledge"]) for t, d in latest.items() if d.get("knowledge")}
 
 

@@ -73,6 +73,17 @@ def window_tickets(
     return list(session.exec(query.order_by(col(Ticket.created_at), col(Ticket.id))))
 
 
+def resolved_between(
+    session: Session, scope: str, start: dt.datetime, end: dt.datetime
+) -> list[Ticket]:
+    """Tickets whose current resolution is in [start, end), oldest first (by
+    `ix_ticket_scope_resolved`: the open backlog is not read)."""
+    query = select(Ticket).where(
+        Ticket.scope == scope, col(Ticket.resolved_at) >= start, col(Ticket.resolved_at) < end
+    )
+    return list(session.exec(query.order_by(col(Ticket.created_at), col(Ticket.id))))
+
+
 def last_progress(
     session: Session,
     ticket_ids: Iterable[int],

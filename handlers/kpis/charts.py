@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 from sqlmodel import Session
 
@@ -67,7 +67,7 @@ def series(
 ) -> Series:
     """Per-day KPIs of the basis: the same tickets and definitions as its table; the
     satisfaction of `scores` (the window's) by the day of the resolution they rate."""
-    days = [compute(config, replace(basis, window=w)) for w in _days(config, basis.window)]
+    days = [compute(config, basis.narrowed(w)) for w in _days(config, basis.window)]
     target = config.time_rules.average_response_target
     return Series(
         title=title,

@@ -119,6 +119,14 @@ def root_cause_in_time(b: Basis) -> Measure:
 def breaches(b: Basis) -> list[Breach]:
     """Deadlines that fell in the window and were missed: first responses not given by their
     deadline, and L2 root causes not recorded within `time_rules.root_cause` of a dispatch."""
+    key = f"breaches:{b.window}:{id(b.tickets)}"  # a copy with another window or tickets
+    known = b.memo.get(key)
+    if known is None:
+        known = b.memo[key] = _breaches(b)
+    return known  # type: ignore[return-value]
+
+
+def _breaches(b: Basis) -> list[Breach]:
     found: list[Breach] = []
     for t in b.tickets:
         answered, due = b.known(t.first_response_at), b.first_response_due(t)

@@ -16,7 +16,7 @@ from handlers.chat.model import Message, Text
 from handlers.chat.texts import phrase, render
 from handlers.config.team import TeamConfig
 from handlers.desk import Desk
-from handlers.kpis.basis import EVENT_KINDS, Basis, Breach, half_up
+from handlers.kpis.basis import EVENT_KINDS, Basis, Breach, half_up, reach
 from handlers.kpis.definitions import DEFINITIONS, Definition, Measure, breaches
 from handlers.kpis.overdue import overdue
 from handlers.kpis.windows import (
@@ -29,7 +29,7 @@ from handlers.kpis.windows import (
 )
 from handlers.quality import figures as quality
 from handlers.quality.figures import QualityFigures
-from storage import reports
+from storage import kpis
 
 __all__ = [
     "Breach",
@@ -158,8 +158,17 @@ def compute(config: TeamConfig, basis: Basis, before: Basis | None = None) -> Kp
 
 def basis(config: TeamConfig, session: Session, scope: str, window: Window) -> Basis:
     """What the definitions read for a window: its tickets and their counted events."""
-    tickets = reports.window_tickets(session, scope, window.start, window.end)
-    events = reports.ticket_events(session, [t.id for t in tickets if t.id], EVENT_KINDS)
+    # read once per transaction: an agenda's table and its chart look at the same window
+    session.connection()  # begins the transaction the cache belongs to
+    transaction = session.get_transaction()
+    cache = session.info.get("kpi_basis")
+    if cache is None or cache[0] is not transaction:
+        cache = session.info["kpi_basis"] = (transaction, {})
+    key = (scope, window.start, window.end)
+    if key not in cache[1]:
+        lo = reach(config, window.start)
+        cache[1][key] = kpis.window_basis(session, scope, window.start, window.end, lo, EVENT_KINDS)
+    tickets, events = cache[1][key]
     return Basis(config, window, tickets, events)
 
 

@@ -4,14 +4,16 @@ ticket breached between two digests, or long ago and still open, is never out of
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from handlers.config.team import TeamConfig
-from handlers.kpis.basis import Breach
+from handlers.kpis.basis import AnyTicket, Breach
 from handlers.tickets import clocks
-from storage.models import Ticket
 
 
-def overdue(config: TeamConfig, open_tickets: list[Ticket], now: dt.datetime) -> list[Breach]:
+def overdue(
+    config: TeamConfig, open_tickets: Sequence[AnyTicket], now: dt.datetime
+) -> list[Breach]:
     """Still-running clocks past their deadline: no first response, or a dispatched ticket
     with no L2 root cause; oldest deadline first."""
     found: list[Breach] = []

@@ -25,16 +25,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import threading
 from dataclasses import dataclass
 
 from handlers.config.escalation import ClockKind, Level, pick
 from handlers.config.team import TeamConfig
-from handlers.config.workdays import working_hours
+from handlers.tickets.worktime import worktime
 from storage.models import Ticket
 
 OPEN = ("new", "in_progress", "dispatched")
-_MAX_DAYS = 400  # a working-hours clock never looks further than this for opening hours
 
 
 @dataclass(frozen=True)
@@ -103,21 +101,9 @@ def round_the_clock(config: TeamConfig, priority: str) -> bool:
 
 def deadline(config: TeamConfig, priority: str, start: dt.datetime, minutes: int) -> dt.datetime:
     """`minutes` of clock time after `start`: wall time, or working time for the priority."""
-    budget = dt.timedelta(minutes=minutes)
     if round_the_clock(config, priority):
-        return start + budget
-    team = config.team
-    day = start.astimezone(team.zone).date()
-    for _ in range(_MAX_DAYS):
-        hours = working_hours(team, day)
-        if hours is not None:
-            begin, end = max(hours[0], start), hours[1]
-            if begin < end:
-                if begin + budget <= end:
-                    return begin + budget
-                budget -= end - begin
-        day += dt.timedelta(days=1)
-    return start + dt.timedelta(minutes=minutes)  # no working hours configured at all
+        return start + dt.timedelta(minutes=minutes)
+    return worktime(config.team).deadline(start, minutes)
 
 
 def elapsed(
@@ -128,51 +114,7 @@ def elapsed(
         return dt.timedelta(0)
     if round_the_clock(config, priority):
         return end - start
-    team = config.team
-    first, last = start.astimezone(team.zone).date(), end.astimezone(team.zone).date()
-    total = dt.timedelta(0)
-    for day in {first, last}:  # the two ends, cut at start and end
-        hours = working_hours(team, day)
-        if hours is not None:
-            begin, finish = max(hours[0], start), min(hours[1], end)
-            if finish > begin:
-                total += finish - begin
-    if last - first > dt.timedelta(days=1):  # whole days in between, from running sums
-        total += _whole_days(config, first + dt.timedelta(days=1), last)
-    return total
-
-
-class _Sums:
-    """Working time of whole days summed from a first day, grown as asked: a wait of two
-    years is two look-ups instead of a walk over 730 days (per row of `/queue`)."""
-
-    def __init__(self, team: object, first: dt.date) -> None:
-        self.team, self.first = team, first
-        self.upto: list[dt.timedelta] = [dt.timedelta(0)]  # [i]: days first .. first+i-1
-        self.lock = threading.Lock()
-
-    def before(self, config: TeamConfig, day: dt.date) -> dt.timedelta:
-        index = (day - self.first).days
-        with self.lock:
-            while len(self.upto) <= index:
-                at = self.first + dt.timedelta(days=len(self.upto) - 1)
-                hours = working_hours(config.team, at)
-                length = hours[1] - hours[0] if hours is not None else dt.timedelta(0)
-                self.upto.append(self.upto[-1] + length)
-            return self.upto[index]
-
-
-_SUMS: dict[int, _Sums] = {}
-
-
-def _whole_days(config: TeamConfig, first: dt.date, end: dt.date) -> dt.timedelta:
-    """The working time of the days first .. end - 1."""
-    sums = _SUMS.get(id(config.team))
-    if sums is None or sums.team is not config.team or first < sums.first:
-        # a reloaded configuration is a new team object: its own sums
-        start = min(first, sums.first) if sums and sums.team is config.team else first
-        sums = _SUMS[id(config.team)] = _Sums(config.team, start)
-    return sums.before(config, end) - sums.before(config, first)
+    return worktime(config.team).elapsed(start, end)
 
 
 # -- the clocks of one ticket ------------------------------------------------------------

@@ -1,0 +1,149 @@
+"""The reads of a KPI window: the tickets it can involve and their counted events, as narrow
+rows (a month at a million tickets is tens of thousands of them; ORM objects cost ten
+times as much to build and the figures read a dozen fields)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import or_, union
+from sqlmodel import Session, col, select
+
+from storage.models import Ticket, TicketEvent
+from storage.tickets import OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class KpiTicket:
+    """What the figures, breaches and their lines read of a ticket."""
+
+    id: int
+    scope: str
+    number: int
+    summary: str
+    priority: str
+    category: str | None
+    status: str
+    created_at: dt.datetime
+    first_response_at: dt.datetime | None
+    dispatched_at: dt.datetime | None
+    root_cause_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    close_reason: str
+
+    @property
+    def key(self) -> str:
+        return f"T-{self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class KpiEvent:
+    ticket_id: int
+    at: dt.datetime
+    actor: str
+    kind: str
+
+
+_COLUMNS = (
+    Ticket.id,
+    Ticket.scope,
+    Ticket.number,
+    Ticket.summary,
+    Ticket.priority,
+    Ticket.category,
+    Ticket.status,
+    Ticket.created_at,
+    Ticket.first_response_at,
+    Ticket.dispatched_at,
+    Ticket.root_cause_at,
+    Ticket.resolved_at,
+    Ticket.close_reason,
+)
+
+
+def window_basis(
+    session: Session,
+    scope: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    reach: dt.datetime,
+    kinds: tuple[str, ...],
+) -> tuple[list[KpiTicket], dict[int, list[KpiEvent]]]:
+    """Tickets a report on [start, end) can involve, oldest first, with their events of
+    `kinds` in order: logged from `reach` (the earliest logging or dispatch whose deadline
+    can fall at or after `start`) to the end, or with an event of `kinds` in that time; of
+    those, the ones not resolved before the start (a subset of `window_tickets`, which
+    also held every open ticket, however old).
+
+    Both parts are index ranges (`ix_ticket_scope_created`, `ix_ticket_event_kind_at`);
+    the events are joined in the database, so nothing binds a parameter per ticket."""
+    logged = select(col(Ticket.id).label("id")).where(
+        Ticket.scope == scope, col(Ticket.created_at) >= reach, col(Ticket.created_at) < end
+    )
+    evented = select(col(TicketEvent.ticket_id).label("id")).where(
+        col(TicketEvent.kind).in_(kinds), col(TicketEvent.at) >= reach, col(TicketEvent.at) < end
+    )
+    ids = union(logged, evented).subquery()
+    chosen = (
+        select(col(Ticket.id))
+        .join(ids, ids.c.id == col(Ticket.id))
+        .where(
+            Ticket.scope == scope,
+            col(Ticket.created_at) < end,
+            or_(col(Ticket.resolved_at).is_(None), col(Ticket.resolved_at) >= start),
+        )
+    )
+    # one pass: each ticket with its counted events (the candidate set is found once)
+    event = (
+        select(
+            TicketEvent.ticket_id,
+            TicketEvent.at,
+            TicketEvent.actor,
+            TicketEvent.kind,
+            TicketEvent.id,
+        )
+        .where(col(TicketEvent.kind).in_(kinds))
+        .subquery()
+    )
+    query = (
+        select(*_COLUMNS, event.c.at, event.c.actor, event.c.kind)
+        .outerjoin(event, event.c.ticket_id == col(Ticket.id))
+        .where(col(Ticket.id).in_(chosen))
+        .order_by(col(Ticket.created_at), col(Ticket.id), event.c.at, event.c.id)
+    )
+    tickets: list[KpiTicket] = []
+    events: dict[int, list[KpiEvent]] = {}
+    width = len(_COLUMNS)
+    for row in session.exec(query):
+        if not tickets or tickets[-1].id != row[0]:
+            tickets.append(KpiTicket(*row[:width]))
+        if row[width] is not None:
+            events.setdefault(row[0], []).append(KpiEvent(row[0], *row[width:]))
+    return tickets, events
+
+
+def running_clocks(
+    session: Session, scope: str, at: dt.datetime, dispatched: bool = False
+) -> list[KpiTicket]:
+    """Open tickets logged by `at` with a clock that can be past due: no first response
+    yet, or dispatched without a root cause (and, with `dispatched`, every dispatched
+    one: the standup lists the open escalations), oldest first. The answered tickets
+    with L1, most of a backlog, are not read at all."""
+    running = [
+        col(Ticket.first_response_at).is_(None),
+        (Ticket.status == "dispatched") & col(Ticket.root_cause_at).is_(None),
+    ]
+    if dispatched:
+        running.append(Ticket.status == "dispatched")
+    query = (
+        select(*_COLUMNS)
+        .where(
+            Ticket.scope == scope,
+            col(Ticket.status).in_(OPEN),
+            col(Ticket.created_at) <= at,
+            or_(*running),
+        )
+        .order_by(col(Ticket.created_at), col(Ticket.id))
+    )
+    return [KpiTicket(*row) for row in session.exec(query)]

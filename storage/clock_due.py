@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, literal, tuple_, update
 from sqlmodel import Session, col, select
 
-from storage.db import dialect_insert
+from storage.db import by_other_index, dialect_insert
 from storage.models import ClockRules, ClockStage, Ticket, TicketEvent, UTCDateTime
 from storage.reports import PROGRESS
 from storage.tickets import OPEN
@@ -54,7 +54,7 @@ def due_batch(
         select(func.max(TicketEvent.id).label("id"))
         .where(
             col(TicketEvent.ticket_id).in_(ids.scalar_subquery()),
-            col(TicketEvent.kind).in_(PROGRESS),
+            by_other_index(col(TicketEvent.kind)).in_(PROGRESS),
         )
         .group_by(col(TicketEvent.ticket_id))
         .subquery()

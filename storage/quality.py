@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, UniqueConstraint, and_, or_
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from storage.db import chunked
+from storage.db import by_other_index, chunked
 from storage.db import dialect_insert as _insert
 from storage.models import Ticket, TicketEvent, _when
 from storage.tickets import next_number
@@ -242,7 +242,10 @@ def reused_entries(session: Session, ticket_ids: Iterable[int]) -> dict[int, int
     for chunk in chunked(ticket_ids):
         query = (
             select(TicketEvent.ticket_id, TicketEvent.detail)
-            .where(col(TicketEvent.ticket_id).in_(chunk), TicketEvent.kind == "resolve")
+            .where(
+                col(TicketEvent.ticket_id).in_(chunk),
+                by_other_index(col(TicketEvent.kind)) == "resolve",
+            )
             .order_by(col(TicketEvent.id))
         )
         latest.update({ticket_id: detail for ticket_id, detail in session.exec(query)})

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func, or_, union_all
 from sqlmodel import Session, col, select
 
+from storage.db import by_other_index
 from storage.models import Ticket, TicketEvent
 from storage.tickets import L1_POOL, OPEN, status_in
 
@@ -99,7 +100,7 @@ def last_progress(
             select(func.max(TicketEvent.id).label("id"))
             .where(
                 col(TicketEvent.ticket_id).in_(ids[start : start + _CHUNK]),
-                col(TicketEvent.kind).in_(kinds),
+                by_other_index(col(TicketEvent.kind)).in_(kinds),
             )
             .group_by(col(TicketEvent.ticket_id))
             .subquery()
@@ -123,7 +124,7 @@ def ticket_events(
             select(TicketEvent)
             .where(
                 col(TicketEvent.ticket_id).in_(ids[start : start + _CHUNK]),
-                col(TicketEvent.kind).in_(kinds),
+                by_other_index(col(TicketEvent.kind)).in_(kinds),
             )
             .order_by(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.id))
         )

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).parent))
 
 import dataset
+import scale
 
 from bot.config import load_team
 from handlers import router
@@ -36,16 +37,9 @@ from schedules.fire import Fire
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Ticket
 
-RUNS = 3
-
 
 def timed(name: str, run: Callable[[], object]) -> None:
-    walls, cpus = [], []
-    for _ in range(RUNS):
-        start, cpu = time.perf_counter(), time.process_time()
-        run()
-        walls.append((time.perf_counter() - start) * 1000)
-        cpus.append((time.process_time() - cpu) * 1000)
+    walls, cpus = scale.timed(run)
     print(
         f"{name:<22} {min(walls):9.1f} {statistics.median(walls):9.1f} {max(walls):9.1f}"
         f"   cpu {statistics.median(cpus):9.1f} ms",

@@ -27,7 +27,7 @@ from handlers.commands.fields import FieldErrors, validate
 from handlers.config.team import TeamConfig
 from handlers.desk import Desk
 from handlers.tickets import lifecycle
-from handlers.tickets.workflow import answered_while_logged
+from handlers.tickets.workflow import answered_while_logged, row_from
 from handlers.transfer.rows import EVENTS, TIMES, Format, read
 from storage import transfer
 from storage.db import session_scope
@@ -169,14 +169,7 @@ def check(config: TeamConfig, line: int, row: dict[str, Any], scope: str) -> Pla
     logged_by = _person(config, "logged_by", text.get("logged_by", "")) or "import"
     ticket: dict[str, Any] = {
         **_DEFAULTS,
-        "summary": fields.summary,
-        "description": fields.description,
-        "intake": fields.intake,
-        "category": fields.category,
-        "priority": fields.priority,
-        "environment": fields.environment,
-        "links": list(fields.links),
-        "tried": fields.tried,
+        **row_from(fields),  # the intake fields as logging stores them
         "scope": text.get("scope") or scope,
         "number": number or 0,
         "reporter": fields.reporter,

@@ -82,6 +82,9 @@ class Basis:
     @cached_property
     def _by_kind(self) -> dict[tuple[int, str], list[AnyEvent]]:
         """Each ticket's events of each kind, in order (the figures ask a million times)."""
+        shared = self.memo.get("by_kind")
+        if shared is not None:  # a narrowed basis looks its tickets up in its parent's
+            return shared  # type: ignore[return-value]
         found: dict[tuple[int, str], list[AnyEvent]] = {}
         for key, events in self.events.items():
             for e in events:
@@ -145,7 +148,8 @@ class Basis:
             key for _, key in trail[bisect_left(trail, (lo,)) : bisect_left(trail, (window.end,))]
         )
         kept = [t for t in tickets if (t.id or 0) in ids]
-        return replace(self, window=window, tickets=kept, memo={"first_response_due": self._dues})
+        memo = {"first_response_due": self._dues, "by_kind": self._by_kind}
+        return replace(self, window=window, tickets=kept, memo=memo)
 
 
 def reach(config: TeamConfig, start: dt.datetime) -> dt.datetime:

@@ -244,6 +244,7 @@ def import_tickets(desk: Desk, source: TextIO, fmt: Format, scope: str, skip_bad
     batch = _Batch(outcome)
     plans: list[Plan] = []
     with session_scope(desk.engine) as session, ThreadPoolExecutor(1) as writer:
+        transfer.by_index(session)
         pending: Future[None] | None = None
         for line, row in read(source, fmt):
             try:

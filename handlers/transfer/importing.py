@@ -244,7 +244,6 @@ def import_tickets(desk: Desk, source: TextIO, fmt: Format, scope: str, skip_bad
     batch = _Batch(outcome)
     plans: list[Plan] = []
     with session_scope(desk.engine) as session, ThreadPoolExecutor(1) as writer:
-        transfer.by_index(session)
         pending: Future[None] | None = None
         for line, row in read(source, fmt):
             try:
@@ -283,8 +282,11 @@ class _Batch:
 
     def __init__(self, outcome: Outcome) -> None:
         self.outcome = outcome
+        self.written = 0  # batches
 
     def write(self, session: Session, plans: list[Plan]) -> None:
+        self.written += 1
+        transfer.refresh_statistics(session, self.written)
         added: list[Plan] = []
         by_scope: dict[str, list[Plan]] = {}
         for plan in plans:

@@ -8,23 +8,13 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func, or_, union_all
 from sqlmodel import Session, col, select
 
-from storage.db import by_other_index
+from storage.db import by_other_index, chunked
 from storage.models import Ticket, TicketEvent
-from storage.tickets import L1_POOL, OPEN, status_in
+from storage.tickets import L1_POOL, status_in
 
-_CHUNK = 500  # values per IN list (scopes, ticket ids)
 _UNION = 100  # scopes per UNION ALL of pool reads
 # Ticket events that count as progress on a dispatched ticket (restart its progress clock).
 PROGRESS = ("note", "rca", "huddle_outcome")
-
-
-def open_tickets(session: Session, scope: str | None = None) -> list[Ticket]:
-    """Open tickets, oldest first; of every scope unless one is given (the response clocks
-    run for all of them)."""
-    query = select(Ticket).where(status_in(OPEN))
-    if scope is not None:
-        query = query.where(Ticket.scope == scope)
-    return list(session.exec(query.order_by(col(Ticket.created_at), col(Ticket.id))))
 
 
 def unassigned_pools(
@@ -93,13 +83,12 @@ def last_progress(
     """The latest progress event of each ticket that has one: a note, a root cause, or a
     huddle outcome (a huddle that split the work is progress on the ticket). In chunks of
     ids (the clocks ask for a batch; no statement binds an unbounded list)."""
-    ids = list(ticket_ids)
     found: dict[int, dt.datetime] = {}
-    for start in range(0, len(ids), _CHUNK):
+    for chunk in chunked(ticket_ids):
         latest = (
             select(func.max(TicketEvent.id).label("id"))
             .where(
-                col(TicketEvent.ticket_id).in_(ids[start : start + _CHUNK]),
+                col(TicketEvent.ticket_id).in_(chunk),
                 by_other_index(col(TicketEvent.kind)).in_(kinds),
             )
             .group_by(col(TicketEvent.ticket_id))
@@ -117,13 +106,12 @@ def ticket_events(
 ) -> dict[int, list[TicketEvent]]:
     """The events of these kinds of each ticket, in order (the KPIs count by event time:
     a resolution stays where it happened even if the ticket is reopened later)."""
-    ids = list(ticket_ids)
     found: dict[int, list[TicketEvent]] = {}
-    for start in range(0, len(ids), _CHUNK):
+    for chunk in chunked(ticket_ids):
         query = (
             select(TicketEvent)
             .where(
-                col(TicketEvent.ticket_id).in_(ids[start : start + _CHUNK]),
+                col(TicketEvent.ticket_id).in_(chunk),
                 by_other_index(col(TicketEvent.kind)).in_(kinds),
             )
             .order_by(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.id))

@@ -98,7 +98,7 @@ def quiet(desk: Desk, now: dt.datetime) -> None:
 def restart_clocks(engine: Engine, how_many: int, offset: int) -> None:
     """Forget the claims of a few of the newest unanswered tickets and mark them changed:
     their first-response stages are due again at the next tick. (Years-old tickets would
-    time the catch-up instead: dozens of skipped levels each, a transaction per level.)"""
+    time the catch-up instead: dozens of skipped levels each, claimed in one statement.)"""
     with session_scope(engine) as session:
         ids = list(
             session.execute(

@@ -22,7 +22,6 @@ import datetime as dt
 import logging
 import threading
 import weakref
-from collections import defaultdict
 from collections.abc import Iterator
 
 from sqlalchemy import Engine
@@ -93,27 +92,22 @@ def _unclaimed(
 
 
 def _fire_batch(desk: Desk, batch: list[Pending], now: dt.datetime) -> int:
+    # the tickets in the order of their earliest due stage: the oldest deadline posts first
     due = sorted(
-        ((t, s) for t, stages in batch for s in stages if s.due <= now),
-        key=lambda pair: (pair[1].due, pair[0].id or 0),
+        ((t, [s for s in stages if s.due <= now]) for t, stages in batch),
+        key=lambda pair: (pair[1][0].due if pair[1] else now, pair[0].id or 0),
     )
-    # after downtime, a clock's latest due notice makes its earlier ones pointless
-    latest: dict[tuple[int, str], dt.datetime] = defaultdict(
-        lambda: dt.datetime.min.replace(tzinfo=dt.UTC)
-    )
-    for t, stage in due:
-        pair = (t.id or 0, stage.kind)
-        latest[pair] = max(latest[pair], stage.due)
     fired, settled = 0, set()
-    for t, stage in due:  # one transaction each: a failure costs one post, not all
-        skip = stage.due < latest[(t.id or 0, stage.kind)]
+    for t, stages in due:  # one transaction per ticket: a failure costs its posts, not all
+        if not stages:
+            continue
         try:
-            posted = _fire(desk, t, stage, now, skip)
+            posted = _fire(desk, t, stages, now)
         except Exception:  # left unclaimed (and due): the next call tries it again
-            log.exception("response clock %s of %s failed", stage.key, t.key)
+            log.exception("response clocks of %s failed", t.key)
             continue
         fired += posted
-        settled.add((t.id, stage.key))
+        settled.update((t.id, s.key) for s in stages)
     # each ticket is due next at its first stage left (NULL: no clock runs any more)
     _store(desk, [(t, [s.due for s in ss if (t.id, s.key) not in settled]) for t, ss in batch])
     return fired
@@ -146,9 +140,10 @@ def _follow_rules(desk: Desk, at: dt.datetime) -> None:
         _checked[desk.engine] = desk.config
 
 
-def _fire(desk: Desk, seen: Ticket, stage: clocks.Stage, now: dt.datetime, skip: bool) -> int:
-    """Post (or skip) one stage, claimed once. Returns 1 if posts were queued. Whatever it
-    returns, the stage is settled: claimed here or elsewhere, or no longer live."""
+def _fire(desk: Desk, seen: Ticket, due: list[clocks.Stage], now: dt.datetime) -> int:
+    """Post (or skip) a ticket's due stages, each claimed once, in one transaction. Returns
+    how many stages queued posts. Whatever it returns, the stages are settled: claimed here
+    or elsewhere, or no longer live."""
     with session_scope(desk.engine) as session:
         # re-read under a lock: a ticket action in flight either lands first or waits
         ticket = repo.get(session, seen.scope, seen.number, lock=True)
@@ -156,18 +151,32 @@ def _fire(desk: Desk, seen: Ticket, stage: clocks.Stage, now: dt.datetime, skip:
             return 0
         progress = reports.last_progress(session, [ticket.id]).get(ticket.id)
         current = {s.key: s for s in clocks.stages(desk.config, ticket, progress)}
-        live = current.get(stage.key)
-        if live is None or live.due > now:
-            return 0  # answered, noted or resolved in time: nothing to say
+        # answered, noted or resolved in time: those stages have nothing to say
+        live = [s for s in (current.get(d.key) for d in due) if s is not None and s.due <= now]
+        if not live:
+            return 0
+        # after downtime, a clock's latest due notice makes its earlier ones pointless
+        # (whoever posts it: a stage another replica claimed counts too)
+        latest: dict[str, dt.datetime] = {}
+        for stage in (s for s in current.values() if s.due <= now):
+            latest[stage.kind] = max(latest.get(stage.kind, stage.due), stage.due)
+        posts: dict[str, list[Post]] = {}
         with desk.for_channel():  # channel posts and pages, in the team's language
-            posts = [] if skip else _posts(desk, session, ticket, live, now)
-        status = "skipped" if skip else "posted" if posts else "quiet"
-        if not fires.claim_stage(session, ticket.id, live.key, live.due, status, now):
-            return 0  # another process (or an earlier run) had it
+            for stage in live:
+                if stage.due >= latest[stage.kind]:
+                    posts[stage.key] = _posts(desk, session, ticket, stage, now)
+        status = {key: "posted" if queued else "quiet" for key, queued in posts.items()}
+        claims = [(s.key, s.due, status.get(s.key, "skipped")) for s in live]
+        # another process (or an earlier run) may own some: only this caller's are posted
+        owned = fires.claim_stages(session, ticket.id, claims, now)
         platform = ticket.scope.partition(":")[0]
-        for post in posts:
-            desk.post(session, platform, ticket.scope, post)
-        return 1 if posts else 0
+        fired = 0
+        for stage in live:
+            if stage.key in owned and posts.get(stage.key):
+                for post in posts[stage.key]:
+                    desk.post(session, platform, ticket.scope, post)
+                fired += 1
+        return fired
 
 
 # The phrase of a level: before the clock's target (a nudge) or at/after it.

@@ -10,7 +10,7 @@ both missing it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -153,6 +153,30 @@ def claimed_stages_resolved_since(
         .where(col(Ticket.resolved_at) >= since, col(ClockStage.stage).startswith(prefix))
     )
     return {(ticket_id, stage) for ticket_id, stage in session.exec(query)}
+
+
+def claim_stages(
+    session: Session,
+    ticket_id: int,
+    stages: Sequence[tuple[str, dt.datetime, str]],
+    now: dt.datetime,
+) -> set[str]:
+    """Claim several (stage, due time, status) of one ticket in one statement; returns the
+    stages this caller owns (a catch-up after downtime settles dozens at once)."""
+    if not stages:
+        return set()
+    rows = [
+        {"ticket_id": ticket_id, "stage": stage, "due_at": due, "status": status, "fired_at": now}
+        for stage, due, status in stages
+    ]
+    # one cached statement, many parameter sets: SQLAlchemy sends them as one multi-row
+    # INSERT ("insertmanyvalues") and returns the rows that landed
+    stmt = (
+        dialect_insert(session, ClockStage.__table__)
+        .on_conflict_do_nothing(index_elements=["ticket_id", "stage"])
+        .returning(ClockStage.__table__.c.stage)
+    )
+    return set(session.connection().execute(stmt, rows).scalars())
 
 
 def claim_stage(

@@ -204,6 +204,30 @@ def test_after_downtime_only_the_breach_is_posted(desk: Desk, clock: ManualClock
     assert stages == [("breach", "posted"), ("nudge", "skipped")]
 
 
+def test_a_catch_up_posts_only_the_stages_it_claims(desk: Desk, clock: ManualClock) -> None:
+    start = clock.now()
+    say(desk, "lee", "/ticket new Stale VPN #network p3")
+    say(desk, "lee", "/ticket new Stale DNS #network p3")
+    clock.set(start + 45 * MINUTE)  # both tickets missed nudge and breach while we were down
+    with Session(desk.engine) as s:  # another replica already posted T-1's breach
+        s.add(
+            ClockStage(ticket_id=1, stage="breach", due_at=start, status="posted", fired_at=start)
+        )
+        s.commit()
+    assert RESPONSE_CLOCKS.fire_due(desk, clock.now()) == 1
+    [(_, only)] = clock_posts(desk.engine)
+    assert "Breach: T-2" in only.fallback
+    with Session(desk.engine) as s:
+        stages = sorted((c.ticket_id, c.stage, c.status) for c in s.exec(select(ClockStage)))
+    assert stages == [
+        (1, "breach", "posted"),
+        (1, "nudge", "skipped"),
+        (2, "breach", "posted"),
+        (2, "nudge", "skipped"),
+    ]
+    assert RESPONSE_CLOCKS.fire_due(desk, clock.now() + MINUTE) == 0  # nothing left, ever
+
+
 def test_two_processes_post_each_stage_once(desk: Desk, clock: ManualClock) -> None:
     start = clock.now()
     for n in range(5):

@@ -171,6 +171,9 @@ class Fake:
             return web.json_response({"ok": True, "channel": "C0QUEUE", "ts": f"{time.time():.6f}"})
         if method == "auth.test":
             return web.json_response({"ok": True, "user_id": "U0BOT", "bot_id": "B0BOT"})
+        if method == "conversations.open":  # a DM channel per person
+            form = await request.post()
+            return web.json_response({"ok": True, "channel": {"id": f"D{form.get('users')}"}})
         if method == "users.info":
             return web.json_response({"ok": True, "user": {"id": "U0LEE", "locale": "en-US"}})
         return web.json_response({"ok": True})

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import or_, union
+from sqlalchemy import String, or_, type_coerce, union
 from sqlmodel import Session, col, select
 
-from storage.models import Ticket, TicketEvent
+from storage.models import Ticket, TicketEvent, UTCDateTime
 from storage.tickets import OPEN
 
 
@@ -45,6 +46,28 @@ class KpiEvent:
     kind: str
 
 
+def _utc(value: Any) -> Any:
+    """A time of `_TIME`: SQLite's stored text (naive, in UTC) as an aware datetime, in one
+    C-level parse; PostgreSQL's values come aware already. (The general `UTCDateTime` parses,
+    then swaps the zone in with `datetime.replace`, which costs four times the parse: a
+    month's window reads some 300,000 times.)"""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.datetime.fromisoformat(value + "+00:00")
+    except ValueError:  # written with an offset by some other tool
+        return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+
+
+# read as text on SQLite and parsed by `_utc` only where used (the window's rows repeat
+# each ticket's times once per event)
+_TIME = UTCDateTime().with_variant(String(), "sqlite")
+
+
+def _time(column: Any) -> Any:
+    return type_coerce(column, _TIME).label(column.key)
+
+
 _COLUMNS = (
     Ticket.id,
     Ticket.scope,
@@ -53,11 +76,11 @@ _COLUMNS = (
     Ticket.priority,
     Ticket.category,
     Ticket.status,
-    Ticket.created_at,
-    Ticket.first_response_at,
-    Ticket.dispatched_at,
-    Ticket.root_cause_at,
-    Ticket.resolved_at,
+    _time(Ticket.created_at),
+    _time(Ticket.first_response_at),
+    _time(Ticket.dispatched_at),
+    _time(Ticket.root_cause_at),
+    _time(Ticket.resolved_at),
     Ticket.close_reason,
 )
 
@@ -107,7 +130,7 @@ def window_basis(
         .subquery()
     )
     query = (
-        select(*_COLUMNS, event.c.at, event.c.actor, event.c.kind)
+        select(*_COLUMNS, _time(event.c.at), event.c.actor, event.c.kind)
         .outerjoin(event, event.c.ticket_id == col(Ticket.id))
         .where(col(Ticket.id).in_(chosen))
         .order_by(col(Ticket.created_at), col(Ticket.id), event.c.at, event.c.id)
@@ -115,12 +138,18 @@ def window_basis(
     tickets: list[KpiTicket] = []
     events: dict[int, list[KpiEvent]] = {}
     width = len(_COLUMNS)
-    for row in session.exec(query):
+    # Core rows, not the ORM's: the same values at a fraction of the cost per row
+    for row in session.connection().execute(query).all():
         if not tickets or tickets[-1].id != row[0]:
-            tickets.append(KpiTicket(*row[:width]))
+            tickets.append(_ticket(row))
         if row[width] is not None:
-            events.setdefault(row[0], []).append(KpiEvent(row[0], *row[width:]))
+            event = KpiEvent(row[0], _utc(row[width]), row[width + 1], row[width + 2])
+            events.setdefault(row[0], []).append(event)
     return tickets, events
+
+
+def _ticket(row: Any) -> KpiTicket:
+    return KpiTicket(*row[:7], *map(_utc, row[7:12]), row[12])
 
 
 def running_clocks(
@@ -146,4 +175,4 @@ def running_clocks(
         )
         .order_by(col(Ticket.created_at), col(Ticket.id))
     )
-    return [KpiTicket(*row) for row in session.exec(query)]
+    return [_ticket(row) for row in session.connection().execute(query).all()]

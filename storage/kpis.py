@@ -5,19 +5,18 @@ times as much to build and the figures read a dozen fields)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import String, or_, type_coerce, union
 from sqlmodel import Session, col, select
 
 from storage.models import Ticket, TicketEvent, UTCDateTime
-from storage.tickets import OPEN
+from storage.tickets import OPEN, status_in
 
 
-@dataclass(frozen=True, slots=True)
-class KpiTicket:
-    """What the figures, breaches and their lines read of a ticket."""
+class KpiTicket(NamedTuple):
+    """What the figures, breaches and their lines read of a ticket. (A named tuple: built
+    six times faster than a frozen dataclass, and a backlog read builds ninety thousand.)"""
 
     id: int
     scope: str
@@ -38,8 +37,7 @@ class KpiTicket:
         return f"T-{self.number}"
 
 
-@dataclass(frozen=True, slots=True)
-class KpiEvent:
+class KpiEvent(NamedTuple):
     ticket_id: int
     at: dt.datetime
     actor: str
@@ -169,7 +167,7 @@ def running_clocks(
         select(*_COLUMNS)
         .where(
             Ticket.scope == scope,
-            col(Ticket.status).in_(OPEN),
+            status_in(OPEN),  # written into the SQL: the partial index of open tickets
             col(Ticket.created_at) <= at,
             or_(*running),
         )

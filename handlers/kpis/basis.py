@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
-from typing import Literal
+from typing import Literal, cast
 
 from handlers.config.team import TeamConfig
 from handlers.kpis.windows import Window
@@ -134,9 +134,7 @@ class Basis:
 
     def root_cause_due(self, ticket: AnyTicket, dispatched: dt.datetime) -> dt.datetime:
         """The root-cause deadline of a dispatch (two figures and the breaches ask)."""
-        dues: dict[tuple[int, dt.datetime], dt.datetime] = self.memo.setdefault(
-            "root_cause_due", {}
-        )  # type: ignore[assignment]
+        dues = cast(dict[tuple[int, dt.datetime], dt.datetime], self.memo.setdefault("rc_due", {}))
         key = (id(ticket), dispatched)
         due = dues.get(key)
         if due is None:
@@ -178,7 +176,7 @@ class Basis:
         memo: dict[str, object] = {"by_kind": self._by_kind}
         for kind in EVENT_KINDS:
             memo[f"trail:{kind}"] = self._trail(kind)
-        for key in ("first_response_due", "root_cause_due"):
+        for key in ("first_response_due", "rc_due"):
             memo[key] = self.memo.setdefault(key, {})
         return replace(self, window=window, tickets=kept, memo=memo)
 

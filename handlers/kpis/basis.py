@@ -112,12 +112,15 @@ class Basis:
         window's are a slice (a narrowed basis shares its parent's; the events inside its
         part are all of its own tickets, see `narrowed`)."""
         key = f"trail:{kind}"
-        found = self.memo.get(key)
-        if found is None:
-            trail = [(t, e) for t in self.tickets for e in self.events_of(t, kind)]
-            trail.sort(key=lambda pair: pair[1].at)
-            found = self.memo[key] = (trail, [e.at for _, e in trail])
-        return found  # type: ignore[return-value]
+        if key not in self.memo:  # every kind's in one pass over the tickets
+            trails: dict[str, list[tuple[AnyTicket, AnyEvent]]] = {kind: []}
+            for t in self.tickets:
+                for e in self.events.get(t.id or 0, ()):
+                    trails.setdefault(e.kind, []).append((t, e))
+            for k, trail in trails.items():
+                trail.sort(key=lambda pair: pair[1].at)
+                self.memo.setdefault(f"trail:{k}", (trail, [e.at for _, e in trail]))
+        return self.memo[key]  # type: ignore[return-value]
 
     def dispatched_by(self, ticket: AnyTicket, when: dt.datetime) -> bool:
         return any(e.at <= when for e in self.events_of(ticket, "dispatch"))

@@ -165,8 +165,24 @@ class WorkTime:
 _CALENDARS: dict[tuple[object, ...], WorkTime] = {}
 
 
+_BY_OBJECT: dict[int, tuple[TeamInfo, WorkTime]] = {}  # the settings asked lately, by identity
+
+
 def worktime(team: TeamInfo) -> WorkTime:
     """The calendar of a team setting, shared by every setting equal to it."""
+    # KPIs ask once per deadline, a hundred thousand times a report: the (frozen) setting
+    # object itself is looked up first, before its key is built
+    known = _BY_OBJECT.get(id(team))
+    if known is not None and known[0] is team:
+        return known[1]
+    if len(_BY_OBJECT) > 64:
+        _BY_OBJECT.clear()
+    found = _calendar(team)
+    _BY_OBJECT[id(team)] = (team, found)
+    return found
+
+
+def _calendar(team: TeamInfo) -> WorkTime:
     hours = team.working_hours
     key = (
         tuple(team.working_days),

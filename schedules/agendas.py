@@ -83,11 +83,12 @@ def _standup_figures(
     k = kpis.report(desk, scope, kpis.previous_working_day(config, at), session)
     # the open tickets a running clock can make late, and every escalation
     open_now = store.running_clocks(session, scope, at, dispatched=True)
-    escalations = []
-    for t in open_now:
-        if t.status == "dispatched":
-            escalations.append((t, clocks.root_cause(config, t, at)))
-    coordinate = [(b.ticket, b.kind) for b in kpis.overdue(config, open_now, at)]
+    root_causes = {
+        t.id: clocks.root_cause(config, t, at) for t in open_now if t.status == "dispatched"
+    }
+    escalations = [(t, root_causes[t.id]) for t in open_now if t.status == "dispatched"]
+    overdue = kpis.overdue(config, open_now, at, root_causes)
+    coordinate = [(b.ticket, b.kind) for b in overdue]
     return {"k": k, "escalations": escalations, "coordinate": coordinate}
 
 

@@ -88,24 +88,31 @@ def window_basis(
     scope: str,
     start: dt.datetime,
     end: dt.datetime,
-    reach: dt.datetime,
+    reach: tuple[dt.datetime, dt.datetime],
     kinds: tuple[str, ...],
 ) -> tuple[list[KpiTicket], dict[int, list[KpiEvent]]]:
     """Tickets a report on [start, end) can involve, oldest first, with their events of
-    `kinds` in order: logged from `reach` (the earliest logging or dispatch whose deadline
-    can fall at or after `start`) to the end, or with an event of `kinds` in that time; of
+    `kinds` in order: logged from `reach[0]` (the earliest logging whose first-response
+    deadline can fall at or after `start`) to the end, dispatched from `reach[1]` (the same
+    for the root-cause deadline) to the end, or with an event of `kinds` in the window; of
     those, the ones not resolved before the start (a subset of `window_tickets`, which
     also held every open ticket, however old).
 
-    Both parts are index ranges (`ix_ticket_scope_created`, `ix_ticket_event_kind_at`);
+    Each part is an index range (`ix_ticket_scope_created`, `ix_ticket_event_kind_at`);
     the events are joined in the database, so nothing binds a parameter per ticket."""
+    logged_from, dispatched_from = reach
     logged = select(col(Ticket.id).label("id")).where(
-        Ticket.scope == scope, col(Ticket.created_at) >= reach, col(Ticket.created_at) < end
+        Ticket.scope == scope, col(Ticket.created_at) >= logged_from, col(Ticket.created_at) < end
+    )
+    dispatched = select(col(TicketEvent.ticket_id).label("id")).where(
+        TicketEvent.kind == "dispatch",
+        col(TicketEvent.at) >= dispatched_from,
+        col(TicketEvent.at) < end,
     )
     evented = select(col(TicketEvent.ticket_id).label("id")).where(
-        col(TicketEvent.kind).in_(kinds), col(TicketEvent.at) >= reach, col(TicketEvent.at) < end
+        col(TicketEvent.kind).in_(kinds), col(TicketEvent.at) >= start, col(TicketEvent.at) < end
     )
-    ids = union(logged, evented).subquery()
+    ids = union(logged, dispatched, evented).subquery()
     chosen = (
         select(col(Ticket.id))
         .join(ids, ids.c.id == col(Ticket.id))

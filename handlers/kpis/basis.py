@@ -184,16 +184,19 @@ class Basis:
         return replace(self, window=window, tickets=kept, memo=memo)
 
 
-def reach(config: TeamConfig, start: dt.datetime) -> dt.datetime:
-    """The earliest logging or dispatch whose first-response or root-cause deadline can fall
-    at or after `start`: a report from `start` needs no ticket logged, and no dispatch made,
-    before it (unless another of its events is in the window)."""
+def reach(
+    config: TeamConfig,
+    start: dt.datetime,
+    deadlines: tuple[str, ...] = ("first_response", "root_cause"),
+) -> dt.datetime:
+    """The earliest logging or dispatch whose first-response or root-cause deadline (or
+    those of `deadlines` only) can fall at or after `start`: a report from `start` needs no
+    ticket logged, and no dispatch made, before it (unless another of its events is in the
+    window). A logging starts the first-response clock, a dispatch the root-cause clock."""
     rules = config.time_rules
     earliest = start
     for priority in (*PRIORITIES, ""):  # "": the team's own targets, for any other priority
-        minutes = max(
-            rules.target(priority, "first_response"), rules.target(priority, "root_cause")
-        )
+        minutes = max(rules.target(priority, name) for name in deadlines)
         if priority and clocks.round_the_clock(config, priority):
             earliest = min(earliest, start - dt.timedelta(minutes=minutes))
         else:

@@ -177,7 +177,8 @@ def basis(config: TeamConfig, session: Session, scope: str, window: Window) -> B
         cache = session.info["kpi_basis"] = (transaction, {})
     key = (scope, window.start, window.end)
     if key not in cache[1]:
-        lo = reach(config, window.start)
+        # a logging matters from its first-response reach, a dispatch from its root-cause one
+        lo = reach(config, window.start, ("first_response",)), reach(config, window.start)
         cache[1][key] = kpis.window_basis(session, scope, window.start, window.end, lo, EVENT_KINDS)
     tickets, events = cache[1][key]
     return Basis(config, window, tickets, events)

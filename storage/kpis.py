@@ -11,7 +11,6 @@ from sqlalchemy import String, or_, type_coerce, union
 from sqlmodel import Session, col, select
 
 from storage.models import Ticket, TicketEvent, UTCDateTime
-from storage.tickets import OPEN, status_in
 
 
 class KpiTicket(NamedTuple):
@@ -155,29 +154,3 @@ def window_basis(
 
 def _ticket(row: Any) -> KpiTicket:
     return KpiTicket(*row[:7], *map(_utc, row[7:12]), row[12])
-
-
-def running_clocks(
-    session: Session, scope: str, at: dt.datetime, dispatched: bool = False
-) -> list[KpiTicket]:
-    """Open tickets logged by `at` with a clock that can be past due: no first response
-    yet, or dispatched without a root cause (and, with `dispatched`, every dispatched
-    one: the standup lists the open escalations), oldest first. The answered tickets
-    with L1, most of a backlog, are not read at all."""
-    running = [
-        col(Ticket.first_response_at).is_(None),
-        (Ticket.status == "dispatched") & col(Ticket.root_cause_at).is_(None),
-    ]
-    if dispatched:
-        running.append(Ticket.status == "dispatched")
-    query = (
-        select(*_COLUMNS)
-        .where(
-            Ticket.scope == scope,
-            status_in(OPEN),  # written into the SQL: the partial index of open tickets
-            col(Ticket.created_at) <= at,
-            or_(*running),
-        )
-        .order_by(col(Ticket.created_at), col(Ticket.id))
-    )
-    return [_ticket(row) for row in session.connection().execute(query).all()]

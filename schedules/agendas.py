@@ -10,14 +10,12 @@ from handlers.chat.model import Message, Post, Target
 from handlers.chat.texts import label, phrase, render
 from handlers.config.jobs import Meeting
 from handlers.desk import Desk
-from handlers.kpis import charts
+from handlers.kpis import backlog, charts
 from handlers.kpis import figures as kpis
 from handlers.kpis.windows import since
-from handlers.tickets import clocks
 from schedules.common import holders, local, message
 from schedules.fire import FIRST_POST, Fire
 from storage import fires
-from storage import kpis as store
 from storage import quality as quality_store
 
 
@@ -81,13 +79,9 @@ def _standup_figures(
     """The previous working day's work, open escalations and what needs coordinating now."""
     config = desk.config
     k = kpis.report(desk, scope, kpis.previous_working_day(config, at), session)
-    # the open tickets a running clock can make late, and every escalation
-    open_now = store.running_clocks(session, scope, at, dispatched=True)
-    escalations = []
-    for t in open_now:
-        if t.status == "dispatched":
-            escalations.append((t, clocks.root_cause(config, t, at)))
-    coordinate = [(b.ticket, b.kind) for b in kpis.overdue(config, open_now, at)]
+    # the open escalations and the tickets past a deadline: counted, the first ones listed
+    escalations = backlog.escalations_now(config, session, scope, at)
+    coordinate = backlog.as_reasons(backlog.overdue_now(config, session, scope, at))
     return {"k": k, "escalations": escalations, "coordinate": coordinate}
 
 
@@ -99,7 +93,7 @@ def digest(desk: Desk, session: Session, scope: str, fire: Fire) -> list[Post]:
     start = fires.previous_posted(session, scope, "manager_digest", at)
     window = kpis.period_window(config, "day", at) if start is None else since(config, start, at)
     k = kpis.report(desk, scope, window, session)
-    overdue = kpis.overdue(config, store.running_clocks(session, scope, at), at)
+    overdue = backlog.overdue_now(config, session, scope, at)
     body = render("digest.md", k=k, config=config, title=phrase("digest.title"), overdue=overdue)
     fallback = phrase("digest.fallback", k=k)
     return [Post(Target("channel", "managers"), message(config, body, fallback, at, late))]

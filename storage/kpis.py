@@ -5,18 +5,17 @@ times as much to build and the figures read a dozen fields)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
-from sqlalchemy import or_, union
+from sqlalchemy import String, or_, type_coerce, union
 from sqlmodel import Session, col, select
 
-from storage.models import Ticket, TicketEvent
-from storage.tickets import OPEN
+from storage.models import Ticket, TicketEvent, UTCDateTime
 
 
-@dataclass(frozen=True, slots=True)
-class KpiTicket:
-    """What the figures, breaches and their lines read of a ticket."""
+class KpiTicket(NamedTuple):
+    """What the figures, breaches and their lines read of a ticket. (A named tuple: built
+    six times faster than a frozen dataclass, and a backlog read builds ninety thousand.)"""
 
     id: int
     scope: str
@@ -37,12 +36,33 @@ class KpiTicket:
         return f"T-{self.number}"
 
 
-@dataclass(frozen=True, slots=True)
-class KpiEvent:
+class KpiEvent(NamedTuple):
     ticket_id: int
     at: dt.datetime
     actor: str
     kind: str
+
+
+def _utc(value: Any) -> Any:
+    """A time of `_TIME`: SQLite's stored text (naive, in UTC) as an aware datetime, in one
+    C-level parse; PostgreSQL's values come aware already. (The general `UTCDateTime` parses,
+    then swaps the zone in with `datetime.replace`, which costs four times the parse: a
+    month's window reads some 300,000 times.)"""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.datetime.fromisoformat(value + "+00:00")
+    except ValueError:  # written with an offset by some other tool
+        return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+
+
+# read as text on SQLite and parsed by `_utc` only where used (the window's rows repeat
+# each ticket's times once per event)
+_TIME = UTCDateTime().with_variant(String(), "sqlite")
+
+
+def _time(column: Any) -> Any:
+    return type_coerce(column, _TIME).label(column.key)
 
 
 _COLUMNS = (
@@ -53,11 +73,11 @@ _COLUMNS = (
     Ticket.priority,
     Ticket.category,
     Ticket.status,
-    Ticket.created_at,
-    Ticket.first_response_at,
-    Ticket.dispatched_at,
-    Ticket.root_cause_at,
-    Ticket.resolved_at,
+    _time(Ticket.created_at),
+    _time(Ticket.first_response_at),
+    _time(Ticket.dispatched_at),
+    _time(Ticket.root_cause_at),
+    _time(Ticket.resolved_at),
     Ticket.close_reason,
 )
 
@@ -67,24 +87,31 @@ def window_basis(
     scope: str,
     start: dt.datetime,
     end: dt.datetime,
-    reach: dt.datetime,
+    reach: tuple[dt.datetime, dt.datetime],
     kinds: tuple[str, ...],
 ) -> tuple[list[KpiTicket], dict[int, list[KpiEvent]]]:
     """Tickets a report on [start, end) can involve, oldest first, with their events of
-    `kinds` in order: logged from `reach` (the earliest logging or dispatch whose deadline
-    can fall at or after `start`) to the end, or with an event of `kinds` in that time; of
+    `kinds` in order: logged from `reach[0]` (the earliest logging whose first-response
+    deadline can fall at or after `start`) to the end, dispatched from `reach[1]` (the same
+    for the root-cause deadline) to the end, or with an event of `kinds` in the window; of
     those, the ones not resolved before the start (a subset of `window_tickets`, which
     also held every open ticket, however old).
 
-    Both parts are index ranges (`ix_ticket_scope_created`, `ix_ticket_event_kind_at`);
+    Each part is an index range (`ix_ticket_scope_created`, `ix_ticket_event_kind_at`);
     the events are joined in the database, so nothing binds a parameter per ticket."""
+    logged_from, dispatched_from = reach
     logged = select(col(Ticket.id).label("id")).where(
-        Ticket.scope == scope, col(Ticket.created_at) >= reach, col(Ticket.created_at) < end
+        Ticket.scope == scope, col(Ticket.created_at) >= logged_from, col(Ticket.created_at) < end
+    )
+    dispatched = select(col(TicketEvent.ticket_id).label("id")).where(
+        TicketEvent.kind == "dispatch",
+        col(TicketEvent.at) >= dispatched_from,
+        col(TicketEvent.at) < end,
     )
     evented = select(col(TicketEvent.ticket_id).label("id")).where(
-        col(TicketEvent.kind).in_(kinds), col(TicketEvent.at) >= reach, col(TicketEvent.at) < end
+        col(TicketEvent.kind).in_(kinds), col(TicketEvent.at) >= start, col(TicketEvent.at) < end
     )
-    ids = union(logged, evented).subquery()
+    ids = union(logged, dispatched, evented).subquery()
     chosen = (
         select(col(Ticket.id))
         .join(ids, ids.c.id == col(Ticket.id))
@@ -107,7 +134,7 @@ def window_basis(
         .subquery()
     )
     query = (
-        select(*_COLUMNS, event.c.at, event.c.actor, event.c.kind)
+        select(*_COLUMNS, _time(event.c.at), event.c.actor, event.c.kind)
         .outerjoin(event, event.c.ticket_id == col(Ticket.id))
         .where(col(Ticket.id).in_(chosen))
         .order_by(col(Ticket.created_at), col(Ticket.id), event.c.at, event.c.id)
@@ -115,35 +142,15 @@ def window_basis(
     tickets: list[KpiTicket] = []
     events: dict[int, list[KpiEvent]] = {}
     width = len(_COLUMNS)
-    for row in session.exec(query):
+    # Core rows, not the ORM's: the same values at a fraction of the cost per row
+    for row in session.connection().execute(query).all():
         if not tickets or tickets[-1].id != row[0]:
-            tickets.append(KpiTicket(*row[:width]))
+            tickets.append(_ticket(row))
         if row[width] is not None:
-            events.setdefault(row[0], []).append(KpiEvent(row[0], *row[width:]))
+            event = KpiEvent(row[0], _utc(row[width]), row[width + 1], row[width + 2])
+            events.setdefault(row[0], []).append(event)
     return tickets, events
 
 
-def running_clocks(
-    session: Session, scope: str, at: dt.datetime, dispatched: bool = False
-) -> list[KpiTicket]:
-    """Open tickets logged by `at` with a clock that can be past due: no first response
-    yet, or dispatched without a root cause (and, with `dispatched`, every dispatched
-    one: the standup lists the open escalations), oldest first. The answered tickets
-    with L1, most of a backlog, are not read at all."""
-    running = [
-        col(Ticket.first_response_at).is_(None),
-        (Ticket.status == "dispatched") & col(Ticket.root_cause_at).is_(None),
-    ]
-    if dispatched:
-        running.append(Ticket.status == "dispatched")
-    query = (
-        select(*_COLUMNS)
-        .where(
-            Ticket.scope == scope,
-            col(Ticket.status).in_(OPEN),
-            col(Ticket.created_at) <= at,
-            or_(*running),
-        )
-        .order_by(col(Ticket.created_at), col(Ticket.id))
-    )
-    return [KpiTicket(*row) for row in session.exec(query)]
+def _ticket(row: Any) -> KpiTicket:
+    return KpiTicket(*row[:7], *map(_utc, row[7:12]), row[12])

@@ -46,6 +46,12 @@ class TicketCounter(SQLModel, table=True):
 OPEN_WHERE = "status IN ('new', 'in_progress', 'dispatched')"
 POOL_WHERE = "status IN ('new', 'in_progress') AND assignee IS NULL"
 UNASSIGNED_WHERE = f"{OPEN_WHERE} AND assignee IS NULL"
+# The running clocks of the backlog (`storage.backlog`): awaiting a first response, and
+# dispatched awaiting an L2 root cause.
+WAITING_WHERE = f"{OPEN_WHERE} AND first_response_at IS NULL"
+UNEXPLAINED_WHERE = (
+    "status IN ('dispatched') AND root_cause_at IS NULL AND dispatched_at IS NOT NULL"
+)
 
 
 def partial_index(name: str, where: str, *columns: str) -> Index:
@@ -73,6 +79,13 @@ class Ticket(SQLModel, table=True):
         ),
         partial_index(
             "ix_ticket_open_category", UNASSIGNED_WHERE, "scope", "category", "created_at", "id"
+        ),
+        # the digest's and standup's backlog: counted per priority, read oldest first
+        partial_index("ix_ticket_waiting", WAITING_WHERE, "scope", "priority", "created_at", "id"),
+        partial_index(
+            "ix_ticket_unexplained",
+            UNEXPLAINED_WHERE,
+            *("scope", "priority", "dispatched_at", "id", "resolved_at", "created_at"),
         ),
     )
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
-from typing import Literal
+from typing import Literal, cast
 
 from handlers.config.team import TeamConfig
 from handlers.kpis.windows import Window
@@ -76,8 +76,8 @@ class Basis:
         """A time as the window's end saw it: later events had not happened yet."""
         return when if when is not None and when < self.window.end else None
 
-    def events_of(self, ticket: AnyTicket, kind: str) -> list[AnyEvent]:
-        return self._by_kind.get((ticket.id or 0, kind), [])
+    def events_of(self, ticket: AnyTicket, kind: str) -> Sequence[AnyEvent]:
+        return self._by_kind.get((ticket.id or 0, kind), ())
 
     @cached_property
     def _by_kind(self) -> dict[tuple[int, str], list[AnyEvent]]:
@@ -102,8 +102,25 @@ class Basis:
         return [t for t in self.tickets if self.within(t.created_at)]
 
     def in_window(self, kind: str) -> list[tuple[AnyTicket, AnyEvent]]:
-        """Every event of a kind inside the window, with its ticket."""
-        return [(t, e) for t in self.tickets for e in self.events_of(t, kind) if self.within(e.at)]
+        """Every event of a kind inside the window, with its ticket, in time order."""
+        trail, times = self._trail(kind)
+        lo, hi = bisect_left(times, self.window.start), bisect_left(times, self.window.end)
+        return trail[lo:hi]
+
+    def _trail(self, kind: str) -> tuple[list[tuple[AnyTicket, AnyEvent]], list[dt.datetime]]:
+        """The basis's events of a kind with their tickets, by time, and their times: a
+        window's are a slice (a narrowed basis shares its parent's; the events inside its
+        part are all of its own tickets, see `narrowed`)."""
+        key = f"trail:{kind}"
+        if key not in self.memo:  # every kind's in one pass over the tickets
+            trails: dict[str, list[tuple[AnyTicket, AnyEvent]]] = {kind: []}
+            for t in self.tickets:
+                for e in self.events.get(t.id or 0, ()):
+                    trails.setdefault(e.kind, []).append((t, e))
+            for k, trail in trails.items():
+                trail.sort(key=lambda pair: pair[1].at)
+                self.memo.setdefault(f"trail:{k}", (trail, [e.at for _, e in trail]))
+        return self.memo[key]  # type: ignore[return-value]
 
     def dispatched_by(self, ticket: AnyTicket, when: dt.datetime) -> bool:
         return any(e.at <= when for e in self.events_of(ticket, "dispatch"))
@@ -116,6 +133,16 @@ class Basis:
             minutes = self.config.time_rules.target(ticket.priority, "first_response")
             due = clocks.deadline(self.config, ticket.priority, ticket.created_at, minutes)
             dues[id(ticket)] = due
+        return due
+
+    def root_cause_due(self, ticket: AnyTicket, dispatched: dt.datetime) -> dt.datetime:
+        """The root-cause deadline of a dispatch (two figures and the breaches ask)."""
+        dues = cast(dict[tuple[int, dt.datetime], dt.datetime], self.memo.setdefault("rc_due", {}))
+        key = (id(ticket), dispatched)
+        due = dues.get(key)
+        if due is None:
+            minutes = self.config.time_rules.target(ticket.priority, "root_cause")
+            due = dues[key] = clocks.deadline(self.config, ticket.priority, dispatched, minutes)
         return due
 
     def root_cause_stop(self, ticket: AnyTicket, dispatched: dt.datetime) -> dt.datetime | None:
@@ -148,20 +175,28 @@ class Basis:
             key for _, key in trail[bisect_left(trail, (lo,)) : bisect_left(trail, (window.end,))]
         )
         kept = [t for t in tickets if (t.id or 0) in ids]
-        memo = {"first_response_due": self._dues, "by_kind": self._by_kind}
+        # what does not depend on the window is worked out once, on the parent, and shared
+        memo: dict[str, object] = {"by_kind": self._by_kind}
+        for kind in EVENT_KINDS:
+            memo[f"trail:{kind}"] = self._trail(kind)
+        for key in ("first_response_due", "rc_due"):
+            memo[key] = self.memo.setdefault(key, {})
         return replace(self, window=window, tickets=kept, memo=memo)
 
 
-def reach(config: TeamConfig, start: dt.datetime) -> dt.datetime:
-    """The earliest logging or dispatch whose first-response or root-cause deadline can fall
-    at or after `start`: a report from `start` needs no ticket logged, and no dispatch made,
-    before it (unless another of its events is in the window)."""
+def reach(
+    config: TeamConfig,
+    start: dt.datetime,
+    deadlines: tuple[str, ...] = ("first_response", "root_cause"),
+) -> dt.datetime:
+    """The earliest logging or dispatch whose first-response or root-cause deadline (or
+    those of `deadlines` only) can fall at or after `start`: a report from `start` needs no
+    ticket logged, and no dispatch made, before it (unless another of its events is in the
+    window). A logging starts the first-response clock, a dispatch the root-cause clock."""
     rules = config.time_rules
     earliest = start
     for priority in (*PRIORITIES, ""):  # "": the team's own targets, for any other priority
-        minutes = max(
-            rules.target(priority, "first_response"), rules.target(priority, "root_cause")
-        )
+        minutes = max(rules.target(priority, name) for name in deadlines)
         if priority and clocks.round_the_clock(config, priority):
             earliest = min(earliest, start - dt.timedelta(minutes=minutes))
         else:

@@ -22,8 +22,9 @@ from handlers.config.team import TeamConfig
 from handlers.config.workdays import local_day_bounds
 from handlers.kpis import plot
 from handlers.kpis.basis import Basis
+from handlers.kpis.definitions import avg_first_response, breaches
 from handlers.kpis.figures import basis as read_basis
-from handlers.kpis.figures import compute
+from handlers.kpis.figures import opened, resolved
 from handlers.kpis.windows import Window
 from handlers.quality import figures as quality
 from storage import charts
@@ -67,21 +68,22 @@ def series(
 ) -> Series:
     """Per-day KPIs of the basis: the same tickets and definitions as its table; the
     satisfaction of `scores` (the window's) by the day of the resolution they rate."""
-    days = [compute(config, basis.narrowed(w)) for w in _days(config, basis.window)]
+    # only what the chart draws, by the functions `compute` uses for the table's lines
+    days = [basis.narrowed(w) for w in _days(config, basis.window)]
     target = config.time_rules.average_response_target
     return Series(
         title=title,
-        days=[k.window.first_day.isoformat() for k in days],
-        logged=[k.opened for k in days],
-        resolved=[k.resolved for k in days],
-        breaches=[len(k.breaches) for k in days],
-        first_response=[k.figure("avg_first_response").value for k in days],
+        days=[d.window.first_day.isoformat() for d in days],
+        logged=[opened(d) for d in days],
+        resolved=[resolved(d) for d in days],
+        breaches=[len(breaches(d)) for d in days],
+        first_response=[avg_first_response(d).value for d in days],
         first_response_target=float(target),
         satisfaction=[
             quality.satisfaction(
-                config, [s for s in scores if k.window.start <= s.resolved_at < k.window.end]
+                config, [s for s in scores if d.window.start <= s.resolved_at < d.window.end]
             ).value
-            for k in days
+            for d in days
         ],
     )
 

@@ -107,8 +107,7 @@ def root_cause_in_time(b: Basis) -> Measure:
     recorded, or resolved) or run out by the window's end, the share stopped in time."""
     hits = total = 0
     for t, event in b.in_window("dispatch"):
-        minutes = b.config.time_rules.target(t.priority, "root_cause")
-        due = clocks.deadline(b.config, t.priority, event.at, minutes)
+        due = b.root_cause_due(t, event.at)
         stopped = b.root_cause_stop(t, event.at)
         if stopped is not None or due < b.window.end:
             total += 1
@@ -135,8 +134,7 @@ def _breaches(b: Basis) -> list[Breach]:
         for event in b.events_of(t, "dispatch"):
             if b.known(event.at) is None:
                 continue
-            minutes = b.config.time_rules.target(t.priority, "root_cause")
-            due = clocks.deadline(b.config, t.priority, event.at, minutes)
+            due = b.root_cause_due(t, event.at)
             stopped = b.root_cause_stop(t, event.at)
             if b.within(due) and (stopped is None or stopped > due):
                 found.append(Breach.of(b.config, t, "root_cause", stopped, due))

@@ -146,14 +146,25 @@ def compute(config: TeamConfig, basis: Basis, before: Basis | None = None) -> Kp
         )
     return Kpis(
         window=basis.window,
-        opened=len(basis.logged),
-        resolved=sum(basis.counted(t) for t, _ in basis.in_window("resolve")),
+        opened=opened(basis),
+        resolved=resolved(basis),
         reopened=len(basis.in_window("reopen")),
         dispatched=len({t.id for t, _ in basis.in_window("dispatch")}),
         breaches=tuple(breaches(basis)),
         figures=tuple(figures),
         compared=before.window if before is not None else None,
     )
+
+
+def opened(basis: Basis) -> int:
+    """Tickets logged in the window."""
+    return len(basis.logged)
+
+
+def resolved(basis: Basis) -> int:
+    """Resolutions in the window (a ticket resolved twice counts twice), the tickets closed
+    as `kpi_rules.excluded_close_reasons` left out."""
+    return sum(basis.counted(t) for t, _ in basis.in_window("resolve"))
 
 
 def basis(config: TeamConfig, session: Session, scope: str, window: Window) -> Basis:
@@ -166,7 +177,8 @@ def basis(config: TeamConfig, session: Session, scope: str, window: Window) -> B
         cache = session.info["kpi_basis"] = (transaction, {})
     key = (scope, window.start, window.end)
     if key not in cache[1]:
-        lo = reach(config, window.start)
+        # a logging matters from its first-response reach, a dispatch from its root-cause one
+        lo = reach(config, window.start, ("first_response",)), reach(config, window.start)
         cache[1][key] = kpis.window_basis(session, scope, window.start, window.end, lo, EVENT_KINDS)
     tickets, events = cache[1][key]
     return Basis(config, window, tickets, events)

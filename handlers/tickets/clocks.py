@@ -120,9 +120,14 @@ def elapsed(
 # -- the clocks of one ticket ------------------------------------------------------------
 
 
-def first_response(config: TeamConfig, ticket: Ticket, now: dt.datetime) -> ClockState:
+def first_response_due(config: TeamConfig, ticket: Ticket) -> dt.datetime:
+    """When the ticket's first response is due (its logging plus the priority's target)."""
     minutes = config.time_rules.target(ticket.priority, "first_response")
-    due = deadline(config, ticket.priority, ticket.created_at, minutes)
+    return deadline(config, ticket.priority, ticket.created_at, minutes)
+
+
+def first_response(config: TeamConfig, ticket: Ticket, now: dt.datetime) -> ClockState:
+    due = first_response_due(config, ticket)
     end = ticket.first_response_at or now
     waited = span(config, ticket.priority, ticket.created_at, end)
     return ClockState(waited=end - ticket.created_at, due=due, breached=end > due, span=waited)

@@ -20,6 +20,8 @@ from handlers.config.workdays import working_hours
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _US = dt.timedelta(microseconds=1)
+_DAY_US = 86_400_000_000
+_EPOCH_DAY = EPOCH.date().toordinal()
 MAX_DAYS = 400  # a deadline never looks further than this for opening hours
 _MARGIN = 800  # days built beyond what is asked, so a calendar is rarely rebuilt
 
@@ -41,6 +43,10 @@ class _Table:
     ends: tuple[int, ...]
     before: tuple[int, ...]  # working time before each interval (cumulative)
     through: tuple[int, ...]  # working time up to each interval's end
+    # [lo, hi) in microseconds: every moment in it has its local day in [first, last]
+    # (a zone is less than a day off UTC), so the hot paths need no zone conversion
+    lo: int
+    hi: int
 
 
 def _build(team: TeamInfo, first: dt.date, last: dt.date) -> _Table:
@@ -58,7 +64,10 @@ def _build(team: TeamInfo, first: dt.date, last: dt.date) -> _Table:
             total += e - b
         day += dt.timedelta(days=1)
     through = tuple(w + e - b for w, b, e in zip(before, begins, ends, strict=True))
-    return _Table(first, last, tuple(days), tuple(begins), tuple(ends), tuple(before), through)
+    lo, hi = ((d.toordinal() - _EPOCH_DAY) * _DAY_US for d in (first + dt.timedelta(days=1), last))
+    return _Table(
+        first, last, tuple(days), tuple(begins), tuple(ends), tuple(before), through, lo, hi
+    )
 
 
 class WorkTime:
@@ -98,27 +107,41 @@ class WorkTime:
         """The working time between two moments (zero when `end` is not after `start`)."""
         if end <= start:
             return dt.timedelta(0)
-        table = self._cover(self._local(start), self._local(end))
-        return (self._worked(table, _us(end)) - self._worked(table, _us(start))) * _US
+        s, e = _us(start), _us(end)
+        table = self._table
+        if not (table.lo <= s and e < table.hi):
+            table = self._cover(self._local(start), self._local(end))
+        return (self._worked(table, e) - self._worked(table, s)) * _US
 
     def deadline(self, start: dt.datetime, minutes: int) -> dt.datetime:
         """`minutes` of working time after `start`: in the first working hours that hold the
         rest of the budget (a budget that exactly fills a day ends at its closing time)."""
-        first = self._local(start)
-        horizon = first.toordinal() + MAX_DAYS - 1
-        table = self._cover(first, first + dt.timedelta(days=MAX_DAYS))
-        budget = minutes * 60_000_000
         s = _us(start)
+        table = self._table
+        # the local day of `start` is at most a day past its UTC day: in the fast range,
+        # the table covers it and the MAX_DAYS after it
+        if not (table.lo <= s and s < table.hi - (MAX_DAYS + 1) * _DAY_US):
+            first = self._local(start)
+            table = self._cover(first, first + dt.timedelta(days=MAX_DAYS))
+        budget = minutes * 60_000_000
         k = bisect_right(table.ends, s)  # the first working hours still open after `start`
         if budget > 0:
             target = self._worked(table, s) + budget
             # the first working hours whose end reaches the target
             k = bisect_left(table.through, target, lo=k)
-        if k >= len(table.begins) or table.days[k] > horizon:
+        if k >= len(table.begins) or self._beyond(table.days[k], start, s):
             return start + dt.timedelta(minutes=minutes)  # no working hours in reach
         if budget > 0:
             return _at(table.begins[k] + target - table.before[k])
         return _at(max(table.begins[k], s) + budget)
+
+    def _beyond(self, day: int, start: dt.datetime, s: int) -> bool:
+        """Whether a local day (ordinal) is past the MAX_DAYS a deadline looks through from
+        `start`; the zone is converted only when its UTC day cannot tell."""
+        utc_day = s // _DAY_US + _EPOCH_DAY
+        if day <= utc_day + MAX_DAYS - 2:  # the local day is at least the UTC day - 1
+            return False
+        return day > self._local(start).toordinal() + MAX_DAYS - 1
 
     def reach(self, end: dt.datetime, minutes: int) -> dt.datetime:
         """The earliest start whose `minutes` deadline can be at or after `end`: every
@@ -142,8 +165,24 @@ class WorkTime:
 _CALENDARS: dict[tuple[object, ...], WorkTime] = {}
 
 
+_BY_OBJECT: dict[int, tuple[TeamInfo, WorkTime]] = {}  # the settings asked lately, by identity
+
+
 def worktime(team: TeamInfo) -> WorkTime:
     """The calendar of a team setting, shared by every setting equal to it."""
+    # KPIs ask once per deadline, a hundred thousand times a report: the (frozen) setting
+    # object itself is looked up first, before its key is built
+    known = _BY_OBJECT.get(id(team))
+    if known is not None and known[0] is team:
+        return known[1]
+    if len(_BY_OBJECT) > 64:
+        _BY_OBJECT.clear()
+    found = _calendar(team)
+    _BY_OBJECT[id(team)] = (team, found)
+    return found
+
+
+def _calendar(team: TeamInfo) -> WorkTime:
     hours = team.working_hours
     key = (
         tuple(team.working_days),

@@ -25,6 +25,8 @@ LIMITS: dict[str, int] = {
 SUMMARY_MAX = LIMITS["summary"]
 TEXT_MAX = 4000  # the free text after a ticket verb: a note, a root cause, a resolution
 _URL = re.compile(r"^https?://\S+$")
+_VIA = re.compile(r"^via:", re.IGNORECASE)
+_LINK_GAP = re.compile(r"[\s,]+")
 # Characters no chat client sends on purpose, and PostgreSQL refuses in text (NUL), or that
 # cannot be stored as UTF-8 (lone surrogates). Tab and line breaks are fine.
 _UNFIT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -96,11 +98,11 @@ def validate(values: dict[str, str], config: TeamConfig) -> NewTicket:
     priority = v.get("priority", "").lower() or "p3"
     if priority not in PRIORITIES:
         errors["priority"] = phrase("error.bad_priority", given=priority, known=PRIORITIES)
-    given_intake = re.sub(r"^via:", "", v.get("intake", ""), flags=re.IGNORECASE) or "chat"
+    given_intake = _VIA.sub("", v.get("intake", "")) or "chat"
     intake = config.find_intake(given_intake) or given_intake
     if intake not in INTAKES:
         errors["intake"] = phrase("error.bad_intake", given=given_intake, known=INTAKES)
-    links = tuple(x for x in re.split(r"[\s,]+", v.get("links", "")) if x)
+    links = tuple(x for x in _LINK_GAP.split(v.get("links", "")) if x)
     bad = [x for x in links if not _URL.match(x)]
     if bad and "links" not in errors:
         errors["links"] = phrase("error.bad_link", given=bad[0])

@@ -81,9 +81,12 @@ def unknown_category(config: TeamConfig, given: str) -> str:
 
 def validate(values: dict[str, str], config: TeamConfig) -> NewTicket:
     """Check raw field values (strings) and build a NewTicket, or raise FieldErrors."""
-    v = {k: clean_input(val).strip() for k, val in values.items() if val is not None}
+    # (empty values skipped: most of an imported row's fields are)
+    v = {k: clean_input(val).strip() if val else "" for k, val in values.items() if val is not None}
     errors: dict[str, str] = {}
     for name, value in v.items():
+        if not value:
+            continue
         reason = unfit_character(value) or (too_long(name, value) if name in LIMITS else None)
         if reason:
             errors[name] = reason

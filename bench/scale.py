@@ -7,10 +7,11 @@ scheduled jobs' own builders, the response-clock tick through `ResponseClocks`. 
 min/median/max of 3 runs (wall ms; CPU ms beside it, the machine may be shared).
 
     .venv/bin/python bench/scale.py [--database-url URL] [--count N] [--keep FILE]
-                                    [--no-import] [--only REGEX]
+                                    [--no-import | --import-only] [--only REGEX]
 
 --keep FILE keeps the data file (and reuses it when it is already there); --no-import times
-the reads on a database that already holds the data set; --only REGEX times some of them.
+the reads on a database that already holds the data set; --import-only times the import
+alone; --only REGEX times some of the reads.
 """
 
 from __future__ import annotations
@@ -148,6 +149,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, help="the data file, kept and reused")
     parser.add_argument("--no-import", action="store_true")
+    parser.add_argument("--import-only", action="store_true")
     parser.add_argument("--only", help="a regular expression: time only the reads it finds")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -162,6 +164,9 @@ def main() -> None:
                 dataset.write_file(str(path), args.count)
                 print(f"data file: {args.count} tickets in {time.perf_counter() - start:.1f} s")
             load(desk, path)
+        if args.import_only:
+            engine.dispose()
+            return
         print(f"\n{engine.dialect.name}, {RUNS} runs each (ms)\n")
         print(f"| {'read':<34} | {'min':>9} {'median':>9} {'max':>9} | {'CPU med':>9} | target")
         print(f"| {'-' * 34} | {'-' * 29} | {'-' * 9} | ------")

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Index, UniqueConstraint, bindparam, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage import driver
 from storage.models import _when
 from storage.tickets import next_number
 
@@ -94,17 +95,21 @@ def published_between(
 
 def any_published(session: Session, scope: str) -> bool:
     """Whether a scope has a published entry: asked for every ticket logged, so one indexed
-    look-up on a prebuilt Core statement (read each time: another replica may publish)."""
-    return session.connection().execute(_any_published, {"scope": scope}).first() is not None
+    look-up prebuilt on the driver (read each time: another replica may publish)."""
+    stmt = driver.prepared(session, "knowledge.any_published", _any_published)
+    return bool(driver.rows(session, stmt, {"scope": scope}))
 
 
-_any_published = (
-    select(KnowledgeEntry.id)
-    .where(
-        col(KnowledgeEntry.scope) == bindparam("scope"), col(KnowledgeEntry.status) == "published"
+def _any_published(_dialect: str) -> tuple[Any, tuple[str, ...]]:
+    stmt = (
+        select(KnowledgeEntry.id)
+        .where(
+            col(KnowledgeEntry.scope) == bindparam("scope"),
+            col(KnowledgeEntry.status) == "published",
+        )
+        .limit(1)
     )
-    .limit(1)
-)
+    return stmt, ()
 
 
 def index(session: Session, entry: KnowledgeEntry) -> None:

@@ -8,13 +8,13 @@ pushing `next_attempt_at` forward, so a second replica skips them (on PostgreSQL
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 from typing import Any
 
 from sqlalchemy import case, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage import driver
 from storage.models import OutboxMessage
 
 LEASE = dt.timedelta(seconds=60)
@@ -45,15 +45,29 @@ def enqueue(
         "next_attempt_at": max(now, not_before or now),
         "last_error": "",
     }
-    session.connection().execute(_insert_stmt(session.get_bind().dialect.name), values)
+    driver.run(session, driver.prepared(session, "outbox.enqueue", _insert_stmt), values)
 
 
-@cache
-def _insert_stmt(dialect: str) -> Any:
-    # Built once and run with parameters (compiled-cache hits). A NULL dedupe key never
+def _insert_stmt(dialect: str) -> tuple[Any, tuple[str, ...]]:
+    # Prebuilt on the driver: every ticket logged or changed posts. A NULL dedupe key never
     # conflicts, so one statement serves rows with and without a key.
     insert = (postgresql if dialect == "postgresql" else sqlite).insert
-    return insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    stmt = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return stmt, _ENQUEUED
+
+
+_ENQUEUED = (
+    "platform",
+    "scope",
+    "target",
+    "message",
+    "dedupe_key",
+    "status",
+    "attempts",
+    "created_at",
+    "next_attempt_at",
+    "last_error",
+)
 
 
 def claim(

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import class_mapper, make_transient_to_detached
 from sqlmodel import Session, col, select
 
+from storage import driver
 from storage.models import Ticket, TicketCounter, TicketEvent, UTCDateTime
 
 OPEN = ("new", "in_progress", "dispatched")
@@ -26,21 +27,20 @@ def status_in(states: tuple[str, ...]) -> ColumnElement[bool]:
     return col(Ticket.status).in_(bindparam(None, states, expanding=True, literal_execute=True))
 
 
-@cache
-def _next_number_stmt(dialect: str) -> Any:
-    # Built once per dialect and run with parameters, so SQLAlchemy's compiled cache hits.
+def _next_number_stmt(dialect: str) -> tuple[Any, tuple[str, ...]]:
     insert = (postgresql if dialect == "postgresql" else sqlite).insert
-    return (
+    stmt = (
         insert(TicketCounter)
         .on_conflict_do_update(index_elements=["scope"], set_={"last": TicketCounter.last + 1})
         .returning(TicketCounter.last)
     )
+    return stmt, ("scope", "last")
 
 
 def next_number(session: Session, scope: str) -> int:
     """The next ticket number of a scope, race-free: one atomic upsert on the counter row."""
-    stmt = _next_number_stmt(session.get_bind().dialect.name)
-    return int(session.connection().execute(stmt, {"scope": scope, "last": 1}).scalar_one())
+    stmt = driver.prepared(session, "ticket.next_number", _next_number_stmt)
+    return int(driver.run(session, stmt, {"scope": scope, "last": 1}))
 
 
 def get(session: Session, scope: str, number: int, lock: bool = False) -> Ticket | None:
@@ -50,8 +50,9 @@ def get(session: Session, scope: str, number: int, lock: bool = False) -> Ticket
     return session.exec(query).first()
 
 
-# Inserts below run as Core statements on the session's connection (same transaction): the
-# ORM's per-statement machinery cost more than the SQL itself when logging many tickets.
+# Inserts below run as prebuilt statements on the driver (`storage.driver`), in the
+# session's transaction: the ORM's and even Core's per-statement machinery cost more than
+# the SQL itself when logging many tickets.
 
 
 def due_at_logging(row: dict[str, Any]) -> dt.datetime | None:
@@ -69,7 +70,9 @@ def insert_new(session: Session, values: dict[str, Any]) -> Ticket:
     attribute sets per ticket)."""
     row = {**_TICKET_DEFAULTS, **{k: make() for k, make in _TICKET_FACTORIES.items()}, **values}
     row["clock_due_at"] = due_at_logging(row)
-    row["id"] = int(session.connection().execute(_returning_id(Ticket), row).scalar_one())
+    keys = tuple(row)
+    stmt = driver.prepared(session, ("ticket", keys), lambda _: (_returning_id(Ticket), keys))
+    row["id"] = int(driver.run(session, stmt, row))
     ticket = class_mapper(Ticket).class_manager.new_instance()
     ticket.__dict__.update({name: row[name] for name in Ticket.model_fields})  # model order
     make_transient_to_detached(ticket)  # the row exists: a later session.add() updates it
@@ -103,19 +106,23 @@ def record(
     marked it already)."""
     assert ticket.id is not None
     values = {"ticket_id": ticket.id, "at": at, "actor": actor, "kind": kind, "detail": detail}
-    connection = session.connection()
     if recheck:
-        connection.execute(_recheck_stmt(), {"tid": ticket.id, "at": at})
-    return int(connection.execute(_returning_id(TicketEvent), values).scalar_one())
+        driver.run(session, driver.prepared(session, "ticket.recheck", _recheck_stmt), values)
+    stmt = driver.prepared(session, "ticket.event", _event_stmt)
+    return int(driver.run(session, stmt, values))
 
 
-@cache
-def _recheck_stmt() -> Any:
-    return (
+def _recheck_stmt(_dialect: str) -> tuple[Any, tuple[str, ...]]:
+    stmt = (
         update(Ticket)
-        .where(col(Ticket.id) == bindparam("tid"))
+        .where(col(Ticket.id) == bindparam("ticket_id"))
         .values(clock_due_at=bindparam("at", type_=UTCDateTime))
     )
+    return stmt, ()
+
+
+def _event_stmt(_dialect: str) -> tuple[Any, tuple[str, ...]]:
+    return _returning_id(TicketEvent), ("ticket_id", "at", "actor", "kind", "detail")
 
 
 # Column defaults of a new ticket; lists (mutable) are made fresh per row by their factory.

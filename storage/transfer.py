@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, text
@@ -99,8 +100,13 @@ def allot_numbers(session: Session, scope: str, count: int) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
+# An imported event: (at, actor, kind, detail).
+EventRow = tuple[dt.datetime, str, str, dict[str, Any]]
+_EVENT_COLUMNS = ("ticket_id", "at", "actor", "kind", "detail")
+
+
 def add_many(
-    session: Session, scope: str, tickets: list[dict[str, Any]], trails: list[list[dict[str, Any]]]
+    session: Session, scope: str, tickets: list[dict[str, Any]], trails: list[list[EventRow]]
 ) -> None:
     """Insert a batch of numbered tickets of one scope and their audit trails: two
     executemany INSERTs and one read of the new ids by number (RETURNING in the parameters'
@@ -108,45 +114,43 @@ def add_many(
     conn = session.connection()
     for t in tickets:
         t["clock_due_at"] = due_at_logging(t)
-    _insert_rows(conn, Ticket.__table__, tickets)  # type: ignore[attr-defined]
+    names = tuple(tickets[0])
+    _insert_rows(conn, Ticket.__table__, names, list(map(itemgetter(*names), tickets)))  # type: ignore[attr-defined]
     numbers = [t["number"] for t in tickets]
     query = select(Ticket.number, Ticket.id).where(
         Ticket.scope == scope, col(Ticket.number).in_(numbers)
     )
     ids = {number: ticket_id for number, ticket_id in conn.execute(query)}
     events = [
-        {**event, "ticket_id": ids[ticket["number"]]}
-        for ticket, trail in zip(tickets, trails, strict=True)
+        (ticket_id, *event)
+        for ticket_id, trail in zip(map(ids.__getitem__, numbers), trails, strict=True)
         for event in trail
     ]
     if events:
-        _insert_rows(conn, TicketEvent.__table__, events)  # type: ignore[attr-defined]
+        _insert_rows(conn, TicketEvent.__table__, _EVENT_COLUMNS, events)  # type: ignore[attr-defined]
 
 
-def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """A plain executemany of rows that all have the same keys, each value passed through
-    its column type's own bind processing (UTC times, JSON): what `conn.execute(insert(t),
-    rows)` does, without SQLAlchemy's per-row parameter bookkeeping, which cost twice the
-    database's own work at a million tickets."""
+def _insert_rows(
+    conn: Connection, table: Table, names: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """A plain executemany of rows (tuples in the order of `names`), each value passed
+    through its column type's own bind processing (UTC times, JSON): what
+    `conn.execute(insert(t), rows)` does, without SQLAlchemy's per-row parameter
+    bookkeeping, which cost twice the database's own work at a million tickets. The values
+    are processed a column at a time, and only in the columns whose type has processing."""
     dialect = conn.dialect
-    names = list(rows[0])
-    processors = [
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-    ]
     quote = dialect.identifier_preparer.quote
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
         f"VALUES ({', '.join(mark for _ in names)})"
     )
-    values = [
-        tuple(
-            value if process is None else process(value)
-            for value, process in zip(row.values(), processors, strict=True)
-        )
-        for row in rows
-    ]
-    conn.exec_driver_sql(sql, values)
+    columns = list(zip(*rows, strict=True))
+    for i, name in enumerate(names):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            columns[i] = tuple(map(process, columns[i]))
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
 
 def ticket_scopes(session: Session) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,34 @@ def test_unnumbered_rows_repeated_in_one_file_are_one_ticket(desk: Desk) -> None
     twice = csv_rows(range(1, 3), numbered=False) + csv_rows(range(1, 3), False, False)
     outcome = load(desk, twice, "csv")
     assert (outcome.added, outcome.unchanged) == (2, 2)
+
+
+def test_bad_events_are_named_by_item_and_field(desk: Desk) -> None:
+    """Each way an event can be bad gives its own reason, naming the item and field."""
+
+    def row(number: int, events: object) -> str:
+        values = {"number": number, "summary": "Printer jams", "created_at": "2026-11-16T09:00Z"}
+        return json.dumps({**values, "events": events})
+
+    ok = {"at": "2026-11-16T09:00Z", "actor": "lee", "kind": "created"}
+    bad = [
+        "[1, 2]",
+        [ok, {"at": "yesterday", "actor": "lee", "kind": "take"}],
+        [ok, {"actor": "lee", "kind": "take"}],
+        [ok, {"at": "2026-11-16T10:00Z", "actor": "nobody", "kind": "take"}],
+        [{"at": "2026-11-16T10:00Z", "kind": 3}],
+        [ok, {"at": "2026-11-16T10:00Z", "actor": "lee", "kind": "take", "detail": [1]}],
+        [ok, "take"],
+    ]
+    data = "\n".join(row(n, events) for n, events in enumerate(bad, 1)) + "\n"
+    outcome = load(desk, data)
+    assert not outcome.written
+    assert [p.replace("`", "") for p in outcome.problems] == [
+        "line 1: events: not a list",
+        "line 2: events: item 2: at: yesterday is not an ISO 8601 time",
+        "line 3: events: item 2: at: missing",
+        "line 4: events: item 2: actor: nobody is not a configured person id",
+        "line 5: events: item 1 has no kind",
+        "line 6: events: item 2: detail is not an object",
+        "line 7: events: item 2 has no kind",
+    ]

@@ -25,6 +25,8 @@ LIMITS: dict[str, int] = {
 SUMMARY_MAX = LIMITS["summary"]
 TEXT_MAX = 4000  # the free text after a ticket verb: a note, a root cause, a resolution
 _URL = re.compile(r"^https?://\S+$")
+_VIA = re.compile(r"^via:", re.IGNORECASE)
+_LINK_GAP = re.compile(r"[\s,]+")
 # Characters no chat client sends on purpose, and PostgreSQL refuses in text (NUL), or that
 # cannot be stored as UTF-8 (lone surrogates). Tab and line breaks are fine.
 _UNFIT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -79,9 +81,12 @@ def unknown_category(config: TeamConfig, given: str) -> str:
 
 def validate(values: dict[str, str], config: TeamConfig) -> NewTicket:
     """Check raw field values (strings) and build a NewTicket, or raise FieldErrors."""
-    v = {k: clean_input(val).strip() for k, val in values.items() if val is not None}
+    # (empty values skipped: most of an imported row's fields are)
+    v = {k: clean_input(val).strip() if val else "" for k, val in values.items() if val is not None}
     errors: dict[str, str] = {}
     for name, value in v.items():
+        if not value:
+            continue
         reason = unfit_character(value) or (too_long(name, value) if name in LIMITS else None)
         if reason:
             errors[name] = reason
@@ -96,11 +101,11 @@ def validate(values: dict[str, str], config: TeamConfig) -> NewTicket:
     priority = v.get("priority", "").lower() or "p3"
     if priority not in PRIORITIES:
         errors["priority"] = phrase("error.bad_priority", given=priority, known=PRIORITIES)
-    given_intake = re.sub(r"^via:", "", v.get("intake", ""), flags=re.IGNORECASE) or "chat"
+    given_intake = _VIA.sub("", v.get("intake", "")) or "chat"
     intake = config.find_intake(given_intake) or given_intake
     if intake not in INTAKES:
         errors["intake"] = phrase("error.bad_intake", given=given_intake, known=INTAKES)
-    links = tuple(x for x in re.split(r"[\s,]+", v.get("links", "")) if x)
+    links = tuple(x for x in _LINK_GAP.split(v.get("links", "")) if x)
     bad = [x for x in links if not _URL.match(x)]
     if bad and "links" not in errors:
         errors["links"] = phrase("error.bad_link", given=bad[0])

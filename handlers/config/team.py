@@ -310,6 +310,8 @@ class TeamConfig(Strict):
             "person": {p.id: p for p in self.people},
             "role": {r.id: r for r in self.roles},
             "category": {c.id: c for c in self.categories},
+            # every word of each category; the first category wins a word two share
+            "category_word": {w: c for c in reversed(self.categories) for w in c.words()},
             "activity": {a.id: a for m in self.raci for a in m.activities},
         }
 
@@ -324,8 +326,7 @@ class TeamConfig(Strict):
 
     def find_category(self, word: str) -> Category | None:
         """A category by id, either name or an alias (`network`, `网络类`, `网络`)."""
-        wanted = word.casefold()
-        return next((c for c in self.categories if wanted in c.words()), None)
+        return self._index["category_word"].get(word.casefold())
 
     def find_intake(self, word: str) -> str | None:
         wanted = word.casefold()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple, TextIO
 
 from sqlmodel import Session
@@ -40,6 +41,17 @@ STATES = (*lifecycle.OPEN_STATES, lifecycle.RESOLVED, lifecycle.CLOSED)
 BATCH = 2000
 # What a new ticket has that no import column gives.
 _DEFAULTS: dict[str, Any] = {"close_reason": "", "duplicate_of": None, "watchers": ()}
+_FIELDS = (  # the intake fields, checked as logging checks them
+    "summary",
+    "category",
+    "priority",
+    "intake",
+    "description",
+    "environment",
+    "reporter",
+    "tried",
+    "links",
+)
 _STAMP_OF = {
     "dispatch": "dispatched_at",
     "rca": "root_cause_at",
@@ -86,10 +98,18 @@ def _time(config: TeamConfig, name: str, value: Any, required: bool = False) -> 
         if required:
             raise _bad("missing", name=name)
         return None
+    parsed = _read_time(config, value)
+    if parsed is None:
+        raise _bad("bad_time", name=name, given=value)
+    return parsed
+
+
+def _read_time(config: TeamConfig, value: Any) -> dt.datetime | None:
+    """An ISO time as aware UTC; None when it is none."""
     try:
         parsed = dt.datetime.fromisoformat(str(value))
     except ValueError:
-        raise _bad("bad_time", name=name, given=value) from None
+        return None
     if parsed.tzinfo is None:  # a spreadsheet's local time: the team's zone
         parsed = parsed.replace(tzinfo=config.team.zone)
     return parsed.astimezone(dt.UTC)
@@ -97,9 +117,13 @@ def _time(config: TeamConfig, name: str, value: Any, required: bool = False) -> 
 
 def _person(config: TeamConfig, name: str, value: str) -> str:
     """A configured person id, or a platform identity (`slack:T…:U…`) kept as it is."""
-    if not value or config.person(value) is not None or value.count(":") >= 2:
+    if _known(config, value):
         return value
     raise _bad("unknown_person", name=name, given=value)
+
+
+def _known(config: TeamConfig, value: str) -> bool:
+    return not value or config.person(value) is not None or value.count(":") >= 2
 
 
 def _events(config: TeamConfig, raw: Any) -> list[Event] | None:
@@ -108,46 +132,37 @@ def _events(config: TeamConfig, raw: Any) -> list[Event] | None:
     if not isinstance(raw, list):
         raise _bad("events_not_list")
     out = []
+    # A million-ticket file has millions of events: the checks are inlined, and a field's
+    # name for the reason is only written out when the value is bad.
     for n, item in enumerate(raw, 1):
-        if not isinstance(item, dict) or not isinstance(item.get("kind"), str):
+        kind = item.get("kind") if isinstance(item, dict) else None
+        if not isinstance(kind, str):
             raise _bad("event_no_kind", n=n)
-        at = _time(config, f"events: item {n}: at", item.get("at"), required=True)
-        assert at is not None
+        at = item.get("at")
+        at = None if at in (None, "") else _read_time(config, at)
+        if at is None:
+            raise _time_problem(f"events: item {n}: at", item.get("at"))
         detail = item.get("detail") or {}
         if not isinstance(detail, dict):
             raise _bad("event_bad_detail", n=n)
-        out.append(
-            Event(
-                at,
-                _person(config, f"events: item {n}: actor", str(item.get("actor") or "")),
-                item["kind"],
-                detail,
-            )
-        )
-    return sorted(out, key=lambda e: e.at)
+        actor = str(item.get("actor") or "")
+        if not _known(config, actor):
+            raise _bad("unknown_person", name=f"events: item {n}: actor", given=actor)
+        out.append(Event(at, actor, kind, detail))
+    return sorted(out, key=itemgetter(0))  # by time
+
+
+def _time_problem(name: str, value: Any) -> BadRow:
+    if value in (None, ""):
+        return _bad("missing", name=name)
+    return _bad("bad_time", name=name, given=value)
 
 
 def check(config: TeamConfig, line: int, row: dict[str, Any], scope: str) -> Plan:
     """A row as a ticket to write, or BadRow with the first reason."""
-    text = {k: "" if row.get(k) is None else str(row.get(k)) for k in row if k != EVENTS}
+    text = {k: "" if v is None else str(v) for k, v in row.items() if k != EVENTS}
     try:
-        fields = validate(
-            {
-                k: text.get(k, "")
-                for k in (
-                    "summary",
-                    "category",
-                    "priority",
-                    "intake",
-                    "description",
-                    "environment",
-                    "reporter",
-                    "tried",
-                    "links",
-                )
-            },
-            config,
-        )
+        fields = validate({k: text.get(k, "") for k in _FIELDS}, config)
     except FieldErrors as exc:
         name, reason = next(iter(exc.errors.items()))
         raise _bad("field", name=name, reason=Md(reason)) from None
@@ -319,7 +334,7 @@ class _Batch:
                     session,
                     scope,
                     [p.ticket for p in fresh],
-                    [[e._asdict() for e in p.events] for p in fresh],
+                    [p.events for p in fresh],
                 )
             self.outcome.added += len(fresh)
             added += fresh

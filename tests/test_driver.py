@@ -1,0 +1,118 @@
+"""Prebuilt statements on the driver (`storage.driver`) behave as SQLAlchemy's own: the
+same stored values, aware UTC times back, and SQLAlchemy's exceptions, on every backend."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, bindparam, insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage import driver, outbox
+from storage import tickets as repo
+from storage.db import session_scope
+from storage.models import OncallOverride, OutboxMessage, Ticket, TicketEvent
+from storage.oncall import active
+from tests.conftest import START
+
+EIGHT = dt.timezone(dt.timedelta(hours=8))
+
+
+def _ticket(s: Session, number: int) -> Ticket:
+    return repo.insert_new(
+        s,
+        {
+            "scope": "a",
+            "number": number,
+            "summary": "Printer jams",
+            "logged_by": "lee",
+            "links": ["https://example.com/1"],
+            "created_at": START.astimezone(EIGHT),
+            "updated_at": START,
+        },
+    )
+
+
+def test_a_ticket_inserted_on_the_driver_reads_back_as_the_orm_wrote_it(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        made = _ticket(s, 1)
+        repo.record(s, made, "lee", "created", START, summary="Printer jams", tags=["x"])
+    with Session(engine) as s:
+        ticket = s.exec(select(Ticket)).one()
+        event = s.exec(select(TicketEvent)).one()
+    assert ticket.id == made.id
+    assert ticket.created_at == START and ticket.created_at.tzinfo == dt.UTC
+    assert ticket.clock_due_at == START  # open: due for the clocks at once
+    assert ticket.links == ["https://example.com/1"] and ticket.watchers == []
+    assert {k: getattr(made, k) for k in Ticket.model_fields} == ticket.model_dump()
+    assert (event.ticket_id, event.kind, event.at) == (made.id, "created", START)
+    assert event.detail == {"summary": "Printer jams", "tags": ["x"]}
+
+
+def test_a_rule_the_database_enforces_raises_sqlalchemys_error(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        _ticket(s, 1)
+    with pytest.raises(IntegrityError), session_scope(engine) as s:
+        _ticket(s, 1)  # the same number in the same scope
+    with Session(engine) as s:  # the failed transaction left nothing behind
+        assert len(s.exec(select(Ticket.id)).all()) == 1
+
+
+def test_the_outbox_ignores_a_second_post_with_the_same_key(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        for text in ("first", "second"):
+            outbox.enqueue(
+                s,
+                platform="console",
+                scope="a",
+                target={"kind": "channel", "name": "queue"},
+                message={"fallback": text},
+                now=START,
+                dedupe_key="a:T-1:card",
+            )
+    with Session(engine) as s:
+        rows = s.exec(select(OutboxMessage)).all()
+    assert [(r.message, r.status, r.attempts, r.next_attempt_at) for r in rows] == [
+        ({"fallback": "first"}, "pending", 0, START)
+    ]
+
+
+def test_rows_come_back_processed_as_sqlalchemy_reads_them(engine: Engine) -> None:
+    hour = dt.timedelta(hours=1)
+    with session_scope(engine) as s:
+        for person, start in (("kim", START - hour), ("raj", START + hour)):
+            s.add(
+                OncallOverride(
+                    rota="l2-network",
+                    person=person,
+                    starts_at=start,
+                    ends_at=start + 2 * hour,
+                    kind="take",
+                    created_by="lee",
+                    created_at=START,
+                )
+            )
+    with session_scope(engine) as s:
+        now = active(s, START)
+        later = active(s, START, until=START + 2 * hour)
+    assert [(o.person, o.starts_at, o.ends_at.tzinfo) for o in now] == [
+        ("kim", START - hour, dt.UTC)
+    ]
+    assert [o.person for o in later] == ["kim", "raj"]
+
+
+def test_a_statement_needing_a_value_sqlalchemy_computes_is_refused(engine: Engine) -> None:
+    table = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("x", String))
+    defaulted = Table(
+        "d", MetaData(), Column("id", Integer, primary_key=True), Column("x", String, default="y")
+    )
+    assert driver.prepare(engine.dialect, insert(table), ("x",)).sql.startswith("INSERT")
+    with pytest.raises(ValueError, match="default"):
+        driver.prepare(engine.dialect, insert(defaulted), ("id",))
+    with pytest.raises(ValueError, match="expanding"):
+        driver.prepare(
+            engine.dialect,
+            select(table).where(col(table.c.id).in_(bindparam("ids", expanding=True))),
+        )

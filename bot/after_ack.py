@@ -51,12 +51,25 @@ class AfterAck:
         """Jobs wait in the queue or the table."""
         return bool(self._jobs) or self._overflow
 
+    @property
+    def queued(self) -> set[str]:
+        return self._queued
+
     def add(self, key: str, job: Job) -> None:
         if len(self._jobs) >= QUEUE_MAX or self._stopping:
             self._overflow = True
         else:
             self._jobs.append((key, job))
             self._queued.add(key)
+        self._start()
+
+    def poke(self) -> None:
+        """Work waits in the table (written by another process): read it."""
+        if not self._stopping:
+            self._overflow = True
+            self._start()
+
+    def _start(self) -> None:
         if self._wake is None:
             self._wake = asyncio.Event()
             self._workers = [asyncio.create_task(self._work(n == 0)) for n in range(WORKERS)]

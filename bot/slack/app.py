@@ -185,16 +185,18 @@ class SlackApp:
     # -- taking work -----------------------------------------------------------------------
 
     async def _take(
-        self, context: Any, key: str, item: WorkItem, ack: Any = None
+        self, context: Any, key: str, item: WorkItem, ack: Any = None, plain: bool = True
     ) -> BoltResponse | None:
-        """Persist, then ack (the caller's `ack`, or bolt's auto-ack for events)."""
+        """Persist, then ack (the caller's `ack`, or bolt's auto-ack for events). `plain`:
+        the work is the plain run (`_finish_in_users_locale`), which the inbox may leave to
+        its worker process; a listener that runs something else after the ack says False."""
         item = self._locale_known(item)
-        persisting = self.inbox.persist(key, item)
+        persisting = self.inbox.persist(key, item, plain)
         try:
             claimed = await asyncio.wait_for(asyncio.shield(persisting), ACK_BUDGET)
         except TimeoutError:
             log.warning("slack %s: database slow; acked before the write finished", key)
-            context[AFTER_ACK] = lambda: self.inbox.finish_late(persisting, key, item)
+            context[AFTER_ACK] = lambda: self.inbox.finish_late(persisting, key, item, plain)
             if ack is None:  # an event: Slack retries; the unique key drops a repeat
                 return BoltResponse(status=503, body="")
             if isinstance(item, Command):
@@ -247,7 +249,8 @@ class SlackApp:
 
     async def on_shortcut(self, ack: Any, body: dict[str, Any], context: Any) -> Any:
         key, item = payloads.shortcut(self.desk.config, body)
-        response = await self._take(context, key, item, ack)
+        plain = not item.via.get("message_ts")
+        response = await self._take(context, key, item, ack, plain)
         if context.get(AFTER_ACK) is not None and item.via.get("message_ts"):
             context[AFTER_ACK] = lambda: self._with_permalink(key, item)
             context.pop(AFTER_ACK_KEY, None)  # not the plain run: a task of its own
@@ -259,7 +262,7 @@ class SlackApp:
         if taken is None:
             return None
         key, work = taken
-        response = await self._take(context, key, work)
+        response = await self._take(context, key, work, plain=False)
         if context.get(AFTER_ACK) is not None:
             context[AFTER_ACK] = lambda: self._read_then_finish(key, work)
             context.pop(AFTER_ACK_KEY, None)  # not the plain run: a task of its own

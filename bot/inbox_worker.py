@@ -95,6 +95,14 @@ class WorkerProcess:
             self.process.join()
 
 
+def wanted(desk: Desk) -> bool:
+    """On PostgreSQL. SQLite has one writer lock for the whole file, taken with a
+    busy-wait that sleeps (1 to 100 ms) when two processes collide: a worker process's
+    transactions then held the acks' writes back (p99 of seconds in bench/slack_ack.py),
+    where one process serialises them on one thread, acks first (bot.db_threads)."""
+    return desk.engine.dialect.name == "postgresql"
+
+
 def start(settings: Settings, desk: Desk) -> WorkerProcess:
     """Fork the worker (after the parent built the schema, before any thread starts)."""
     desk.engine.dispose()  # no pooled connection crosses the fork

@@ -126,9 +126,12 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-async def test_serve_stops_when_its_worker_process_dies(served: Served) -> None:
+async def test_serve_stops_when_its_worker_process_dies(served: Served, engine: Engine) -> None:
     import os
     import signal
+
+    if engine.dialect.name == "sqlite":
+        pytest.skip("on SQLite the work after the acks stays in the serving process")
 
     await served.start()
     assert served.process is not None

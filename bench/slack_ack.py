@@ -19,7 +19,7 @@ Targets (issue 16): deskbot >= 90 % of the peer's req/s with p99 < 100 ms; end t
 
     .venv/bin/python bench/slack_ack.py [--seconds 8] [--clients 50] [--runs 3]
                                         [--database-url postgresql://postgres@127.0.0.1/test]
-                                        [--no-scheduler] [--work serve|process|in-process|both]
+                                        [--no-scheduler] [--work process|in-process|both]
 
 Everything stays on 127.0.0.1; the Slack Web API and response URLs are a fake process.
 """
@@ -267,11 +267,10 @@ async def main() -> None:
     )
     parser.add_argument(
         "--work",
-        choices=["serve", "process", "in-process", "both"],
-        default="serve",
-        help="where deskbot runs the work after the acks: as `deskbot serve` chooses (a "
-        "worker process on PostgreSQL, in-process on SQLite), a worker process, a fixed set "
-        "of workers in the serving process, or both side by side",
+        choices=["process", "in-process", "both"],
+        default="process",
+        help="where deskbot runs the work after the acks: a worker process (as `deskbot "
+        "serve` does), a fixed set of workers in the serving process, or both side by side",
     )
     args = parser.parse_args()
 
@@ -296,9 +295,7 @@ async def main() -> None:
                 for db, url in databases:
                     port = _free_port()
                     proc = _start(["deskbot", str(port), api_url, url, scheduler, work])
-                    name = f"deskbot {db}" + {"process": " proc", "in-process": " in-proc"}.get(
-                        work, ""
-                    )
+                    name = f"deskbot {db}" + (" in-proc" if work == "in-process" else "")
                     servers.append(Server(name, proc, port, url))
             await _healthy(fake_port)
             for server in servers:

@@ -137,9 +137,9 @@ def serve_peer(port: int, path: str) -> None:
 def serve_deskbot(
     port: int, api_url: str, database_url: str, scheduler: str = "on", work: str = "serve"
 ) -> None:
-    """`work`: "process" (Slack's work after the acks in a worker process,
-    bot.inbox_worker), "in-process" (on a fixed set of workers beside the acks), or "serve":
-    as `deskbot serve` chooses for the database."""
+    """`work`: "serve" or "process", as `deskbot serve` runs (Slack's work after the acks
+    in a worker process, bot.inbox_worker); "in-process": on a fixed set of workers beside
+    the acks (the design before)."""
     os.environ.update(
         SLACK_BOT_TOKEN=TOKEN,
         SLACK_SIGNING_SECRET=SECRET,
@@ -153,8 +153,7 @@ def serve_deskbot(
 
     settings = Settings()
     desk = build_desk(settings)
-    split = work == "process" or (work == "serve" and inbox_worker.wanted(desk))
-    worker = inbox_worker.start(settings, desk) if split else None
+    worker = inbox_worker.start(settings, desk) if work in ("serve", "process") else None
     slack = [p for p in platforms_from(settings, desk, worker) if p.name == "slack"]
     # as `deskbot serve` builds it; "off" leaves the clock ticks out of the measurement
     app = build_app(desk, slack, schedule=scheduler == "on")

@@ -193,8 +193,7 @@ def serve(settings: Settings, host: str, port: int) -> int:
 
     desk = build_desk(settings)
     # Slack's work after the acks in a process of its own (forked before any thread starts)
-    split = settings.slack_bot_token and inbox_worker.wanted(desk)
-    worker = inbox_worker.start(settings, desk) if split else None
+    worker = inbox_worker.start(settings, desk) if settings.slack_bot_token else None
     rooms.install(settings, desk)  # Graph meetings / Slack calls for huddle links
     try:
         app = build_app(desk, platforms_from(settings, desk, worker), schedule=True)

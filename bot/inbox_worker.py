@@ -25,6 +25,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import AsyncIterator
+from typing import Any
 
 from bot.config import Settings
 from handlers.desk import Desk
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 NICE = 10  # CPU priority below the acks' (a tenth of the share when both want a core)
 POLL_SECONDS = 1.0
 WATCH_SECONDS = 1.0
+FOLLOW = 0.005  # seconds between two looks at the parent's acks in flight
 STOP_SECONDS = 15.0  # the child drains for bot.inbox.DRAIN_SECONDS, then is killed
 _PR_SET_PDEATHSIG = 1
 
@@ -40,9 +42,10 @@ _PR_SET_PDEATHSIG = 1
 class WorkerProcess:
     """The parent's handle: nudge it, stop it."""
 
-    def __init__(self, process: multiprocessing.process.BaseProcess, pipe: int) -> None:
+    def __init__(self, process: multiprocessing.process.BaseProcess, pipe: int, acks: Any) -> None:
         self.process = process
         self._pipe = pipe
+        self.acks = acks  # acks in flight in the parent, read by the child (shared memory)
         self._nudged = False
         self.died = False
 
@@ -95,38 +98,31 @@ class WorkerProcess:
             self.process.join()
 
 
-def wanted(desk: Desk) -> bool:
-    """On PostgreSQL. SQLite has one writer lock for the whole file, taken with a
-    busy-wait that sleeps (1 to 100 ms) when two processes collide: a worker process's
-    transactions then held the acks' writes back (p99 of seconds in bench/slack_ack.py),
-    where one process serialises them on one thread, acks first (bot.db_threads)."""
-    return desk.engine.dialect.name == "postgresql"
-
-
 def start(settings: Settings, desk: Desk) -> WorkerProcess:
     """Fork the worker (after the parent built the schema, before any thread starts)."""
     desk.engine.dispose()  # no pooled connection crosses the fork
     read_end, write_end = os.pipe()
     os.set_blocking(write_end, False)
     context = multiprocessing.get_context("fork")
+    acks = context.Value("i", 0, lock=False)  # written by the parent's event loop only
     process = context.Process(
-        target=_main, args=(settings, read_end, write_end), name="deskbot-inbox-worker"
+        target=_main, args=(settings, read_end, write_end, acks), name="deskbot-inbox-worker"
     )
     process.start()
     os.close(read_end)
     log.info("slack: work after the acks runs in process %s", process.pid)
-    return WorkerProcess(process, write_end)
+    return WorkerProcess(process, write_end, acks)
 
 
-def _main(settings: Settings, read_end: int, write_end: int) -> None:
+def _main(settings: Settings, read_end: int, write_end: int, acks: Any) -> None:
     os.close(write_end)
     with contextlib.suppress(OSError, AttributeError):  # Linux: die when the parent dies
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     os.nice(NICE)
-    asyncio.run(run(settings, read_end))
+    asyncio.run(run(settings, read_end, acks))
 
 
-async def run(settings: Settings, nudges: int) -> None:
+async def run(settings: Settings, nudges: int, acks: Any = None) -> None:
     """The child's life: Slack's inbox in role "work" until SIGTERM or the parent's end."""
     from bot import rooms
     from bot.app import build_desk
@@ -161,8 +157,11 @@ async def run(settings: Settings, nudges: int) -> None:
 
     life = runtime.worker_lifetime()
     await anext(life)
-    polling = asyncio.create_task(poll())
+    background = [asyncio.create_task(poll())]
+    if acks is not None:  # the work gives way while the parent acks (its database too)
+        background.append(asyncio.create_task(runtime.inbox.after_ack.follow(acks, FOLLOW)))
     await stop.wait()
-    polling.cancel()
+    for task in background:
+        task.cancel()
     with contextlib.suppress(StopAsyncIteration):
         await anext(life)

@@ -135,5 +135,6 @@ def platform(settings: Settings, desk: Desk, worker: WorkerProcess | None = None
     slack = Platform("slack", runtime.install, runtime.sender, pace=PACE_SECONDS)
     if worker is not None:
         runtime.inbox.nudge = worker.nudge
+        runtime.inbox.after_ack.shared_acks = worker.acks
         slack.background.append(worker.watching)
     return slack

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from bot import after_ack
 from bot.slack import SlackRuntime
 from handlers.desk import Desk, ManualClock
 from tests.serve_process import BOOT, Served, database_url
@@ -23,11 +24,16 @@ from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_slack_interactivity import _submission
 
 
+class Shared:
+    value = 0
+
+
 class Nudges:
     """Stands in for the worker process's handle in the serving process."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.acks = Shared()  # acks in flight, as the worker process would read them
 
     def nudge(self) -> None:
         self.count += 1
@@ -126,12 +132,9 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-async def test_serve_stops_when_its_worker_process_dies(served: Served, engine: Engine) -> None:
+async def test_serve_stops_when_its_worker_process_dies(served: Served) -> None:
     import os
     import signal
-
-    if engine.dialect.name == "sqlite":
-        pytest.skip("on SQLite the work after the acks stays in the serving process")
 
     await served.start()
     assert served.process is not None
@@ -144,3 +147,41 @@ async def test_serve_stops_when_its_worker_process_dies(served: Served, engine: 
         await asyncio.sleep(0.05)
     assert served.process.returncode == 1
     served.process = None
+
+
+async def test_the_worker_gives_way_while_the_acking_process_acks() -> None:
+    """The count of acks in flight lives in memory both processes share; the worker
+    follows it as if the acks were its own (bot.after_ack)."""
+    running: list[int] = []
+    most, done = 0, 0
+
+    async def job() -> None:
+        nonlocal most, done
+        running.append(1)
+        most = max(most, len(running))
+        await asyncio.sleep(0)
+        running.pop()
+        done += 1
+
+    async def waiting(_skip: set[str]) -> list[tuple[str, after_ack.Job]]:
+        return []
+
+    acks = Shared()
+    acks.value = 3  # the parent is acknowledging three requests
+    work = after_ack.AfterAck("test", set(), waiting)
+    following = asyncio.create_task(work.follow(acks, 0))
+    await asyncio.sleep(0)
+    for n in range(10):
+        work.add(f"k{n}", job)
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert most == 1 and done >= 1  # one job at a time beside the acks, never none
+    acks.value = 0
+    deadline = time.monotonic() + 5
+    while done < 10:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.001)
+    assert most > 1
+    following.cancel()
+    work.stop()
+    await asyncio.gather(*work.workers)

@@ -43,6 +43,7 @@ from handlers.config.team import TeamConfig
 from handlers.desk import Desk
 from storage import inbound
 from storage.db import session_scope
+from storage.models import InboundEvent
 
 log = logging.getLogger(__name__)
 BATCH_MAX = 200  # requests written in one transaction at most
@@ -330,7 +331,7 @@ class Inbox:
         untaken: bool = True,
     ) -> list[tuple[str, WorkItem]]:
         now = self.desk.now()
-        out = []
+        found: list[tuple[InboundEvent, WorkItem]] = []
         with session_scope(self.desk.engine) as session:
             for row in inbound.unfinished(session, self.source, before, untaken=untaken):
                 if row.event_id in skip:  # queued or running here: no retake
@@ -343,9 +344,9 @@ class Inbox:
                     )
                     inbound.mark_done(session, self.source, row.event_id, now)
                     continue
-                if inbound.retake(session, row, now):
-                    out.append((row.event_id, item))
-        return out
+                found.append((row, item))
+            taken = inbound.take(session, [row for row, _ in found], now, before)
+        return [(row.event_id, item) for row, item in found if row.id in taken]
 
     def _unanswered(self, before: dt.datetime | None) -> list[tuple[str, WorkItem, Reply]]:
         """Taken (marked answered) before sending, so a second pass elsewhere skips them."""

@@ -5,9 +5,12 @@ One process has one GIL: a use case running beside the acks slowed every ack (be
 the serving process only persists and acknowledges (its inbox's role "ack", see bot.inbox);
 this child takes the work from the inbox table (a compare-and-set on the row's lease, so a
 restart or a second replica never runs a row twice at once), runs it, answers the asker, and
-recovers what a stopped process left. It runs at a lower CPU priority: when the cores are
-busy the acks go first and the work waits in the table, bounded in memory by the queue of
-bot.after_ack, not by the burst.
+recovers what a stopped process left. While the parent has acks in flight (a count in
+shared memory) the work gives way as it did beside the acks (bot.after_ack: one job at a
+time, resting), so it holds neither the cores nor the database from the acks; what waits,
+waits in the table, bounded in memory by the queue of bot.after_ack, not by the burst.
+(A lower CPU priority, tried first, did not keep the work's database load from the acks
+and slowed the drain on a busy machine.)
 
 The child is forked at the start of `deskbot serve`, before any thread or connection exists
 (so it shares no socket with the parent), and dies with its parent. A byte on a pipe tells
@@ -31,7 +34,6 @@ from bot.config import Settings
 from handlers.desk import Desk
 
 log = logging.getLogger(__name__)
-NICE = 10  # CPU priority below the acks' (a tenth of the share when both want a core)
 POLL_SECONDS = 1.0
 WATCH_SECONDS = 1.0
 FOLLOW = 0.005  # seconds between two looks at the parent's acks in flight
@@ -118,7 +120,6 @@ def _main(settings: Settings, read_end: int, write_end: int, acks: Any) -> None:
     os.close(write_end)
     with contextlib.suppress(OSError, AttributeError):  # Linux: die when the parent dies
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    os.nice(NICE)
     asyncio.run(run(settings, read_end, acks))
 
 

@@ -221,6 +221,30 @@ def _oldest(session: Session, source: str, where: list[Any], limit: int) -> list
     return list(session.exec(query.order_by(col(InboundEvent.id)).limit(limit)))
 
 
+def take(
+    session: Session, rows: list[InboundEvent], now: dt.datetime, taken_before: dt.datetime | None
+) -> set[int]:
+    """Take rows `unfinished` read for a run; the ids taken. With `taken_before`, one
+    statement for the page, compare-and-set on the read's own condition (a row another
+    reader took meanwhile has a lease newer than that); else one `retake` each."""
+    if taken_before is None:
+        return {row.id for row in rows if row.id is not None and retake(session, row, now)}
+    if not rows:
+        return set()
+    taken = session.execute(
+        update(InboundEvent)
+        .where(
+            col(InboundEvent.id).in_([row.id for row in rows]),  # a page: PAGE ids at most
+            col(InboundEvent.done_at).is_(None),
+            or_(col(InboundEvent.taken_at).is_(None), col(InboundEvent.taken_at) < taken_before),
+        )
+        .values(taken_at=now)
+        .returning(col(InboundEvent.id))
+        .execution_options(synchronize_session=False)
+    )
+    return set(taken.scalars())
+
+
 def retake(session: Session, row: InboundEvent, now: dt.datetime) -> bool:
     """Take an unfinished row for a new run (compare-and-set on its lease), so a second
     reader elsewhere skips it while this one works."""

@@ -52,3 +52,16 @@ def test_a_redelivery_of_untaken_work_is_no_new_claim(desk: Desk, clock: ManualC
     assert _claim(desk, ("left", False)) == [False]  # waits for the worker process
     clock.advance(inbound.STALE + SECOND)
     assert _claim(desk, ("left", False)) == [False]  # untaken is not stale: still its turn
+
+
+def test_a_page_is_taken_in_one_statement_by_one_reader(desk: Desk) -> None:
+    _claim(desk, ("a", False), ("b", False), ("mine", True))
+    before = desk.now() - inbound.STALE
+    with session_scope(desk.engine) as session:
+        first = inbound.unfinished(session, "test", before)
+        second = inbound.unfinished(session, "test", before)  # a second reader, same page
+        assert [r.event_id for r in first] == ["a", "b"]
+        taken = inbound.take(session, first, desk.now(), before)
+        assert taken == {r.id for r in first}
+        assert inbound.take(session, second, desk.now(), before) == set()
+    assert _waiting(desk) == []

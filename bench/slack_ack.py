@@ -19,7 +19,7 @@ Targets (issue 16): deskbot >= 90 % of the peer's req/s with p99 < 100 ms; end t
 
     .venv/bin/python bench/slack_ack.py [--seconds 8] [--clients 50] [--runs 3]
                                         [--database-url postgresql://postgres@127.0.0.1/test]
-                                        [--no-scheduler]
+                                        [--no-scheduler] [--work process|in-process|both]
 
 Everything stays on 127.0.0.1; the Slack Web API and response URLs are a fake process.
 """
@@ -119,6 +119,34 @@ def memory(pid: int) -> tuple[int, int]:
     return int(fields["VmHWM"].split()[0]) // 1024, int(fields["VmRSS"].split()[0]) // 1024
 
 
+def children(pid: int) -> list[int]:
+    """The process's children (deskbot's inbox worker process)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the processes so far (the 2 cores are shared: wall times
+    are noisy, CPU per request is not)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def memories(pid: int) -> str:
+    """The server's memory, and its worker process's when it has one."""
+    hwm, rss = memory(pid)
+    line = f"VmHWM {hwm} MB, VmRSS {rss} MB"
+    for child in children(pid):
+        hwm, rss = memory(child)
+        line += f" (worker process: VmHWM {hwm} MB, VmRSS {rss} MB)"
+    return line
+
+
 def tickets(database_url: str) -> int:
     engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
@@ -138,6 +166,7 @@ class Server:
     p99s: list[float] = field(default_factory=list)
     ends: list[float] = field(default_factory=list)
     mem: list[tuple[int, int]] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # the server's CPU ms per ack in a burst
 
     @property
     def url(self) -> str:
@@ -164,15 +193,16 @@ async def _healthy(port: int) -> None:
 
 
 @contextlib.contextmanager
-def _postgres(url: str | None) -> Iterator[str | None]:
+def _postgres(url: str | None, count: int) -> Iterator[list[str]]:
+    """`count` scratch databases (one per deskbot server), or none without a URL."""
     if not url:
-        yield None
+        yield []
         return
     sys.path.insert(0, str(ROOT))
     from tests.support import scratch_database
 
-    with scratch_database(url, "deskbot_bench") as scratch:
-        yield scratch
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(scratch_database(url, "deskbot_bench")) for _ in range(count)]
 
 
 async def _drain(server: Server, fake_port: int, before: int, acks: int) -> float:
@@ -187,16 +217,20 @@ async def burst(server: Server, args: argparse.Namespace, fake_port: int, respon
     deskbot = server.database_url is not None
     before = await answered(fake_port)
     logged = tickets(server.database_url) if server.database_url else 0
+    cpu_before = cpu_seconds([server.proc.pid])
     lat, elapsed = await load(
         server.url, "new Printer {i} jams #network p2", args.seconds, args.clients, response_url
     )
+    cpu = cpu_seconds([server.proc.pid]) - cpu_before
     ms = sorted(x * 1000 for x in lat)
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
     server.rates.append(len(ms) / elapsed)
     server.p99s.append(p99)
+    server.cpu.append(cpu * 1000 / len(ms))
     line = (
         f"  {server.name:<20} {len(ms):>6} acks  p50 {statistics.median(ms):5.1f} ms  "
-        f"p99 {p99:6.1f} ms  {len(ms) / elapsed:6.0f} req/s"
+        f"p99 {p99:6.1f} ms  {len(ms) / elapsed:6.0f} req/s  server CPU "
+        f"{cpu * 1e6 / len(ms):.0f} us/ack"
     )
     if not deskbot:
         hwm, rss = memory(server.proc.pid)
@@ -207,13 +241,12 @@ async def burst(server: Server, args: argparse.Namespace, fake_port: int, respon
     assert server.database_url is not None
     new = tickets(server.database_url) - logged
     server.ends.append(done / (elapsed + drained))
-    hwm, rss = memory(server.proc.pid)
-    server.mem.append((hwm, rss))
+    server.mem.append(memory(server.proc.pid))
     ok = "ok" if new == len(ms) == done else "MISMATCH"
     return (
         f"{line}\n  {'':<20} {new} tickets logged, {done} answered ({ok}); drained "
         f"{drained:.1f} s after the last ack: {done / (elapsed + drained):.0f} tickets/s end to "
-        f"end; VmHWM {hwm} MB, VmRSS {rss} MB"
+        f"end; {memories(server.proc.pid)}"
     )
 
 
@@ -232,6 +265,13 @@ async def main() -> None:
         action="store_true",
         help="deskbot without its scheduler (its clock ticks scan every open ticket)",
     )
+    parser.add_argument(
+        "--work",
+        choices=["process", "in-process", "both"],
+        default="process",
+        help="where deskbot runs the work after the acks: a worker process (as `deskbot "
+        "serve` does), a fixed set of workers in the serving process, or both side by side",
+    )
     args = parser.parse_args()
 
     fake_port = _free_port()
@@ -239,21 +279,24 @@ async def main() -> None:
     api_url = f"http://127.0.0.1:{fake_port}/api/"
     response_url = f"http://127.0.0.1:{fake_port}/response"
     servers: list[Server] = []
-    with tempfile.TemporaryDirectory() as tmp, _postgres(args.database_url) as pg:
+    designs = ["process", "in-process"] if args.work == "both" else [args.work]
+    with tempfile.TemporaryDirectory() as tmp, _postgres(args.database_url, len(designs)) as pg:
         try:
             port = _free_port()
             servers.append(Server("bare bolt", _start(["bare", str(port)]), port))
             port = _free_port()
             peer = _start(["peer", str(port), str(Path(tmp) / "peer.db")])
             servers.append(Server("durable peer", peer, port))
-            databases = [("SQLite", f"sqlite:///{Path(tmp) / 'deskbot.db'}")]
-            if pg:
-                databases.append(("PostgreSQL", pg))
-            for db, url in databases:
-                port = _free_port()
-                scheduler = "off" if args.no_scheduler else "on"
-                proc = _start(["deskbot", str(port), api_url, url, scheduler])
-                servers.append(Server(f"deskbot {db}", proc, port, url))
+            scheduler = "off" if args.no_scheduler else "on"
+            for n, work in enumerate(designs):
+                databases = [("SQLite", f"sqlite:///{Path(tmp) / f'deskbot-{work}.db'}")]
+                if pg:
+                    databases.append(("PostgreSQL", pg[n]))
+                for db, url in databases:
+                    port = _free_port()
+                    proc = _start(["deskbot", str(port), api_url, url, scheduler, work])
+                    name = f"deskbot {db}" + (" in-proc" if work == "in-process" else "")
+                    servers.append(Server(name, proc, port, url))
             await _healthy(fake_port)
             for server in servers:
                 await _healthy(server.port)
@@ -261,9 +304,9 @@ async def main() -> None:
                 f"{args.clients} clients, {args.seconds:.0f} s per burst, {args.runs} runs, "
                 "/ticket new"
             )
+            print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores, shared)")
             for server in servers:
-                hwm, rss = memory(server.proc.pid)
-                print(f"  {server.name} idle: VmHWM {hwm} MB, VmRSS {rss} MB")
+                print(f"  {server.name} idle: {memories(server.proc.pid)}")
             for server in servers:  # warm-up (deskbot: its work drained before the runs)
                 before = await answered(fake_port)
                 lat, _ = await load(server.url, "new warm-up {i}", 1.0, args.clients, response_url)
@@ -273,11 +316,13 @@ async def main() -> None:
                 print(f"run {run + 1}")
                 for server in servers:
                     print(await burst(server, args, fake_port, response_url))
+            print(f"\nload average after: {os.getloadavg()[0]:.2f}")
             print(f"\nmin/median/max of {args.runs} runs")
             bare, peer_ = servers[0], servers[1]
             for server in servers:
                 rates, p99s = _spread(server.rates, "{:.0f}"), _spread(server.p99s, "{:.0f}")
-                line = f"  {server.name:<20} {rates} req/s  p99 {p99s} ms"
+                cpu = _spread(server.cpu, "{:.2f}")
+                line = f"  {server.name:<20} {rates} req/s  p99 {p99s} ms  CPU {cpu} ms/ack"
                 if server is not bare:
                     of_bare = [r / b for r, b in zip(server.rates, bare.rates, strict=True)]
                     line += f"  {_spread(of_bare, '{:.0%}')} of bare"

@@ -134,24 +134,35 @@ def serve_peer(port: int, path: str) -> None:
     _bolt_server(port, durable)
 
 
-def serve_deskbot(port: int, api_url: str, database_url: str, scheduler: str = "on") -> None:
+def serve_deskbot(
+    port: int, api_url: str, database_url: str, scheduler: str = "on", work: str = "serve"
+) -> None:
+    """`work`: "serve" or "process", as `deskbot serve` runs (Slack's work after the acks
+    in a worker process, bot.inbox_worker); "in-process": on a fixed set of workers beside
+    the acks (the design before)."""
     os.environ.update(
         SLACK_BOT_TOKEN=TOKEN,
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=api_url,
         DESKBOT_DATABASE_URL=database_url,
     )
+    from bot import inbox_worker
     from bot.app import build_desk
     from bot.config import Settings
     from bot.server import build_app, platforms_from, tune_runtime
 
     settings = Settings()
     desk = build_desk(settings)
-    slack = [p for p in platforms_from(settings, desk) if p.name == "slack"]
+    worker = inbox_worker.start(settings, desk) if work in ("serve", "process") else None
+    slack = [p for p in platforms_from(settings, desk, worker) if p.name == "slack"]
     # as `deskbot serve` builds it; "off" leaves the clock ticks out of the measurement
     app = build_app(desk, slack, schedule=scheduler == "on")
     tune_runtime()
-    web.run_app(app, host="127.0.0.1", port=port, print=None)
+    try:
+        web.run_app(app, host="127.0.0.1", port=port, print=None)
+    finally:
+        if worker is not None:
+            worker.stop()
 
 
 class Fake:

@@ -41,6 +41,8 @@ class AfterAck:
         self._stopping = False
         self._acking = 0  # requests being acknowledged right now
         self._acks_idle: asyncio.Event | None = None
+        # (the inbox worker process) the acking process's count, in memory both share
+        self.shared_acks: Any = None
 
     @property
     def workers(self) -> list[asyncio.Task[None]]:
@@ -51,12 +53,25 @@ class AfterAck:
         """Jobs wait in the queue or the table."""
         return bool(self._jobs) or self._overflow
 
+    @property
+    def queued(self) -> set[str]:
+        return self._queued
+
     def add(self, key: str, job: Job) -> None:
         if len(self._jobs) >= QUEUE_MAX or self._stopping:
             self._overflow = True
         else:
             self._jobs.append((key, job))
             self._queued.add(key)
+        self._start()
+
+    def poke(self) -> None:
+        """Work waits in the table (written by another process): read it."""
+        if not self._stopping:
+            self._overflow = True
+            self._start()
+
+    def _start(self) -> None:
         if self._wake is None:
             self._wake = asyncio.Event()
             self._workers = [asyncio.create_task(self._work(n == 0)) for n in range(WORKERS)]
@@ -69,12 +84,33 @@ class AfterAck:
             self._acks_idle = asyncio.Event()
         self._acking += 1
         self._acks_idle.clear()
+        if self.shared_acks is not None:
+            self.shared_acks.value += 1
         try:
             yield
         finally:
             self._acking -= 1
+            if self.shared_acks is not None:
+                self.shared_acks.value -= 1
             if not self._acking:
                 self._acks_idle.set()
+
+    async def follow(self, acks: Any, every: float) -> None:
+        """In the inbox worker process: give way while the acking process (whose count of
+        acks in flight is `acks`, in shared memory) is acknowledging, as if here."""
+        inside: contextlib.AbstractContextManager[None] | None = None
+        try:
+            while True:
+                if acks.value > 0 and inside is None:
+                    inside = self.acking()
+                    inside.__enter__()
+                elif acks.value <= 0 and inside is not None:
+                    inside.__exit__(None, None, None)
+                    inside = None
+                await asyncio.sleep(every)
+        finally:
+            if inside is not None:
+                inside.__exit__(None, None, None)
 
     async def _work(self, first: bool) -> None:
         assert self._wake is not None

@@ -187,18 +187,24 @@ def console(settings: Settings, lang: str | None = None) -> int:
 def serve(settings: Settings, host: str, port: int) -> int:
     from aiohttp import web
 
-    from bot import rooms
+    from bot import inbox_worker, rooms
     from bot.app import build_desk
     from bot.server import build_app, platforms_from, tune_runtime
 
     desk = build_desk(settings)
+    # Slack's work after the acks in a process of its own (forked before any thread starts)
+    worker = inbox_worker.start(settings, desk) if settings.slack_bot_token else None
     rooms.install(settings, desk)  # Graph meetings / Slack calls for huddle links
-    app = build_app(desk, platforms_from(settings, desk), schedule=True)
-    tune_runtime()
-    # SIGTERM/SIGINT: stop listening, give requests in flight STOP_REQUESTS_SECONDS, then
-    # the platforms' own stop work (see bot.server); the whole stop is bounded.
-    web.run_app(app, host=host, port=port, shutdown_timeout=STOP_REQUESTS_SECONDS, print=None)
-    return 0
+    try:
+        app = build_app(desk, platforms_from(settings, desk, worker), schedule=True)
+        tune_runtime()
+        # SIGTERM/SIGINT: stop listening, give requests in flight STOP_REQUESTS_SECONDS,
+        # then the platforms' own stop work (see bot.server); the whole stop is bounded.
+        web.run_app(app, host=host, port=port, shutdown_timeout=STOP_REQUESTS_SECONDS, print=None)
+    finally:
+        if worker is not None:  # after the last ack: its work is the worker's to finish
+            worker.stop()
+    return 1 if worker is not None and worker.died else 0
 
 
 STOP_REQUESTS_SECONDS = 5.0

@@ -11,6 +11,12 @@
 
 A permanent database error (data, integrity: a value the column refuses) fails that request
 with an answer to the asker; a transient one (connection, lock) leaves it for `recover`.
+
+Where the work after the ack runs is the inbox's `role`: "all" takes, runs and answers in
+this process (on a fixed set of workers, bot.after_ack); under `deskbot serve` Slack's inbox
+is split in two processes (bot.inbox_worker): "ack" persists and acknowledges, leaving the
+plain runs untaken in the table and nudging the worker process; "work" takes them from the
+table (a compare-and-set on the lease), runs and answers them, and recovers what is left.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import TypeAdapter
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
@@ -37,6 +43,7 @@ from handlers.config.team import TeamConfig
 from handlers.desk import Desk
 from storage import inbound
 from storage.db import session_scope
+from storage.models import InboundEvent
 
 log = logging.getLogger(__name__)
 BATCH_MAX = 200  # requests written in one transaction at most
@@ -48,6 +55,7 @@ PERMANENT = (DataError, IntegrityError)  # the request itself is wrong: retrying
 # How a platform answers the asker; `live` is False when recovery sends a stored answer
 # (the request's own connection, e.g. a Teams turn, is gone then).
 Answer = Callable[[WorkItem, Reply, bool], Awaitable[None]]
+Role = Literal["all", "ack", "work"]
 _REPLY: TypeAdapter[Reply] = TypeAdapter(Reply)
 
 
@@ -66,15 +74,20 @@ def reading(config: TeamConfig, item: WorkItem) -> AbstractContextManager[None]:
 
 
 class Inbox:
-    def __init__(self, desk: Desk, source: str, answer: Answer, threads: int = 2) -> None:
+    def __init__(
+        self, desk: Desk, source: str, answer: Answer, threads: int = 2, role: Role = "all"
+    ) -> None:
         self.desk = desk
         self.source = source
         self.answer = answer
+        self.role = role
+        # role "ack": tells the worker process that work waits (set by bot.inbox_worker)
+        self.nudge: Callable[[], None] = lambda: None
         # Writes an ack waits for go before any work after an ack (see bot.db_threads).
         self._db = DbThreads(desk.engine.dialect.name, source, threads)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._running: set[str] = set()  # keys in progress here (recovery skips them)
-        self._to_write: list[tuple[str, WorkItem, asyncio.Future[bool]]] = []
+        self._to_write: list[tuple[str, WorkItem, bool, asyncio.Future[bool]]] = []
         self._writing = False
         self._to_mark: list[str] = []
         self._marking = False
@@ -93,14 +106,24 @@ class Inbox:
 
     def later(self, job: Job, key: str | None = None) -> None:
         """Run `job` after the ack: with the key of persisted work, on the workers (see
-        bot.after_ack); else (rare: a late write, an apology) in a task of its own."""
+        bot.after_ack), or (role "ack") by the worker process, which reads it from the
+        table; else (rare: a late write, an apology) in a task of its own."""
         if key is None:
             self.spawn(job())
+        elif self.role == "ack":
+            self.nudge()
         else:
             self.after_ack.add(key, job)
 
+    def poke(self) -> None:
+        """Role "work": work waits in the table (the acking process wrote some)."""
+        self.after_ack.poke()
+
     async def _waiting(self, skip: set[str]) -> list[tuple[str, Job]]:
-        rows = await self._db.run(WORK, self._unfinished, None, skip)
+        # "all": rows this process took and did not queue; "work": rows nobody took yet,
+        # or whose runner went quiet (never another runner's fresh lease)
+        before = None if self.role == "all" else self.desk.now() - inbound.STALE
+        rows = await self._db.run(WORK, self._unfinished, before, skip)
         return [(key, lambda key=key, item=item: self.resume(key, item)) for key, item in rows]
 
     async def drain(self, timeout: float) -> None:
@@ -118,14 +141,18 @@ class Inbox:
 
     # -- take ----------------------------------------------------------------------------
 
-    def persist(self, key: str, item: WorkItem) -> asyncio.Future[bool]:
+    def persist(self, key: str, item: WorkItem, plain: bool = False) -> asyncio.Future[bool]:
         """Write the item; True when it is new (or a stale leftover to run again).
+
+        `plain`: the work is the plain run (`resume`), which the worker process may do; else
+        this process runs it and takes it at once.
 
         Group commit: requests that arrive while a write is under way go together in the
         next one, so a burst costs a few transactions instead of one each.
         """
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._to_write.append((key, item, future))
+        taken = not (plain and self.role == "ack")
+        self._to_write.append((key, item, taken, future))
         if not self._writing:
             self._writing = True
             self.spawn(self._write_batches())
@@ -135,21 +162,21 @@ class Inbox:
         try:
             while self._to_write:
                 batch, self._to_write = self._to_write[:BATCH_MAX], self._to_write[BATCH_MAX:]
-                items = [(key, item.to_json()) for key, item, _ in batch]
+                items = [(key, item.to_json(), taken) for key, item, taken, _ in batch]
                 try:
                     claimed = await self._db.run(ACK, self._persist, items)
                 except Exception as exc:
-                    for _, _, future in batch:
+                    for *_, future in batch:
                         if not future.done():
                             future.set_exception(exc)
                     continue
-                for (_, _, future), took in zip(batch, claimed, strict=True):
+                for (*_, future), took in zip(batch, claimed, strict=True):
                     if not future.done():
                         future.set_result(took)
         finally:
             self._writing = False
 
-    def _persist(self, items: list[tuple[str, dict[str, Any]]]) -> list[bool]:
+    def _persist(self, items: list[tuple[str, dict[str, Any], bool]]) -> list[bool]:
         with self.desk.engine.begin() as conn:
             return inbound.claim_many(conn, self.source, items, self.desk.now())
 
@@ -230,8 +257,11 @@ class Inbox:
         with session_scope(self.desk.engine) as session:
             inbound.answered(session, self.source, keys, self.desk.now())
 
-    async def finish_late(self, persisting: asyncio.Future[bool], key: str, item: WorkItem) -> None:
-        """The platform was answered before the write finished: finish when it does."""
+    async def finish_late(
+        self, persisting: asyncio.Future[bool], key: str, item: WorkItem, plain: bool = False
+    ) -> None:
+        """The platform was answered before the write finished: finish when it does (a plain
+        run persisted for the worker process: tell it)."""
         try:
             claimed = await persisting
         except Exception:
@@ -241,7 +271,9 @@ class Inbox:
             except Exception:
                 log.exception("%s %s: could not answer", self.source, key)
             return
-        if claimed:
+        if claimed and plain and self.role == "ack":
+            self.nudge()
+        elif claimed:
             await self.finish(key, item)
 
     # -- recover -------------------------------------------------------------------------
@@ -261,7 +293,8 @@ class Inbox:
     async def lifetime(self, background: list[asyncio.Task[Any]]) -> AsyncIterator[None]:
         """For an aiohttp cleanup context: recovery runs while the server does; at the end,
         work in progress gets `DRAIN_SECONDS` to finish, the rest is recovered later."""
-        background = [*background, asyncio.create_task(self.keep_recovering())]
+        if self.role != "ack":  # the worker process recovers what the acking one wrote
+            background = [*background, asyncio.create_task(self.keep_recovering())]
         yield
         for task in background:
             task.cancel()
@@ -273,9 +306,12 @@ class Inbox:
     async def recover(self, stale: dt.timedelta | None = None) -> int:
         """Run work left unfinished and send answers left unsent (older than `stale`)."""
         before = self.desk.now() - stale if stale is not None else None
-        rows = await self._db.run(WORK, self._unfinished, before)
+        busy = {*self._running, *self.after_ack.queued}  # run here already: no retake
+        # role "work": rows nobody took are the workers' reads (bot.after_ack), not recovery's
+        untaken = self.role != "work"
+        rows = await self._db.run(WORK, self._unfinished, before, busy, untaken)
         for key, item in rows:
-            if key in self._running:
+            if key in self._running or key in self.after_ack.queued:
                 continue
             log.warning("%s %s: finishing work left unfinished", self.source, key)
             await self.finish(key, item)
@@ -289,12 +325,15 @@ class Inbox:
         return len(rows) + len(answers)
 
     def _unfinished(
-        self, before: dt.datetime | None, skip: frozenset[str] | set[str] = frozenset()
+        self,
+        before: dt.datetime | None,
+        skip: frozenset[str] | set[str] = frozenset(),
+        untaken: bool = True,
     ) -> list[tuple[str, WorkItem]]:
         now = self.desk.now()
-        out = []
+        found: list[tuple[InboundEvent, WorkItem]] = []
         with session_scope(self.desk.engine) as session:
-            for row in inbound.unfinished(session, self.source, before):
+            for row in inbound.unfinished(session, self.source, before, untaken=untaken):
                 if row.event_id in skip:  # queued or running here: no retake
                     continue
                 try:
@@ -305,9 +344,9 @@ class Inbox:
                     )
                     inbound.mark_done(session, self.source, row.event_id, now)
                     continue
-                if inbound.retake(session, row, now):
-                    out.append((row.event_id, item))
-        return out
+                found.append((row, item))
+            taken = inbound.take(session, [row for row, _ in found], now, before)
+        return [(row.event_id, item) for row, item in found if row.id in taken]
 
     def _unanswered(self, before: dt.datetime | None) -> list[tuple[str, WorkItem, Reply]]:
         """Taken (marked answered) before sending, so a second pass elsewhere skips them."""

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -19,6 +20,9 @@ from bot.config import Settings
 from bot.delivery import Pacer, Sender, deliver_due
 from bot.platform import Platform
 from handlers.desk import Desk
+
+if TYPE_CHECKING:
+    from bot.inbox_worker import WorkerProcess
 
 log = logging.getLogger(__name__)
 DESK: web.AppKey[Desk] = web.AppKey("desk", Desk)
@@ -139,14 +143,17 @@ def tune_runtime() -> None:
     gc.set_threshold(2_000, 10, 20)
 
 
-def platforms_from(settings: Settings, desk: Desk) -> list[Platform]:
-    """The platforms this environment turns on; adapters register here."""
+def platforms_from(
+    settings: Settings, desk: Desk, slack_worker: WorkerProcess | None = None
+) -> list[Platform]:
+    """The platforms this environment turns on; adapters register here. `slack_worker`:
+    Slack's work after the acks runs in that process (bot.inbox_worker)."""
     from bot import teams
 
     platforms: list[Platform] = []
     if settings.slack_bot_token:  # Teams-only installs need no Slack settings
         from bot import slack
 
-        platforms.append(slack.platform(settings, desk))
+        platforms.append(slack.platform(settings, desk, slack_worker))
     platforms.append(teams.platform(settings, desk))  # always on; local mode without an app id
     return platforms

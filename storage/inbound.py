@@ -6,6 +6,10 @@ redelivery a no-op, decided by the database, not memory. The work then runs insi
 the use case's writes, the done mark and the answer to the asker are one commit, so a crash
 leaves all of them or none. A row left unfinished (the process died) is found by `unfinished`
 and run again; a row done but not yet answered by `unanswered`.
+
+Who runs a row is its lease, `taken_at`: set when the claimer runs the work itself, or left
+None for the inbox worker process to take (`retake`, a compare-and-set, so of several
+readers one wins); a lease older than STALE belongs to a runner that died.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import datetime as dt
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, update
+from sqlalchemy import Connection, Engine, bindparam, delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -32,11 +36,19 @@ def claim(
     event_id: str,
     now: dt.datetime,
     payload: dict[str, Any] | None = None,
+    taken: bool = True,
 ) -> bool:
-    """True when the caller should do the work: first delivery, or a stale unfinished one."""
+    """True when the caller should do the work: first delivery, or a stale unfinished one.
+    `taken=False`: the row waits for the worker process (the caller only acknowledges)."""
     stmt = (
         dialect_insert(session, InboundEvent)
-        .values(source=source, event_id=event_id, received_at=now, payload=payload)
+        .values(
+            source=source,
+            event_id=event_id,
+            received_at=now,
+            taken_at=now if taken else None,
+            payload=payload,
+        )
         .on_conflict_do_nothing(index_elements=["source", "event_id"])
         .returning(col(InboundEvent.id))
     )
@@ -49,9 +61,9 @@ def claim(
             col(InboundEvent.source) == source,
             col(InboundEvent.event_id) == event_id,
             col(InboundEvent.done_at).is_(None),
-            col(InboundEvent.received_at) < now - STALE,
+            col(InboundEvent.taken_at) < now - STALE,
         )
-        .values(received_at=now)
+        .values(taken_at=now if taken else None)
         .returning(col(InboundEvent.id))
         .execution_options(synchronize_session=False)
     )
@@ -59,26 +71,36 @@ def claim(
 
 
 def claim_many(
-    conn: Connection, source: str, items: list[tuple[str, dict[str, Any]]], now: dt.datetime
+    conn: Connection,
+    source: str,
+    items: list[tuple[str, dict[str, Any], bool]],
+    now: dt.datetime,
 ) -> list[bool]:
-    """`claim` for a batch, in one prepared statement on a Core connection (group commit on
-    the ack path: no ORM session, one executemany). A repeat inside the batch loses to its
-    first; an id already stored gets `claim`'s answer (a stale unfinished row is retaken)."""
+    """`claim` for a batch of (key, payload, taken), in one prepared statement on a Core
+    connection (group commit on the ack path: no ORM session, one executemany). A repeat
+    inside the batch loses to its first; an id already stored gets `claim`'s answer (a stale
+    unfinished row is retaken)."""
     params = [
-        {"source": source, "event_id": key, "received_at": now, "payload": payload}
-        for key, payload in items
+        {
+            "source": source,
+            "event_id": key,
+            "received_at": now,
+            "taken_at": now if taken else None,
+            "payload": payload,
+        }
+        for key, payload, taken in items
     ]
     inserted = set(conn.execute(_insert_ignore(conn.dialect.name), params).scalars())
     out: list[bool] = []
     seen: set[str] = set()
-    for key, payload in items:
+    for key, payload, taken in items:
         if key in seen:
             out.append(False)
         elif key in inserted:
             out.append(True)
         else:  # stored before: a repeat, or a stale leftover (rare, so the ORM is fine)
             with Session(bind=conn) as session:
-                out.append(claim(session, source, key, now, payload))
+                out.append(claim(session, source, key, now, payload, taken))
         seen.add(key)
     return out
 
@@ -158,12 +180,25 @@ def answered(session: Session, source: str, event_ids: list[str], now: dt.dateti
 
 
 def unfinished(
-    session: Session, source: str, received_before: dt.datetime | None = None, limit: int = PAGE
+    session: Session,
+    source: str,
+    taken_before: dt.datetime | None = None,
+    limit: int = PAGE,
+    untaken: bool = True,
 ) -> list[InboundEvent]:
-    """Work taken but not finished (the process stopped), oldest first."""
-    waiting = [col(InboundEvent.done_at).is_(None), col(InboundEvent.payload).is_not(None)]
-    if received_before is not None:
-        waiting.append(col(InboundEvent.received_at) < received_before)
+    """Work not finished, oldest first: all of it, or (`taken_before`) what nobody took yet
+    (unless not `untaken`) or whose runner took it before that time (it stopped, or is
+    another process's)."""
+    waiting = [
+        col(InboundEvent.answered_at).is_(None),  # (the partial index's condition)
+        col(InboundEvent.done_at).is_(None),
+        col(InboundEvent.payload).is_not(None),
+    ]
+    if taken_before is not None:
+        stale = col(InboundEvent.taken_at) < taken_before
+        waiting.append(or_(col(InboundEvent.taken_at).is_(None), stale) if untaken else stale)
+    elif not untaken:
+        waiting.append(col(InboundEvent.taken_at).is_not(None))
     return _oldest(session, source, waiting, limit)
 
 
@@ -186,19 +221,42 @@ def _oldest(session: Session, source: str, where: list[Any], limit: int) -> list
     return list(session.exec(query.order_by(col(InboundEvent.id)).limit(limit)))
 
 
+def take(
+    session: Session, rows: list[InboundEvent], now: dt.datetime, taken_before: dt.datetime | None
+) -> set[int]:
+    """Take rows `unfinished` read for a run; the ids taken. With `taken_before`, one
+    statement for the page, compare-and-set on the read's own condition (a row another
+    reader took meanwhile has a lease newer than that); else one `retake` each."""
+    if taken_before is None:
+        return {row.id for row in rows if row.id is not None and retake(session, row, now)}
+    if not rows:
+        return set()
+    taken = session.execute(
+        update(InboundEvent)
+        .where(
+            col(InboundEvent.id).in_([row.id for row in rows]),  # a page: PAGE ids at most
+            col(InboundEvent.done_at).is_(None),
+            or_(col(InboundEvent.taken_at).is_(None), col(InboundEvent.taken_at) < taken_before),
+        )
+        .values(taken_at=now)
+        .returning(col(InboundEvent.id))
+        .execution_options(synchronize_session=False)
+    )
+    return set(taken.scalars())
+
+
 def retake(session: Session, row: InboundEvent, now: dt.datetime) -> bool:
-    """Take an unfinished row for a new run (compare-and-set on its time), so a second
-    recovery pass elsewhere skips it while this one works."""
-    assert row.received_at is not None
-    later = max(now, row.received_at + dt.timedelta(microseconds=1))  # the value must change
+    """Take an unfinished row for a new run (compare-and-set on its lease), so a second
+    reader elsewhere skips it while this one works."""
+    later = now if row.taken_at is None else max(now, row.taken_at + dt.timedelta(microseconds=1))
     result = session.execute(
         update(InboundEvent)
         .where(
             col(InboundEvent.id) == row.id,
-            col(InboundEvent.received_at) == row.received_at,
+            col(InboundEvent.taken_at).is_not_distinct_from(row.taken_at),
             col(InboundEvent.done_at).is_(None),
         )
-        .values(received_at=later)
+        .values(taken_at=later)  # the value must change
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -46,6 +46,7 @@ class TicketCounter(SQLModel, table=True):
 OPEN_WHERE = "status IN ('new', 'in_progress', 'dispatched')"
 POOL_WHERE = "status IN ('new', 'in_progress') AND assignee IS NULL"
 UNASSIGNED_WHERE = f"{OPEN_WHERE} AND assignee IS NULL"
+INBOUND_WAITING_WHERE = "answered_at IS NULL"  # not done, or done with the answer unsent
 # The running clocks of the backlog (`storage.backlog`): awaiting a first response, and
 # dispatched awaiting an L2 root cause.
 WAITING_WHERE = f"{OPEN_WHERE} AND first_response_at IS NULL"
@@ -151,12 +152,19 @@ class InboundEvent(SQLModel, table=True):
     """Ids of platform deliveries already handled; the unique key makes redelivery a no-op."""
 
     __tablename__ = "inbound_event"
-    __table_args__ = (UniqueConstraint("source", "event_id", name="uq_inbound_source_event"),)
+    __table_args__ = (
+        UniqueConstraint("source", "event_id", name="uq_inbound_source_event"),
+        # the work and the answers still to do: a few rows among every id ever received
+        partial_index("ix_inbound_waiting", INBOUND_WAITING_WHERE, "source", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=40)
     event_id: str = Field(max_length=200)
     received_at: dt.datetime = _when(nullable=False)
+    # when a runner took the work (its lease; stale after `storage.inbound.STALE`); None:
+    # waiting for the inbox worker process (see bot.inbox_worker)
+    taken_at: dt.datetime | None = _when()
     payload: dict[str, Any] | None = Field(default=None, sa_type=JSON)  # work to finish
     done_at: dt.datetime | None = _when()
     # the answer to the asker, committed with the work and kept until it is sent

@@ -24,17 +24,20 @@ from handlers.desk import Desk
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
+    from bot.inbox import Role
+    from bot.inbox_worker import WorkerProcess
     from bot.platform import Platform
     from bot.slack.socket_mode import SocketMode
 
 log = logging.getLogger(__name__)
 PACE_SECONDS = 1.0  # Slack: about one message per second per channel
+WORKER_THREADS = 8  # database threads of the inbox worker process (bot.inbox_worker)
 
 
 class SlackRuntime:
     """The pieces of one Slack installation (single token) and their lifetime."""
 
-    def __init__(self, settings: Settings, desk: Desk) -> None:
+    def __init__(self, settings: Settings, desk: Desk, role: Role = "all") -> None:
         from bot.inbox import Inbox
         from bot.slack.answer import Responder
         from bot.slack.app import SlackApp
@@ -47,7 +50,10 @@ class SlackRuntime:
         self._http: aiohttp.ClientSession | None = None
         self._web: AsyncWebClient | None = None
         self.responder = Responder(desk, self.web, self.http)
-        self.inbox = Inbox(desk, "slack", self.responder)
+        # The worker process's only job is the work: on PostgreSQL, bound by round trips,
+        # more threads run more requests at once (SQLite has one writer anyway).
+        threads = WORKER_THREADS if role == "work" else 2
+        self.inbox = Inbox(desk, "slack", self.responder, threads, role)
         # Socket Mode needs no signing secret: without one, no HTTP endpoint is mounted.
         self.signing_secret = settings.slack_signing_secret or ""
         # (bolt wants one anyway: an unguessable one, for a route that is not there)
@@ -103,9 +109,17 @@ class SlackRuntime:
         if self._http is not None:
             await self._http.close()
 
+    async def worker_lifetime(self) -> AsyncIterator[None]:
+        """The inbox worker process's (bot.inbox_worker): no route, no identity needed."""
+        async for _ in self.inbox.lifetime([]):
+            yield
+        if self._http is not None:
+            await self._http.close()
 
-def platform(settings: Settings, desk: Desk) -> Platform:
-    """Slack for `deskbot serve`; a token without a signing secret stops the start."""
+
+def platform(settings: Settings, desk: Desk, worker: WorkerProcess | None = None) -> Platform:
+    """Slack for `deskbot serve`; a token without a signing secret stops the start. With
+    `worker`, the work after the acks is that process's (see bot.inbox_worker)."""
     from bot.platform import Platform
 
     if not settings.slack_signing_secret and not settings.slack_app_token:
@@ -121,5 +135,10 @@ def platform(settings: Settings, desk: Desk) -> Platform:
                 )
             ],
         )
-    runtime = SlackRuntime(settings, desk)
-    return Platform("slack", runtime.install, runtime.sender, pace=PACE_SECONDS)
+    runtime = SlackRuntime(settings, desk, "ack" if worker is not None else "all")
+    slack = Platform("slack", runtime.install, runtime.sender, pace=PACE_SECONDS)
+    if worker is not None:
+        runtime.inbox.nudge = worker.nudge
+        runtime.inbox.after_ack.shared_acks = worker.acks
+        slack.background.append(worker.watching)
+    return slack

@@ -72,15 +72,17 @@ def sign(body: bytes, timestamp: int, secret: str = SECRET) -> str:
 class SlackServer:
     """deskbot's server with Slack on, and a client that sends what Slack would."""
 
-    def __init__(self, desk: Desk, clock: ManualClock, fake: FakeSlack) -> None:
+    def __init__(self, desk: Desk, clock: ManualClock, fake: FakeSlack, worker: Any = None) -> None:
+        """`worker`: stands in for the inbox worker process (bot.inbox_worker); the server
+        then only persists and acks."""
         self.desk = desk
         self.clock = clock
         self.fake = fake
         self.triggers = itertools.count(1)
-        settings = Settings(
+        self.settings = Settings(
             slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=fake.api_url
         )
-        self.platforms = platforms_from(settings, desk)
+        self.platforms = platforms_from(self.settings, desk, worker)
         slack = next(p for p in self.platforms if p.name == "slack")
         self.runtime = slack.install.__self__  # type: ignore[attr-defined]  # SlackRuntime
         self.app = build_app(desk, [p for p in self.platforms if p.name == "slack"])

@@ -101,6 +101,8 @@ async def test_killed_between_ack_and_work_the_ticket_exists_once_after_restart(
     try:
         await until(lambda: rows(engine, Ticket), "the ticket after restart")
         await until(lambda: fake_slack.responses(), "the answer to the asker")
+        # (the worker process may finish that before the restarted server connects)
+        await until(lambda: socket_mode.connections >= 2, "the restarted server's connection")
         try:
             await socket_mode.connected(START)
         except TimeoutError:

@@ -1,0 +1,187 @@
+"""Slack's work after the acks in the inbox worker process (bot.inbox_worker): the serving
+process persists and acks only; the worker takes the work from the table and answers each
+request once, however many workers (replicas) read at the same time; a worker that dies
+stops `deskbot serve`, so its supervisor restarts both."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from bot import after_ack
+from bot.slack import SlackRuntime
+from handlers.desk import Desk, ManualClock
+from tests.serve_process import BOOT, Served, database_url
+from tests.slack.conftest import SECRET, TOKEN, SlackServer
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.test_slack_interactivity import _submission
+
+
+class Shared:
+    value = 0
+
+
+class Nudges:
+    """Stands in for the worker process's handle in the serving process."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.acks = Shared()  # acks in flight, as the worker process would read them
+
+    def nudge(self) -> None:
+        self.count += 1
+
+    async def watching(self) -> AsyncIterator[None]:
+        yield
+
+
+@pytest.fixture
+async def acking(
+    desk: Desk, clock: ManualClock, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[SlackServer, Nudges]]:
+    monkeypatch.setattr("bot.server.POLL_SECONDS", 0.02)
+    fake_slack.clock = clock
+    nudges = Nudges()
+    server = SlackServer(desk, clock, fake_slack, worker=nudges)
+    await server.start()
+    yield server, nudges
+    await server.stop()
+
+
+@contextlib.asynccontextmanager
+async def working(server: SlackServer, count: int) -> AsyncIterator[list[SlackRuntime]]:
+    """`count` worker processes' runtimes (in this process: the same code and table)."""
+    runtimes = [SlackRuntime(server.settings, server.desk, role="work") for _ in range(count)]
+    lives = [runtime.worker_lifetime() for runtime in runtimes]
+    for life in lives:
+        await anext(life)
+    try:
+        yield runtimes
+    finally:
+        for life in lives:
+            with contextlib.suppress(StopAsyncIteration):
+                await anext(life)
+
+
+async def test_acked_work_waits_in_the_table_for_the_worker_process(
+    acking: tuple[SlackServer, Nudges],
+) -> None:
+    server, nudges = acking
+    statuses = await asyncio.gather(
+        *(server.command("/ticket", f"new Printer {n} jams") for n in range(12))
+    )
+    assert [status for status, _ in statuses] == [200] * 12
+    assert nudges.count >= 1
+    waiting = server.unfinished()
+    assert len(waiting) == 12 and all(row.taken_at is None for row in waiting)
+    await asyncio.sleep(0.1)  # (a real pause: nothing in this process may run the work)
+    assert server.tickets() == [] and server.fake.responses() == []
+
+    async with working(server, 2) as workers:  # two replicas' workers read at once
+        for worker in workers:
+            worker.inbox.poke()
+        await server.until(lambda: not server.unfinished(), "the work to be done")
+        await server.until(lambda: len(server.fake.responses()) >= 12, "the answers")
+    assert len(server.fake.responses()) == 12  # none answered twice
+    summaries = sorted(t.summary for t in server.tickets())
+    assert summaries == sorted(f"Printer {n} jams" for n in range(12))
+
+
+async def test_a_form_submission_still_runs_before_its_ack(
+    acking: tuple[SlackServer, Nudges],
+) -> None:
+    """Work that is not the plain run (a modal's inline errors travel in its ack) is taken
+    and run by the serving process itself, never left to the worker."""
+    server, _ = acking
+    await server.command("/ticket", "new")  # no text: the worker opens the form
+    async with working(server, 1) as workers:
+        workers[0].inbox.poke()
+        call = await server.until(lambda: server.fake.of("views.open"), "the form")
+        status, body = await server.interact(_submission(call[0].params["view"], {}))
+    assert status == 200
+    assert json.loads(body)["response_action"] == "errors"  # checked before the ack
+    assert server.unfinished() == []  # the serving process took and finished it
+
+
+@pytest.fixture
+def served(tmp_path: Path, engine: Engine, fake_slack: FakeSlack) -> Iterator[Served]:
+    process = Served(
+        tmp_path,
+        {
+            "DESKBOT_DATABASE_URL": database_url(engine),
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": fake_slack.url + "/api/",
+        },
+    )
+    yield process
+    process.stop()
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+async def test_serve_stops_when_its_worker_process_dies(served: Served) -> None:
+    import os
+    import signal
+
+    await served.start()
+    assert served.process is not None
+    workers = _children(served.process.pid)
+    assert len(workers) == 1
+    os.kill(workers[0], signal.SIGKILL)
+    deadline = time.monotonic() + BOOT
+    while served.process.poll() is None:
+        assert time.monotonic() < deadline, "deskbot serve went on without its worker"
+        await asyncio.sleep(0.05)
+    assert served.process.returncode == 1
+    served.process = None
+
+
+async def test_the_worker_gives_way_while_the_acking_process_acks() -> None:
+    """The count of acks in flight lives in memory both processes share; the worker
+    follows it as if the acks were its own (bot.after_ack)."""
+    running: list[int] = []
+    most, done = 0, 0
+
+    async def job() -> None:
+        nonlocal most, done
+        running.append(1)
+        most = max(most, len(running))
+        await asyncio.sleep(0)
+        running.pop()
+        done += 1
+
+    async def waiting(_skip: set[str]) -> list[tuple[str, after_ack.Job]]:
+        return []
+
+    acks = Shared()
+    acks.value = 3  # the parent is acknowledging three requests
+    work = after_ack.AfterAck("test", set(), waiting)
+    following = asyncio.create_task(work.follow(acks, 0))
+    await asyncio.sleep(0)
+    for n in range(10):
+        work.add(f"k{n}", job)
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert most == 1 and done >= 1  # one job at a time beside the acks, never none
+    acks.value = 0
+    deadline = time.monotonic() + 5
+    while done < 10:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.001)
+    assert most > 1
+    following.cancel()
+    work.stop()
+    await asyncio.gather(*work.workers)

@@ -21,7 +21,7 @@ import time
 
 import aiohttp
 import clock_tick
-from slack_ack import _free_port, _healthy, _signed, _start, memory
+from slack_ack import _free_port, _healthy, _signed, _start, memories
 
 from bot.config import load_team
 from handlers.desk import Desk, SystemClock
@@ -64,17 +64,14 @@ async def main() -> None:
     try:
         await _healthy(fake_port)
         await _healthy(port)
-        hwm, rss = memory(server.pid)
-        print(f"started: VmHWM {hwm} MB, VmRSS {rss} MB")
+        print(f"started: {memories(server.pid)}")
         await asyncio.sleep(args.idle)  # a benchmark, not a test: the real scheduler runs
-        hwm, rss = memory(server.pid)
-        print(f"idle {args.idle:.0f} s: VmHWM {hwm} MB, VmRSS {rss} MB (target < 200)")
+        print(f"idle {args.idle:.0f} s: {memories(server.pid)} (target < 200 MB)")
         response_url = f"http://127.0.0.1:{fake_port}/response"
         for name, text in (("/queue", ""), ("/queue", "all"), ("/kpi", "month")):
             await command(port, name, text, response_url)
         await asyncio.sleep(5)  # the answers are after-ack work
-        hwm, rss = memory(server.pid)
-        print(f"after /queue, /queue all, /kpi month: VmHWM {hwm} MB, VmRSS {rss} MB")
+        print(f"after /queue, /queue all, /kpi month: {memories(server.pid)}")
     finally:
         for proc in (server, fake):
             proc.terminate()

@@ -137,13 +137,26 @@ def cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def pss(pid: int) -> int:
+    """Proportional set size in MB: the pages a forked child still shares with its parent
+    count half in each (VmRSS counts them in both)."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
 def memories(pid: int) -> str:
-    """The server's memory, and its worker process's when it has one."""
+    """The server's memory, and its worker process's when it has one (with both processes'
+    PSS together: what the pair costs the machine)."""
     hwm, rss = memory(pid)
     line = f"VmHWM {hwm} MB, VmRSS {rss} MB"
-    for child in children(pid):
+    kids = children(pid)
+    for child in kids:
         hwm, rss = memory(child)
         line += f" (worker process: VmHWM {hwm} MB, VmRSS {rss} MB)"
+    if kids:
+        line += f"; PSS of both {sum(pss(p) for p in [pid, *kids])} MB"
     return line
 
 

@@ -18,18 +18,22 @@ import json
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot import after_ack
 from bot.config import Settings
 from bot.server import build_app, platforms_from
 from handlers.desk import Desk, ManualClock
 from storage.models import InboundEvent, OutboxMessage, Ticket
+from tests.serve_process import Served, database_url
 from tests.slack.fake_slack import BOT_USER, TEAM, FakeSlack
 from tests.slack.fake_socket import FakeSocketMode
 
@@ -319,3 +323,37 @@ def mention_event(text: str, user: str = "U0LEE") -> dict[str, Any]:
         "channel": QUEUE,
         "event_ts": "1700000100.000100",
     }
+
+
+@pytest.fixture
+def served(tmp_path: Path, engine: Engine, fake_slack: FakeSlack) -> Iterator[Served]:
+    """`deskbot serve` as a process of its own, on the test's database and fake Slack."""
+    process = Served(
+        tmp_path,
+        {
+            "DESKBOT_DATABASE_URL": database_url(engine),
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": fake_slack.url + "/api/",
+        },
+    )
+    yield process
+    process.stop()
+
+
+class Counted:
+    """Jobs for `bot.after_ack` that count how many ran at once (`most`) and in all."""
+
+    def __init__(self) -> None:
+        self.running = self.most = self.done = 0
+
+    async def job(self) -> None:
+        self.running += 1
+        self.most = max(self.most, self.running)
+        await asyncio.sleep(0)
+        self.running -= 1
+        self.done += 1
+
+    @staticmethod
+    async def nothing_waiting(_skip: set[str]) -> list[tuple[str, after_ack.Job]]:
+        return []

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from bot import after_ack
-from tests.slack.conftest import SlackServer
+from tests.slack.conftest import Counted, SlackServer
 
 
 async def test_a_burst_beyond_the_queue_is_logged_and_answered_once_each(
@@ -30,31 +30,19 @@ async def test_a_burst_beyond_the_queue_is_logged_and_answered_once_each(
 
 
 async def test_work_after_the_acks_gives_way_while_acks_are_in_flight() -> None:
-    running: list[int] = []
-    most, done = 0, 0
-
-    async def job() -> None:
-        nonlocal most, done
-        running.append(1)
-        most = max(most, len(running))
-        await asyncio.sleep(0)
-        running.pop()
-        done += 1
-
-    async def waiting(_skip: set[str]) -> list[tuple[str, after_ack.Job]]:
-        return []
-
-    work = after_ack.AfterAck("test", set(), waiting)
+    counted = Counted()
+    work = after_ack.AfterAck("test", set(), counted.nothing_waiting)
     with work.acking():
         for n in range(10):
-            work.add(f"k{n}", job)
+            work.add(f"k{n}", counted.job)
         for _ in range(50):
             await asyncio.sleep(0)
-        assert most == 1 and done >= 1  # one job at a time beside the acks, never none
+        # one job at a time beside the acks, never none
+        assert counted.most == 1 and counted.done >= 1
         assert work.busy
-    while done < 10:  # acks done: the rest runs side by side
+    while counted.done < 10:  # acks done: the rest runs side by side
         await asyncio.sleep(0.001)
-    assert most > 1
+    assert counted.most > 1
     work.stop()
     await asyncio.gather(*work.workers)
 

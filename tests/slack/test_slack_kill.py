@@ -6,36 +6,18 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from storage.models import InboundEvent, Ticket
-from tests.serve_process import Served, database_url
-from tests.slack.conftest import QUEUE, SECRET, TEAM, TOKEN, sign
+from tests.serve_process import Served
+from tests.slack.conftest import QUEUE, TEAM, sign
 from tests.slack.fake_slack import FakeSlack
 
 WAIT = 60.0  # bound for the restarted process to finish the work (not a sleep)
-
-
-@pytest.fixture
-def served(tmp_path: Path, engine: Engine, fake_slack: FakeSlack) -> Iterator[Served]:
-    process = Served(
-        tmp_path,
-        {
-            "DESKBOT_DATABASE_URL": database_url(engine),
-            "SLACK_BOT_TOKEN": TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": fake_slack.url + "/api/",
-        },
-    )
-    yield process
-    process.stop()
 
 
 async def _command(served: Served, fake: FakeSlack, text: str) -> int:

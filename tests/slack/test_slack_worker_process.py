@@ -9,17 +9,16 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
 from bot import after_ack
 from bot.slack import SlackRuntime
 from handlers.desk import Desk, ManualClock
-from tests.serve_process import BOOT, Served, database_url
-from tests.slack.conftest import SECRET, TOKEN, SlackServer
+from tests.serve_process import BOOT, Served
+from tests.slack.conftest import Counted, SlackServer
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_slack_interactivity import _submission
 
@@ -110,21 +109,6 @@ async def test_a_form_submission_still_runs_before_its_ack(
     assert server.unfinished() == []  # the serving process took and finished it
 
 
-@pytest.fixture
-def served(tmp_path: Path, engine: Engine, fake_slack: FakeSlack) -> Iterator[Served]:
-    process = Served(
-        tmp_path,
-        {
-            "DESKBOT_DATABASE_URL": database_url(engine),
-            "SLACK_BOT_TOKEN": TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": fake_slack.url + "/api/",
-        },
-    )
-    yield process
-    process.stop()
-
-
 def _children(pid: int) -> list[int]:
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -152,36 +136,23 @@ async def test_serve_stops_when_its_worker_process_dies(served: Served) -> None:
 async def test_the_worker_gives_way_while_the_acking_process_acks() -> None:
     """The count of acks in flight lives in memory both processes share; the worker
     follows it as if the acks were its own (bot.after_ack)."""
-    running: list[int] = []
-    most, done = 0, 0
-
-    async def job() -> None:
-        nonlocal most, done
-        running.append(1)
-        most = max(most, len(running))
-        await asyncio.sleep(0)
-        running.pop()
-        done += 1
-
-    async def waiting(_skip: set[str]) -> list[tuple[str, after_ack.Job]]:
-        return []
-
+    counted = Counted()
     acks = Shared()
     acks.value = 3  # the parent is acknowledging three requests
-    work = after_ack.AfterAck("test", set(), waiting)
+    work = after_ack.AfterAck("test", set(), counted.nothing_waiting)
     following = asyncio.create_task(work.follow(acks, 0))
     await asyncio.sleep(0)
     for n in range(10):
-        work.add(f"k{n}", job)
+        work.add(f"k{n}", counted.job)
     for _ in range(50):
         await asyncio.sleep(0)
-    assert most == 1 and done >= 1  # one job at a time beside the acks, never none
+    assert counted.most == 1 and counted.done >= 1  # one job at a time beside the acks, never none
     acks.value = 0
     deadline = time.monotonic() + 5
-    while done < 10:
+    while counted.done < 10:
         assert time.monotonic() < deadline
         await asyncio.sleep(0.001)
-    assert most > 1
+    assert counted.most > 1
     following.cancel()
     work.stop()
     await asyncio.gather(*work.workers)

@@ -18,21 +18,25 @@ from typing import Any, Literal
 from sqlalchemy import and_, func, or_, text
 from sqlmodel import Session, col, select
 
-from storage.kpis import _COLUMNS, KpiTicket, _ticket
+from storage.kpis import TICKET_COLUMNS, KpiTicket, read_tickets
 from storage.models import UNEXPLAINED_WHERE, WAITING_WHERE, Ticket
 from storage.tickets import OPEN, status_in
 
 Clock = Literal["first_response", "root_cause"]
 
 
+def _unindexed(column: Any) -> Any:
+    """The column in a form no index serves (SQLite, without statistics, would otherwise
+    take a range of another index over the one the query is written for)."""
+    return func.coalesce(column, column)
+
+
 def _running(scope: str, at: dt.datetime, clock: Clock) -> list[Any]:
     """The open tickets logged by `at` whose `clock` runs, in the terms of its partial index
     (SQLite uses one only when the query holds the index's own terms, written out)."""
     where = WAITING_WHERE if clock == "first_response" else UNEXPLAINED_WHERE
-    # "logged by `at`" on an expression no index serves: SQLite (without statistics) would
-    # take a range of another index of the logging time over the clock's own partial one
-    logged = func.coalesce(col(Ticket.created_at), col(Ticket.created_at))
-    return [Ticket.scope == scope, text(where), logged <= at]
+    # "logged by `at`" unindexed: not a range of another index of the logging time
+    return [Ticket.scope == scope, text(where), _unindexed(col(Ticket.created_at)) <= at]
 
 
 def _start(clock: Clock) -> Any:
@@ -44,7 +48,7 @@ def _settled(clock: Clock, cut: dt.datetime, ranged: bool = True) -> Any:
     serves (a count walks the clock's whole partial index, which covers it)."""
     if clock == "first_response":
         logged = col(Ticket.created_at)
-        return (logged if ranged else func.coalesce(logged, logged)) < cut
+        return (logged if ranged else _unindexed(logged)) < cut
     resolved = col(Ticket.resolved_at)
     return and_(
         col(Ticket.dispatched_at) < cut,
@@ -76,13 +80,13 @@ def settled_page(
 ) -> list[KpiTicket]:
     """Those of one priority, oldest clock start first (their deadlines in the same order)."""
     query = (
-        select(*_COLUMNS)
+        select(*TICKET_COLUMNS)
         .where(*_running(scope, at, clock), _settled(clock, cut), Ticket.priority == priority)
         .order_by(_start(clock), col(Ticket.id))
         .offset(offset)
         .limit(limit)
     )
-    return [_ticket(row) for row in session.connection().execute(query).all()]
+    return read_tickets(session, query)
 
 
 def unsettled(
@@ -97,8 +101,8 @@ def unsettled(
         ids = ids.where(~_settled(clock, cut, False)).order_by(
             col(Ticket.priority), _start(clock), col(Ticket.id)
         )
-    query = select(*_COLUMNS).where(col(Ticket.id).in_(ids.scalar_subquery()))
-    return [_ticket(row) for row in session.connection().execute(query).all()]
+    query = select(*TICKET_COLUMNS).where(col(Ticket.id).in_(ids.scalar_subquery()))
+    return read_tickets(session, query)
 
 
 def escalations(
@@ -107,14 +111,14 @@ def escalations(
     """The open escalations (dispatched, logged by `at`): how many, and the oldest `limit`."""
     dispatched = [Ticket.scope == scope, Ticket.status == "dispatched"]
     # counted in the queue's index (scope, status, ..., logging time: all it needs)
-    logged = func.coalesce(col(Ticket.created_at), col(Ticket.created_at))
+    logged = _unindexed(col(Ticket.created_at))
     count = select(func.count()).select_from(Ticket).where(*dispatched, logged <= at)
     total = session.connection().execute(count).scalar_one()
     # listed along the open tickets' index, oldest first, until `limit` are found
     query = (
-        select(*_COLUMNS)
+        select(*TICKET_COLUMNS)
         .where(*dispatched, status_in(OPEN), col(Ticket.created_at) <= at)
         .order_by(col(Ticket.created_at), col(Ticket.id))
         .limit(limit)
     )
-    return int(total), [_ticket(row) for row in session.connection().execute(query).all()]
+    return int(total), read_tickets(session, query)

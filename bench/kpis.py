@@ -66,6 +66,7 @@ def main() -> None:
         held = args.count
     config = load_team(None)
     desk = Desk(config=config, engine=engine, clock=SystemClock())
+    scale.work_out_facts(desk)
     platform, workspace = dataset.SCOPE.split(":", 1)
     manager = config.person("grace")  # the service desk manager
     actor = Actor(Ref(platform, workspace, manager.id), manager)

@@ -23,7 +23,14 @@ def quality_report(desk: Desk, session: Session, scope: str, fire: Fire) -> list
         window.last_day,
         monthly.l1_lines(config, resolved),
         monthly.l2_lines(config, resolved),
-        figures.figures(config, session, scope, window.start, window.end, resolved),
+        figures.figures(
+            config,
+            session,
+            scope,
+            window.start,
+            window.end,
+            figures.reuse_of(session, {t.id or 0 for t in resolved}),
+        ),
     )
     body = render("quality_report.md", r=report, config=config)
     fallback = phrase("quality_report.fallback", r=report)

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from handlers.desk import Desk
 from schedules.huddle_timer import HUDDLES
+from schedules.kpi_facts import KPI_FACTS
 from schedules.quality_timers import KNOWLEDGE_REVIEW, SURVEY_REMINDERS
 from schedules.response_clocks import RESPONSE_CLOCKS
 
@@ -35,3 +36,4 @@ TIMERS.append(HUDDLES)
 TIMERS.append(RESPONSE_CLOCKS)
 TIMERS.append(SURVEY_REMINDERS)
 TIMERS.append(KNOWLEDGE_REVIEW)
+TIMERS.append(KPI_FACTS)

@@ -111,16 +111,17 @@ def recheck_open(session: Session, at: dt.datetime) -> int:
     return int(session.connection().execute(stmt).rowcount or 0)
 
 
-def rules(session: Session) -> str | None:
-    """The fingerprint of the rules the stored due times were computed with."""
-    row = session.get(ClockRules, RULES)
+def rules(session: Session, name: str = RULES) -> str | None:
+    """The fingerprint of the rules the stored due times (or what `name` says) were
+    computed with."""
+    row = session.get(ClockRules, name)
     return None if row is None else row.fingerprint
 
 
-def set_rules(session: Session, fingerprint: str, at: dt.datetime) -> None:
+def set_rules(session: Session, fingerprint: str, at: dt.datetime, name: str = RULES) -> None:
     stmt = (
         dialect_insert(session, ClockRules)
-        .values(name=RULES, fingerprint=fingerprint, changed_at=at)
+        .values(name=name, fingerprint=fingerprint, changed_at=at)
         .on_conflict_do_update(
             index_elements=["name"], set_={"fingerprint": fingerprint, "changed_at": at}
         )

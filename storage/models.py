@@ -46,6 +46,7 @@ class TicketCounter(SQLModel, table=True):
 OPEN_WHERE = "status IN ('new', 'in_progress', 'dispatched')"
 POOL_WHERE = "status IN ('new', 'in_progress') AND assignee IS NULL"
 UNASSIGNED_WHERE = f"{OPEN_WHERE} AND assignee IS NULL"
+KPI_MARKED_WHERE = "kpi_marked_at IS NOT NULL"
 INBOUND_WAITING_WHERE = "answered_at IS NULL"  # not done, or done with the answer unsent
 # The running clocks of the backlog (`storage.backlog`): awaiting a first response, and
 # dispatched awaiting an L2 root cause.
@@ -81,6 +82,9 @@ class Ticket(SQLModel, table=True):
         partial_index(
             "ix_ticket_open_category", UNASSIGNED_WHERE, "scope", "category", "created_at", "id"
         ),
+        # the tickets whose KPI facts are to be worked out again (`storage.kpi_facts`)
+        partial_index("ix_ticket_kpi_marked", KPI_MARKED_WHERE, "kpi_marked_at", "id"),
+        partial_index("ix_ticket_kpi_marked_scope", KPI_MARKED_WHERE, "scope", "id"),
         # the digest's and standup's backlog: counted per priority, read oldest first
         partial_index("ix_ticket_waiting", WAITING_WHERE, "scope", "priority", "created_at", "id"),
         partial_index(
@@ -121,6 +125,8 @@ class Ticket(SQLModel, table=True):
     # or the time of a change (any audit event) so the tick re-evaluates it; NULL when no
     # clock runs. Kept by `storage.tickets` and `schedules.response_clocks`.
     clock_due_at: dt.datetime | None = _when()
+    # When a change made its stored KPI facts stale (`storage.kpi_facts`); NULL: up to date.
+    kpi_marked_at: dt.datetime | None = _when()
     duplicate_of: int | None = None  # the ticket number a duplicate points at
     # People kept informed besides the assignee (the L1 who dispatched it): person ids.
     watchers: list[str] = Field(default_factory=list, sa_type=JSON)

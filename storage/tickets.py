@@ -63,13 +63,20 @@ def due_at_logging(row: dict[str, Any]) -> dt.datetime | None:
     return row.get("clock_due_at")
 
 
+def mark_logged(row: dict[str, Any]) -> None:
+    """The marks a new ticket's row carries: due for the response clocks (see
+    `due_at_logging`), and its KPI facts to be worked out (`storage.kpi_facts`)."""
+    row["clock_due_at"] = due_at_logging(row)
+    row["kpi_marked_at"] = row["created_at"]
+
+
 def insert_new(session: Session, values: dict[str, Any]) -> Ticket:
     """Insert a new ticket from its column values (the rest take their defaults) and return
     it as a row read back would be: built the way the ORM loads one, not through the
     model's constructor, which cost more than the INSERT (validation and ~25 instrumented
     attribute sets per ticket)."""
     row = {**_TICKET_DEFAULTS, **{k: make() for k, make in _TICKET_FACTORIES.items()}, **values}
-    row["clock_due_at"] = due_at_logging(row)
+    mark_logged(row)
     keys = tuple(row)
     stmt = driver.prepared(session, ("ticket", keys), lambda _: (_returning_id(Ticket), keys))
     row["id"] = int(driver.run(session, stmt, row))
@@ -83,7 +90,8 @@ def add(session: Session, ticket: Ticket) -> Ticket:
     """Insert a new ticket and set its id (one prebuilt INSERT, no unit-of-work flush).
     An open one is due for the response clocks at once: the tick works out its stages."""
     values = ticket.model_dump(exclude={"id"})
-    values["clock_due_at"] = ticket.clock_due_at = due_at_logging(values)
+    mark_logged(values)
+    ticket.clock_due_at, ticket.kpi_marked_at = values["clock_due_at"], values["kpi_marked_at"]
     ticket.id = int(session.connection().execute(_returning_id(Ticket), values).scalar_one())
     return ticket
 
@@ -100,10 +108,10 @@ def record(
 ) -> int:
     """Append to a ticket's audit trail; returns the new event's id.
 
-    Every change of a ticket is recorded here, so this is where the response clocks learn
-    of it: the ticket is marked due at `at` and the next tick recomputes its stages (one
-    place for the rule). `recheck=False` only where the ticket was just added (`add`
-    marked it already)."""
+    Every change of a ticket is recorded here, so this is where the response clocks and
+    the KPI facts learn of it: the ticket is marked due at `at` and the next tick
+    recomputes its stages, and its facts are marked stale (one place for the rule).
+    `recheck=False` only where the ticket was just added (`add` marked it already)."""
     assert ticket.id is not None
     values = {"ticket_id": ticket.id, "at": at, "actor": actor, "kind": kind, "detail": detail}
     if recheck:
@@ -116,7 +124,10 @@ def _recheck_stmt(_dialect: str) -> tuple[Any, tuple[str, ...]]:
     stmt = (
         update(Ticket)
         .where(col(Ticket.id) == bindparam("ticket_id"))
-        .values(clock_due_at=bindparam("at", type_=UTCDateTime))
+        .values(
+            clock_due_at=bindparam("at", type_=UTCDateTime),
+            kpi_marked_at=bindparam("at", type_=UTCDateTime),
+        )
     )
     return stmt, ()
 

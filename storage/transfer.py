@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from storage.db import chunked
 from storage.db import dialect_insert as _insert
 from storage.models import Ticket, TicketCounter, TicketEvent
-from storage.tickets import due_at_logging
+from storage.tickets import mark_logged
 
 BATCH = 500
 
@@ -113,7 +113,7 @@ def add_many(
     order costs a statement per row on SQLite)."""
     conn = session.connection()
     for t in tickets:
-        t["clock_due_at"] = due_at_logging(t)
+        mark_logged(t)
     names = tuple(tickets[0])
     _insert_rows(conn, Ticket.__table__, names, list(map(itemgetter(*names), tickets)))  # type: ignore[attr-defined]
     numbers = [t["number"] for t in tickets]

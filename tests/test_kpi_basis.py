@@ -67,6 +67,8 @@ def fill(engine: Engine, count: int = 600) -> None:
             at += dt.timedelta(minutes=rng.randint(5, 5000))
             events.append((at, rng.choice(("lee", "raj")), "resolve"))
             t.update(status="resolved", resolved_at=at)
+            # every action but a reopen answers the ticket (`workflow`): a resolution too
+            t["first_response_at"] = t["first_response_at"] or at
             if rng.random() < 0.3:
                 at += dt.timedelta(days=rng.randint(0, 9), minutes=rng.randint(1, 600))
                 events.append((at, "lee", "reopen"))

@@ -20,11 +20,11 @@ from handlers.chat.model import Image
 from handlers.chat.texts import phrase
 from handlers.config.team import TeamConfig
 from handlers.config.workdays import local_day_bounds
-from handlers.kpis import plot
+from handlers.kpis import plot, stored
 from handlers.kpis.basis import Basis
-from handlers.kpis.definitions import avg_first_response, breaches
+from handlers.kpis.definitions import avg_first_response, avg_first_response_stored, breaches
 from handlers.kpis.figures import basis as read_basis
-from handlers.kpis.figures import opened, resolved
+from handlers.kpis.figures import opened, resolved, summable
 from handlers.kpis.windows import Window
 from handlers.quality import figures as quality
 from storage import charts
@@ -70,21 +70,61 @@ def series(
     satisfaction of `scores` (the window's) by the day of the resolution they rate."""
     # only what the chart draws, by the functions `compute` uses for the table's lines
     days = [basis.narrowed(w) for w in _days(config, basis.window)]
-    target = config.time_rules.average_response_target
-    return Series(
-        title=title,
-        days=[d.window.first_day.isoformat() for d in days],
+    return _series(
+        config,
+        title,
+        scores,
+        [d.window for d in days],
         logged=[opened(d) for d in days],
         resolved=[resolved(d) for d in days],
         breaches=[len(breaches(d)) for d in days],
         first_response=[avg_first_response(d).value for d in days],
-        first_response_target=float(target),
+    )
+
+
+def stored_series(
+    config: TeamConfig,
+    session: Session,
+    scope: str,
+    window: Window,
+    title: str,
+    scores: Sequence[SatisfactionScore] = (),
+) -> Series:
+    """`series` summed over the stored facts (`compute_stored`'s forms), a day at a time."""
+    windows = _days(config, window)
+    days = [stored.sums(config, session, scope, w, resolutions=False) for w in windows]
+    return _series(
+        config,
+        title,
+        scores,
+        [d.window for d in days],
+        logged=[d.logged.logged for d in days],
+        resolved=[d.events.resolved for d in days],
+        breaches=[d.breaches for d in days],
+        first_response=[avg_first_response_stored(d).value for d in days],
+    )
+
+
+def _series(
+    config: TeamConfig,
+    title: str,
+    scores: Sequence[SatisfactionScore],
+    days: list[Window],
+    **drawn: list[int] | list[float | None],
+) -> Series:
+    """The series of `days`; the satisfaction of `scores` by the day of the resolution
+    they rate."""
+    return Series(
+        title=title,
+        days=[d.first_day.isoformat() for d in days],
+        first_response_target=float(config.time_rules.average_response_target),
         satisfaction=[
             quality.satisfaction(
-                config, [s for s in scores if d.window.start <= s.resolved_at < d.window.end]
+                config, [s for s in scores if d.start <= s.resolved_at < d.end]
             ).value
             for d in days
         ],
+        **drawn,  # type: ignore[arg-type]
     )
 
 
@@ -104,7 +144,10 @@ def attach(
 ) -> Image:
     """Render the window's chart, store it, and return the block that carries it."""
     scores = quality_store.scores_between(session, scope, window.start, window.end)
-    drawn = series(config, read_basis(config, session, scope, window), title, scores)
+    if summable(config, session, scope, now):
+        drawn = stored_series(config, session, scope, window, title, scores)
+    else:
+        drawn = series(config, read_basis(config, session, scope, window), title, scores)
     png = plot.render(drawn, labels())
     token = charts.save(session, scope, title, png, now, KEEP)
     return Image(token, phrase("chart.alt", title=title))

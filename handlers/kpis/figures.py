@@ -7,6 +7,8 @@ unrounded values, rounds half-up for display, and compares with the period befor
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -16,6 +18,8 @@ from handlers.chat.model import Message, Text
 from handlers.chat.texts import phrase, render
 from handlers.config.team import TeamConfig
 from handlers.desk import Desk
+from handlers.kpis import facts, stored
+from handlers.kpis.backlog import LISTED
 from handlers.kpis.basis import EVENT_KINDS, Basis, Breach, half_up, reach
 from handlers.kpis.definitions import DEFINITIONS, Definition, Measure, breaches
 from handlers.kpis.overdue import overdue
@@ -28,7 +32,7 @@ from handlers.kpis.windows import (
     previous_working_day,
 )
 from handlers.quality import figures as quality
-from handlers.quality.figures import QualityFigures
+from handlers.quality.figures import QualityFigures, Ratio
 from storage import kpis
 
 __all__ = [
@@ -109,7 +113,7 @@ class Kpis:
     resolved: int  # resolutions in the window (a reopened ticket's stays counted)
     reopened: int
     dispatched: int
-    breaches: tuple[Breach, ...]
+    breaches: Sequence[Breach]  # every one, or the count and the first `LISTED`
     figures: tuple[Figure, ...]
     compared: Window | None = None
     quality: QualityFigures | None = None  # satisfaction, knowledge, suggestions, QA
@@ -129,11 +133,14 @@ def _verdict(d: Definition, value: float | None, target: float | None) -> bool |
     return value >= target if d.better == "higher" else value <= target
 
 
-def compute(config: TeamConfig, basis: Basis, before: Basis | None = None) -> Kpis:
-    """Every registered KPI of the basis, compared with `before` when given."""
+def _figures(
+    config: TeamConfig,
+    now: Callable[[Definition], Measure],
+    before: Callable[[Definition], Measure] | None,
+) -> tuple[Figure, ...]:
     figures = []
     for d in DEFINITIONS:
-        measure, target = d.measure(basis), d.target(config)
+        measure, target = now(d), d.target(config)
         figures.append(
             Figure(
                 d,
@@ -141,9 +148,19 @@ def compute(config: TeamConfig, basis: Basis, before: Basis | None = None) -> Kp
                 target,
                 _verdict(d, measure.value, target),
                 phrase(f"kpi.label.{d.key}", config=config),
-                d.measure(before) if before is not None else None,
+                before(d) if before is not None else None,
             )
         )
+    return tuple(figures)
+
+
+def compute(config: TeamConfig, basis: Basis, before: Basis | None = None) -> Kpis:
+    """Every registered KPI of the basis, compared with `before` when given."""
+    figures = _figures(
+        config,
+        lambda d: d.measure(basis),
+        (lambda d: d.measure(before)) if before is not None else None,
+    )
     return Kpis(
         window=basis.window,
         opened=opened(basis),
@@ -151,9 +168,49 @@ def compute(config: TeamConfig, basis: Basis, before: Basis | None = None) -> Kp
         reopened=len(basis.in_window("reopen")),
         dispatched=len({t.id for t, _ in basis.in_window("dispatch")}),
         breaches=tuple(breaches(basis)),
-        figures=tuple(figures),
+        figures=figures,
         compared=before.window if before is not None else None,
     )
+
+
+def _stored(d: Definition) -> Callable[[stored.Sums], Measure]:
+    assert d.stored is not None  # `summable` said so
+    return d.stored
+
+
+def compute_stored(
+    config: TeamConfig,
+    session: Session,
+    scope: str,
+    now: stored.Sums,
+    before: stored.Sums | None = None,
+    listed: int = LISTED,
+) -> Kpis:
+    """`compute`'s figures from the stored facts' sums; the breaches counted, the first
+    `listed` of them read."""
+    figures = _figures(
+        config,
+        lambda d: _stored(d)(now),
+        (lambda d: _stored(d)(before)) if before is not None else None,
+    )
+    return Kpis(
+        window=now.window,
+        opened=now.logged.logged,
+        resolved=now.events.resolved,
+        reopened=now.events.reopened,
+        dispatched=now.events.dispatched_tickets,
+        breaches=stored.breaches(config, session, scope, now.window, now.breaches, listed),
+        figures=figures,
+        compared=before.window if before is not None else None,
+    )
+
+
+def summable(config: TeamConfig, session: Session, scope: str, at: dt.datetime) -> bool:
+    """Whether the scope's figures can be summed over the stored facts: every figure has a
+    stored form, and the facts are up to date (`facts.ready`)."""
+    if not all(d.stored is not None for d in DEFINITIONS):
+        return False
+    return facts.ready(config, session, scope, at)
 
 
 def opened(basis: Basis) -> int:
@@ -196,12 +253,21 @@ def report(
     if session is None:
         with desk.reading() as own:
             return report(desk, scope, window, own, compare)
-    earlier = previous(desk.config, window) if compare else None
-    before = basis(desk.config, session, scope, earlier) if earlier else None
-    now = basis(desk.config, session, scope, window)
-    resolved = list({t.id: t for t, _ in now.in_window("resolve") if now.counted(t)}.values())
-    q = quality.figures(desk.config, session, scope, window.start, window.end, resolved)
-    return replace(compute(desk.config, now, before), quality=q)
+    config = desk.config
+    earlier = previous(config, window) if compare else None
+    if summable(config, session, scope, desk.now()):
+        sums = stored.sums(config, session, scope, window)
+        sums_before = stored.sums(config, session, scope, earlier) if earlier else None
+        k = compute_stored(config, session, scope, sums, sums_before)
+        reuse = Ratio(sums.events.with_knowledge, sums.events.resolved_tickets)
+    else:
+        before = basis(config, session, scope, earlier) if earlier else None
+        now = basis(config, session, scope, window)
+        k = compute(config, now, before)
+        resolved = {t.id or 0 for t, _ in now.in_window("resolve") if now.counted(t)}
+        reuse = quality.reuse_of(session, resolved)
+    q = quality.figures(config, session, scope, window.start, window.end, reuse)
+    return replace(k, quality=q)
 
 
 # -- messages ------------------------------------------------------------------------------

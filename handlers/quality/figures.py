@@ -20,7 +20,6 @@ from sqlmodel import Session
 from handlers.config.team import TeamConfig
 from storage import knowledge as kb_store
 from storage import quality as store
-from storage.models import Ticket
 from storage.quality import QaResult, SatisfactionScore
 
 
@@ -52,8 +51,15 @@ def satisfaction(config: TeamConfig, scores: list[SatisfactionScore]) -> Ratio:
     return Ratio(sum(s.score >= good for s in scores), len(scores))
 
 
-def knowledge_reuse(resolved: list[Ticket], reused: dict[int, int]) -> Ratio:
-    return Ratio(sum((t.id or 0) in reused for t in resolved), len(resolved))
+def knowledge_reuse(resolved: set[int], reused: dict[int, int]) -> Ratio:
+    """`resolved`: the ids of the tickets resolved; `reused`: per ticket, the entry its
+    latest resolution named."""
+    return Ratio(sum(ticket in reused for ticket in resolved), len(resolved))
+
+
+def reuse_of(session: Session, resolved: set[int]) -> Ratio:
+    """The knowledge reuse of the tickets of these ids, read from their resolutions."""
+    return knowledge_reuse(resolved, store.reused_entries(session, resolved))
 
 
 def qa_pass(config: TeamConfig, results: list[QaResult]) -> dict[str, Ratio]:
@@ -72,12 +78,12 @@ def figures(
     scope: str,
     start: dt.datetime,
     end: dt.datetime,
-    resolved: list[Ticket],
+    reuse: Ratio,
 ) -> QualityFigures:
-    """Every quality figure of a scope for [start, end); `resolved`: the tickets resolved in it."""
+    """Every quality figure of a scope for [start, end); `reuse`: the knowledge reuse of
+    the tickets resolved in it (`knowledge_reuse`, or summed over the stored facts)."""
     targets = config.kpi_targets
     sat = satisfaction(config, store.scores_between(session, scope, start, end))
-    reuse = knowledge_reuse(resolved, store.reused_entries(session, [t.id or 0 for t in resolved]))
     checks = qa_pass(config, store.checks_between(session, scope, start, end))
     return QualityFigures(
         satisfaction=sat,

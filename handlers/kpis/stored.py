@@ -1,0 +1,86 @@
+"""A window's KPI figures summed in the database over the stored facts
+(`handlers.kpis.facts`, `storage.kpi_sums`): the same definitions, each in the form of a
+sum, for a read that must not walk a month of tickets.
+
+`Sums` is what one window's statements return; each definition's `stored` function makes
+its measure of them, equal to its measure of a `Basis` over the same tickets
+(`tests/test_kpi_stored.py` checks both forms on varied tickets, on both databases).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from handlers.config.team import TeamConfig
+from handlers.kpis.backlog import Listing
+from handlers.kpis.basis import Breach
+from handlers.kpis.windows import Window
+from handlers.tickets import clocks
+from storage import kpi_sums
+from storage.kpis import TICKET_COLUMNS, read_tickets
+from storage.models import Ticket
+
+_DAY_US = 86_400_000_000
+
+
+@dataclass(frozen=True)
+class Sums:
+    """One window's sums (see `storage.kpi_sums`)."""
+
+    config: TeamConfig
+    window: Window
+    logged: kpi_sums.Logged
+    overdue_us: int  # the overdue unanswered tickets' waits so far, in their clock time
+    first_resolutions: dict[str, tuple[int, int]]  # per resolver: (total, clean)
+    events: kpi_sums.Events
+    breaches: int
+
+
+def overdue_us(config: TeamConfig, waiting: list[tuple[str, dt.datetime]], end: dt.datetime) -> int:
+    """The waits so far, at `end`, of tickets still unanswered then, in microseconds."""
+    total = dt.timedelta(0)
+    for priority, logged_at in waiting:
+        total += clocks.elapsed(config, priority, logged_at, end)
+    return total // dt.timedelta(microseconds=1)
+
+
+def sums(
+    config: TeamConfig, session: Session, scope: str, window: Window, resolutions: bool = True
+) -> Sums:
+    """The window's sums; without `resolutions` (a chart's day: it draws no FCR) the first
+    resolutions are not read."""
+    start, end = window.start, window.end
+    rules = config.kpi_rules
+    left_out = tuple(rules.excluded_close_reasons)
+    waiting = kpi_sums.overdue_waits(session, scope, start, end)
+    first = {}
+    if resolutions:
+        within = rules.fcr_reopen_days * _DAY_US
+        first = kpi_sums.first_resolutions(session, scope, start, end, left_out, within)
+    return Sums(
+        config,
+        window,
+        kpi_sums.logged(session, scope, start, end),
+        overdue_us(config, waiting, end),
+        first,
+        kpi_sums.events(session, scope, start, end, left_out),
+        kpi_sums.breach_count(session, scope, start, end),
+    )
+
+
+def breaches(
+    config: TeamConfig, session: Session, scope: str, window: Window, total: int, listed: int
+) -> Listing[Breach]:
+    """The window's breaches as a post shows them: their count and the first `listed`."""
+    rows = kpi_sums.first_breaches(session, scope, window.start, window.end, listed)
+    ids = {row.ticket_id for row in rows}
+    query = select(*TICKET_COLUMNS).where(col(Ticket.id).in_(ids))  # at most `listed`
+    tickets = {t.id: t for t in read_tickets(session, query)}
+    head = []
+    for row in rows:
+        stopped = row.stopped if row.stopped is not None and row.stopped < window.end else None
+        head.append(Breach.of(config, tickets[row.ticket_id], row.kind, stopped, row.due))  # type: ignore[arg-type]
+    return Listing(tuple(head), total)

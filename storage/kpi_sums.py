@@ -1,0 +1,201 @@
+"""A window's KPI sums over the stored facts (`storage.kpi_facts`): each a range of one
+covering index, counted in the database; `handlers.kpis.stored` turns them into figures.
+
+Every time is compared as stored: a window is [start, end), and a time at or after the end
+had not happened yet as the window saw it (`Basis.known`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, NamedTuple
+
+from sqlalchemy import and_, case, func, literal, not_, or_, union_all
+from sqlmodel import Session, col, select
+
+from storage.kpi_facts import KpiEventFact, KpiTicketFact
+
+_F = KpiTicketFact
+_E = KpiEventFact
+
+
+def _count(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+class Logged(NamedTuple):
+    """The tickets logged in a window."""
+
+    logged: int
+    answered: int  # answered by the window's end
+    in_time: int  # of those, by the first-response deadline
+    overdue: int  # not answered by the end, the deadline passed
+    pending: int  # not answered by the end, the deadline still ahead
+    wait_us: int  # the answered ones' waits, summed (clock time)
+    dispatched: int  # dispatched at or before the end
+
+
+def logged(session: Session, scope: str, start: dt.datetime, end: dt.datetime) -> Logged:
+    answered_at, due = col(_F.first_response_at), col(_F.first_response_due)
+    answered = and_(answered_at.is_not(None), answered_at < end)
+    waiting = not_(answered)
+    query = select(
+        func.count(),
+        _count(answered),
+        _count(and_(answered, answered_at <= due)),
+        _count(and_(waiting, due < end)),
+        _count(and_(waiting, due >= end)),
+        func.coalesce(func.sum(case((answered, col(_F.first_response_wait_us)), else_=0)), 0),
+        _count(col(_F.first_dispatched_at) <= end),
+    ).where(_F.scope == scope, col(_F.created_at) >= start, col(_F.created_at) < end)
+    row = session.connection().execute(query).one()
+    return Logged(*(int(v) for v in row))
+
+
+def overdue_waits(
+    session: Session, scope: str, start: dt.datetime, end: dt.datetime
+) -> list[tuple[str, dt.datetime]]:
+    """(priority, logged at) of the tickets logged in the window, not answered by its end
+    and past their deadline: their wait so far is the window's end less their logging, in
+    their clock time (worked out by the caller)."""
+    answered_at, due = col(_F.first_response_at), col(_F.first_response_due)
+    query = select(_F.priority, _F.created_at).where(
+        _F.scope == scope,
+        col(_F.created_at) >= start,
+        col(_F.created_at) < end,
+        or_(answered_at.is_(None), answered_at >= end),
+        due < end,
+    )
+    return [(p, at) for p, at in session.connection().execute(query)]
+
+
+def first_resolutions(
+    session: Session,
+    scope: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    left_out: tuple[str, ...],
+    reopen_within_us: int,
+) -> dict[str, tuple[int, int]]:
+    """Per first resolver: the tickets first resolved in the window (closed for a reason of
+    `left_out` not counted), and of those the ones not dispatched by then nor reopened
+    within `reopen_within_us` of it."""
+    resolved_at = col(_F.first_resolved_at)
+    clean = and_(
+        or_(col(_F.first_dispatched_at).is_(None), col(_F.first_dispatched_at) > resolved_at),
+        or_(col(_F.reopen_gap_us).is_(None), col(_F.reopen_gap_us) > reopen_within_us),
+    )
+    query = (
+        select(_F.first_resolver, func.count(), _count(clean))
+        .where(
+            _F.scope == scope,
+            resolved_at >= start,
+            resolved_at < end,
+            col(_F.close_reason).not_in(left_out),
+        )
+        .group_by(col(_F.first_resolver))
+    )
+    rows = session.connection().execute(query)
+    return {str(who): (int(total), int(hits)) for who, total, hits in rows}
+
+
+class Events(NamedTuple):
+    """The counted events in a window."""
+
+    resolved: int  # resolutions, of tickets counted
+    resolved_tickets: int  # the tickets those are
+    with_knowledge: int  # of those, the ones whose latest resolution named an entry
+    reopened: int
+    dispatched_tickets: int
+    root_cause_settled: int  # dispatches whose root-cause clock stopped or ran out
+    root_cause_in_time: int  # of those, stopped by the deadline
+
+
+def events(
+    session: Session, scope: str, start: dt.datetime, end: dt.datetime, left_out: tuple[str, ...]
+) -> Events:
+    kind, ticket = col(_E.kind), col(_E.ticket_id)
+    stopped, due = col(_E.stopped), col(_E.due)
+    resolved = and_(kind == "resolve", col(_E.close_reason).not_in(left_out))
+    dispatch = kind == "dispatch"
+    stopped_by_end = and_(stopped.is_not(None), stopped < end)
+    query = select(
+        _count(resolved),
+        func.count(func.distinct(case((resolved, ticket)))),
+        func.count(func.distinct(case((and_(resolved, col(_E.knowledge)), ticket)))),
+        _count(kind == "reopen"),
+        func.count(func.distinct(case((dispatch, ticket)))),
+        _count(and_(dispatch, or_(stopped_by_end, due < end))),
+        _count(and_(dispatch, stopped_by_end, stopped <= due)),
+    ).where(
+        _E.scope == scope,
+        kind.in_(("resolve", "reopen", "dispatch")),
+        col(_E.at) >= start,
+        col(_E.at) < end,
+    )
+    row = session.connection().execute(query).one()
+    return Events(*(int(v) for v in row))
+
+
+# -- breaches: deadlines in the window, missed -------------------------------------------------
+
+
+def _response_breaches(scope: str, start: dt.datetime, end: dt.datetime) -> Any:
+    due, answered = col(_F.first_response_due), col(_F.first_response_at)
+    return select(
+        col(_F.ticket_id).label("ticket_id"),
+        col(_F.number).label("number"),
+        literal("first_response").label("kind"),
+        due.label("due"),
+        answered.label("stopped"),
+    ).where(
+        _F.scope == scope,
+        due >= start,
+        due < end,
+        or_(answered.is_(None), answered > due),
+    )
+
+
+def _root_cause_breaches(scope: str, start: dt.datetime, end: dt.datetime) -> Any:
+    due, stopped = col(_E.due), col(_E.stopped)
+    number = select(_F.number).where(col(_F.ticket_id) == col(_E.ticket_id)).scalar_subquery()
+    return select(
+        col(_E.ticket_id).label("ticket_id"),
+        number.label("number"),
+        literal("root_cause").label("kind"),
+        due.label("due"),
+        stopped.label("stopped"),
+    ).where(
+        _E.scope == scope,
+        due >= start,
+        due < end,
+        col(_E.at) < end,
+        or_(stopped.is_(None), stopped > due),
+    )
+
+
+def breach_count(session: Session, scope: str, start: dt.datetime, end: dt.datetime) -> int:
+    total = 0
+    for part in (_response_breaches, _root_cause_breaches):
+        found = part(scope, start, end).with_only_columns(func.count())
+        total += int(session.connection().execute(found).scalar_one())
+    return total
+
+
+class BreachRow(NamedTuple):
+    ticket_id: int
+    number: int
+    kind: str
+    due: dt.datetime
+    stopped: dt.datetime | None  # as stored: the caller drops a time at or after the end
+
+
+def first_breaches(
+    session: Session, scope: str, start: dt.datetime, end: dt.datetime, limit: int
+) -> list[BreachRow]:
+    """The first `limit` breaches by deadline, ticket number and kind."""
+    both = union_all(
+        _response_breaches(scope, start, end), _root_cause_breaches(scope, start, end)
+    ).subquery()
+    query = select(both).order_by(both.c.due, both.c.number, both.c.kind).limit(limit)
+    return [BreachRow(*row) for row in session.connection().execute(query)]

@@ -1,0 +1,184 @@
+"""The figures summed over the stored KPI facts equal the figures worked out from the tickets.
+
+`handlers.kpis.facts` stores what each definition computes per ticket and event; the
+reports sum those in the database (`handlers.kpis.stored`). Random tickets over ten weeks
+(old open ones, reopens, dispatches, answers across weekends and holidays, knowledge named
+or not) must give the same figures, breaches, knowledge reuse and chart series both ways,
+on both databases; and after a change, or a change of the time rules, the facts follow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from sqlalchemy import Engine, func, update
+from sqlmodel import Session, col, select
+
+from handlers.config.team import TeamConfig
+from handlers.kpis import charts, facts, stored
+from handlers.kpis.figures import Kpis, basis, compute, compute_stored
+from handlers.kpis.windows import Window, period_window, previous_working_day, since
+from handlers.quality import figures as quality
+from storage import kpi_facts
+from storage import tickets as repo
+from storage.models import Ticket, TicketEvent
+from tests.test_kpi_basis import NOW, SCOPE, fill, seen
+
+EVERY = 10**6  # list every breach, so both lists compare whole
+
+
+def windows(config: TeamConfig) -> list[Window]:
+    found = [
+        period_window(config, "day", NOW),
+        period_window(config, "week", NOW),
+        period_window(config, "month", NOW),
+        previous_working_day(config, NOW),
+        since(config, NOW - dt.timedelta(hours=20), NOW),
+    ]
+    for days in range(1, 70):  # every day and week of the ten weeks
+        day = period_window(config, "day", NOW - dt.timedelta(days=days))
+        found.append(replace(day, end=day.start + dt.timedelta(days=1)))
+        if days % 7 == 0:
+            found.append(since(config, day.start, day.start + dt.timedelta(days=7)))
+    return found
+
+
+def summed(config: TeamConfig, session: Session, window: Window) -> Kpis:
+    return compute_stored(
+        config, session, SCOPE, stored.sums(config, session, SCOPE, window), listed=EVERY
+    )
+
+
+def walked(config: TeamConfig, session: Session, window: Window) -> Kpis:
+    return compute(config, basis(config, session, SCOPE, window))
+
+
+def name_knowledge(engine: Engine) -> None:
+    """Every third resolution names a knowledge entry."""
+    with engine.begin() as conn:
+        kind, ident = col(TicketEvent.kind), col(TicketEvent.id)
+        found = update(TicketEvent).where(kind == "resolve", ident % 3 == 0)
+        conn.execute(found.values(detail={"knowledge": 3}))
+
+
+def work_out(config: TeamConfig, session: Session) -> None:
+    """Every ticket's facts, as the scheduler's refresh leaves them (`fill` wrote none)."""
+    facts.follow_rules(config, session, NOW)
+    facts.refresh(config, session, limit=10_000)
+
+
+def marked(session: Session) -> int:
+    query = select(func.count()).where(col(Ticket.kpi_marked_at).is_not(None))
+    return int(session.exec(query).one())
+
+
+def test_stored_sums_give_the_figures_the_tickets_give(sample: TeamConfig, engine: Engine) -> None:
+    fill(engine)
+    name_knowledge(engine)
+    breaches = reused = 0
+    with Session(engine) as session:
+        # 600 tickets without facts: too many for a read to work out itself
+        assert not facts.ready(sample, session, SCOPE, NOW)
+        assert marked(session) == 600
+        assert facts.refresh(sample, session, limit=10_000) == 600
+        assert facts.ready(sample, session, SCOPE, NOW)
+        for window in windows(sample):
+            expected, got = walked(sample, session, window), summed(sample, session, window)
+            assert seen(got) == seen(expected), window
+            breaches += len(expected.breaches)
+            now = basis(sample, session, SCOPE, window)
+            resolved = {t.id for t, _ in now.in_window("resolve") if now.counted(t)}
+            sums = stored.sums(sample, session, SCOPE, window)
+            reuse = quality.Ratio(sums.events.with_knowledge, sums.events.resolved_tickets)
+            assert reuse == quality.reuse_of(session, resolved), window
+            reused += reuse.hits
+        for period in ("week", "month"):
+            whole = period_window(sample, period, NOW)  # type: ignore[arg-type]
+            assert charts.stored_series(sample, session, SCOPE, whole, "m") == charts.series(
+                sample, basis(sample, session, SCOPE, whole), "m"
+            )
+    assert breaches > 20 and reused > 5  # the data has something to disagree about
+
+
+def test_a_post_lists_the_first_breaches_and_counts_the_rest(
+    sample: TeamConfig, engine: Engine
+) -> None:
+    fill(engine)
+    with Session(engine) as session:
+        work_out(sample, session)
+        month = period_window(sample, "month", NOW)
+        every = list(walked(sample, session, month).breaches)
+        listing = compute_stored(
+            sample, session, SCOPE, stored.sums(sample, session, SCOPE, month)
+        ).breaches
+    assert len(listing) == len(every) > 20
+    assert listing[:20] == every[:20]
+
+
+def test_a_change_is_in_the_next_read(sample: TeamConfig, engine: Engine) -> None:
+    """A ticket resolved after the facts were stored: the change marks it, and the next
+    read works its facts out before summing."""
+    fill(engine)
+    week = period_window(sample, "week", NOW)
+    with Session(engine) as session:
+        work_out(sample, session)
+        before = summed(sample, session, week)
+        query = select(Ticket).where(
+            Ticket.scope == SCOPE, col(Ticket.resolved_at).is_(None), Ticket.close_reason == ""
+        )
+        ticket = session.exec(query.order_by(col(Ticket.id).desc())).first()
+        assert ticket is not None
+        at = NOW - dt.timedelta(minutes=5)
+        ticket.status, ticket.resolved_at = "resolved", at
+        ticket.first_response_at = ticket.first_response_at or at
+        session.add(ticket)
+        session.flush()
+        repo.record(session, ticket, "lee", "resolve", at)
+        assert marked(session) == 1
+        assert facts.ready(sample, session, SCOPE, NOW)  # worked it out itself
+        assert marked(session) == 0
+        after = summed(sample, session, week)
+        assert after.resolved == before.resolved + 1
+        assert seen(after) == seen(walked(sample, session, week))
+
+
+def test_other_time_rules_work_every_fact_out_again(sample: TeamConfig, engine: Engine) -> None:
+    fill(engine)
+    rules = sample.time_rules
+    slower = sample.model_copy(
+        update={
+            "time_rules": rules.model_copy(
+                update={"first_response": rules.first_response * 4, "root_cause": 60}
+            )
+        }
+    )
+    month = period_window(sample, "month", NOW)
+    with Session(engine) as session:
+        work_out(sample, session)
+        assert facts.ready(sample, session, SCOPE, NOW)
+        assert not facts.ready(slower, session, SCOPE, NOW)  # marks every ticket
+        assert marked(session) == 600
+        facts.refresh(slower, session, limit=10_000)
+        assert facts.ready(slower, session, SCOPE, NOW)
+        assert seen(summed(slower, session, month)) == seen(walked(slower, session, month))
+        assert seen(summed(slower, session, month)) != seen(walked(sample, session, month))
+
+
+def test_a_refresh_keeps_a_mark_made_meanwhile(sample: TeamConfig, engine: Engine) -> None:
+    """A change between a refresh's read and its write marked the ticket again: the facts
+    written are of the earlier state, so the mark stays and the next refresh redoes it."""
+    fill(engine, count=3)
+    with Session(engine) as session:
+        facts.follow_rules(sample, session, NOW)
+        tickets, events = kpi_facts.marked_batch(session, 10)
+        session.execute(
+            update(Ticket)
+            .where(col(Ticket.id) == tickets[0].id)
+            .values(kpi_marked_at=NOW + dt.timedelta(seconds=1))
+        )
+        rows = [facts.ticket_facts(sample, t, events.get(t.id, [])) for t in tickets]
+        kpi_facts.store(session, tickets, [f for f, _ in rows], [e for _, es in rows for e in es])
+        assert marked(session) == 1
+        assert facts.refresh(sample, session) == 1
+        assert marked(session) == 0

@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Dialect
+from sqlalchemy import Connection, Dialect, Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.expression import ReturnsRows
@@ -137,3 +137,26 @@ def _translated(
         connection_invalidated=lost,
         dialect=dialect,
     )
+
+
+def insert_rows(
+    conn: Connection, table: Table, names: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """A plain executemany of rows (tuples in the order of `names`), each value passed
+    through its column type's own bind processing (UTC times, JSON): what
+    `conn.execute(insert(t), rows)` does, without SQLAlchemy's per-row parameter
+    bookkeeping, which cost twice the database's own work at a million tickets. The values
+    are processed a column at a time, and only in the columns whose type has processing."""
+    dialect = conn.dialect
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join(mark for _ in names)})"
+    )
+    columns = list(zip(*rows, strict=True))
+    for i, name in enumerate(names):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            columns[i] = tuple(map(process, columns[i]))
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))

@@ -21,9 +21,11 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Column, Index, bindparam, delete, insert, update
+from sqlalchemy import BigInteger, Column, Index, bindparam, delete, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.db import by_other_index
+from storage.driver import insert_rows
 from storage.models import Ticket, TicketEvent, UTCDateTime
 
 RULES = "kpi_facts"  # their fingerprint's name in `clock_rules` (`storage.clock_due.rules`)
@@ -158,7 +160,10 @@ def marked_batch(
                 TicketEvent.kind,
                 TicketEvent.detail,
             )
-            .where(col(TicketEvent.ticket_id).in_(ids), col(TicketEvent.kind).in_(EVENT_KINDS))
+            .where(
+                col(TicketEvent.ticket_id).in_(ids),
+                by_other_index(col(TicketEvent.kind)).in_(EVENT_KINDS),
+            )
             .order_by(col(TicketEvent.at), col(TicketEvent.id))
         )
         for row in session.exec(trail):
@@ -180,10 +185,10 @@ def store(
     ids = [t.id for t in tickets]
     conn.execute(delete(KpiEventFact).where(col(KpiEventFact.ticket_id).in_(ids)))
     conn.execute(delete(KpiTicketFact).where(col(KpiTicketFact.ticket_id).in_(ids)))
-    if ticket_facts:
-        conn.execute(insert(KpiTicketFact), ticket_facts)
-    if event_facts:
-        conn.execute(insert(KpiEventFact), event_facts)
+    for table, rows in ((KpiTicketFact, ticket_facts), (KpiEventFact, event_facts)):
+        if rows:
+            names = tuple(rows[0])
+            insert_rows(conn, table.__table__, names, [tuple(r.values()) for r in rows])  # type: ignore[attr-defined]
     seen = [{"tid": t.id, "seen": t.kpi_marked_at} for t in tickets]
     conn.execute(_clear_stmt(), seen)
 

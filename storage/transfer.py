@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, text
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from storage.db import chunked
 from storage.db import dialect_insert as _insert
+from storage.driver import insert_rows
 from storage.models import Ticket, TicketCounter, TicketEvent
 from storage.tickets import mark_logged
 
@@ -115,7 +116,7 @@ def add_many(
     for t in tickets:
         mark_logged(t)
     names = tuple(tickets[0])
-    _insert_rows(conn, Ticket.__table__, names, list(map(itemgetter(*names), tickets)))  # type: ignore[attr-defined]
+    insert_rows(conn, Ticket.__table__, names, list(map(itemgetter(*names), tickets)))  # type: ignore[attr-defined]
     numbers = [t["number"] for t in tickets]
     query = select(Ticket.number, Ticket.id).where(
         Ticket.scope == scope, col(Ticket.number).in_(numbers)
@@ -127,30 +128,7 @@ def add_many(
         for event in trail
     ]
     if events:
-        _insert_rows(conn, TicketEvent.__table__, _EVENT_COLUMNS, events)  # type: ignore[attr-defined]
-
-
-def _insert_rows(
-    conn: Connection, table: Table, names: tuple[str, ...], rows: list[tuple[Any, ...]]
-) -> None:
-    """A plain executemany of rows (tuples in the order of `names`), each value passed
-    through its column type's own bind processing (UTC times, JSON): what
-    `conn.execute(insert(t), rows)` does, without SQLAlchemy's per-row parameter
-    bookkeeping, which cost twice the database's own work at a million tickets. The values
-    are processed a column at a time, and only in the columns whose type has processing."""
-    dialect = conn.dialect
-    quote = dialect.identifier_preparer.quote
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-        f"VALUES ({', '.join(mark for _ in names)})"
-    )
-    columns = list(zip(*rows, strict=True))
-    for i, name in enumerate(names):
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
-            columns[i] = tuple(map(process, columns[i]))
-    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+        insert_rows(conn, TicketEvent.__table__, _EVENT_COLUMNS, events)  # type: ignore[attr-defined]
 
 
 def ticket_scopes(session: Session) -> list[str]:

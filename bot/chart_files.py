@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from handlers.kpis import charts as kpi_charts
 from storage import charts
 from storage.db import session_scope
 
@@ -27,9 +28,19 @@ def chart_dir() -> Path:
 
 
 def chart_png(engine: Engine, token: str, now: dt.datetime) -> bytes | None:
+    """The chart's PNG, drawn and kept on its first delivery; None when it has expired."""
     with session_scope(engine) as session:
         chart = charts.load(session, token, now)
-        return None if chart is None else chart.png
+        if chart is None:
+            return None
+        png, drawing = chart.png, chart.drawing
+    if png is None:
+        if drawing is None:
+            return None
+        png = kpi_charts.draw(drawing)  # outside a transaction: it takes a while
+        with session_scope(engine) as session:
+            charts.keep_png(session, token, png)
+    return png
 
 
 def chart_file(engine: Engine, token: str, now: dt.datetime) -> Path | None:

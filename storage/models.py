@@ -311,7 +311,7 @@ class OncallOverride(SQLModel, table=True):
 
 
 class Chart(SQLModel, table=True):
-    """A rendered chart (PNG) a post carries: uploaded to Slack, shown by Teams from an
+    """A chart (PNG) a post carries: uploaded to Slack, shown by Teams from an
     unguessable URL of `deskbot serve`, written to a file by the console. Kept in the
     database so that any replica can deliver or serve it; it expires."""
 
@@ -321,6 +321,10 @@ class Chart(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)  # random token, also the URL's name
     scope: str = Field(max_length=200)
     title: str = Field(default="", max_length=300)
-    png: bytes = Field(sa_type=LargeBinary)
+    # the PNG, rendered from `drawing` (what to draw, with its words) when first delivered:
+    # drawing costs far more than working the figures out, and an agenda is built inside
+    # the scheduler's claim
+    png: bytes | None = Field(default=None, sa_type=LargeBinary, nullable=True)
+    drawing: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     created_at: dt.datetime = _when(nullable=False)
     expires_at: dt.datetime = _when(nullable=False)

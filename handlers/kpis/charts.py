@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from sqlmodel import Session
 
@@ -148,6 +149,12 @@ def attach(
         drawn = stored_series(config, session, scope, window, title, scores)
     else:
         drawn = series(config, read_basis(config, session, scope, window), title, scores)
-    png = plot.render(drawn, labels())
-    token = charts.save(session, scope, title, png, now, KEEP)
+    # drawn when first delivered (`draw`): the build stays a read of the figures
+    drawing = {"series": asdict(drawn), "words": labels()}
+    token = charts.save(session, scope, title, None, now, KEEP, drawing)
     return Image(token, phrase("chart.alt", title=title))
+
+
+def draw(drawing: dict[str, Any]) -> bytes:
+    """The PNG of a stored drawing (`attach`)."""
+    return plot.render(Series(**drawing["series"]), drawing["words"])

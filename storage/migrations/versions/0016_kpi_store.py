@@ -1,5 +1,6 @@
 """the tickets' KPI facts stored (kpi_ticket_fact, kpi_event_fact) and the mark that says
-a ticket's are to be worked out again (ticket.kpi_marked_at)
+a ticket's are to be worked out again (ticket.kpi_marked_at); a chart kept as what to draw
+until first delivered (chart.drawing, chart.png nullable)
 
 Revision ID: 0016_kpi_store
 Revises: 0015_inbox
@@ -90,6 +91,9 @@ def upgrade() -> None:
         ],
     )
     op.create_index("ix_kpi_event_due", "kpi_event_fact", ["scope", "due", "at", "stopped"])
+    with op.batch_alter_table("chart") as batch:
+        batch.add_column(sa.Column("drawing", sa.JSON(), nullable=True))
+        batch.alter_column("png", existing_type=sa.LargeBinary(), nullable=True)
     with op.batch_alter_table("ticket") as batch:
         batch.add_column(_when("kpi_marked_at"))
     op.execute("UPDATE ticket SET kpi_marked_at = created_at")
@@ -111,5 +115,9 @@ def downgrade() -> None:
     op.drop_index("ix_ticket_kpi_marked", table_name="ticket")
     with op.batch_alter_table("ticket") as batch:
         batch.drop_column("kpi_marked_at")
+    op.execute("DELETE FROM chart WHERE png IS NULL")
+    with op.batch_alter_table("chart") as batch:
+        batch.alter_column("png", existing_type=sa.LargeBinary(), nullable=False)
+        batch.drop_column("drawing")
     op.drop_table("kpi_event_fact")
     op.drop_table("kpi_ticket_fact")

@@ -26,10 +26,11 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.db import by_other_index
 from storage.driver import insert_rows
-from storage.models import Ticket, TicketEvent, UTCDateTime
+from storage.models import Ticket, TicketEvent, UTCDateTime, partial_index
 
 RULES = "kpi_facts"  # their fingerprint's name in `clock_rules` (`storage.clock_due.rules`)
 EVENT_KINDS = ("resolve", "reopen", "dispatch")  # the events the figures count
+UNANSWERED_WHERE = "first_response_at IS NULL"
 
 
 def _when(nullable: bool = True) -> Any:
@@ -57,6 +58,16 @@ class KpiTicketFact(SQLModel, table=True):
             *("first_dispatched_at", "reopen_gap_us"),
         ),
         Index("ix_kpi_fact_response_due", "scope", "first_response_due", "first_response_at"),
+        # the tickets still unanswered at a window's end: never answered, or answered after
+        partial_index(
+            "ix_kpi_fact_unanswered",
+            UNANSWERED_WHERE,
+            *("scope", "created_at", "first_response_due", "priority"),
+        ),
+        Index(
+            "ix_kpi_fact_answered",
+            *("scope", "first_response_at", "created_at", "first_response_due", "priority"),
+        ),
     )
 
     ticket_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
@@ -82,7 +93,7 @@ class KpiEventFact(SQLModel, table=True):
         Index("ix_kpi_event_ticket", "ticket_id"),
         Index(
             "ix_kpi_event_at",
-            *("scope", "kind", "at", "close_reason", "due", "stopped", "ticket_id"),
+            *("scope", "kind", "at", "close_reason", "due", "stopped", "previous_at"),
             "knowledge",
         ),
         # the root-cause breaches: dispatches by their deadline
@@ -98,6 +109,7 @@ class KpiEventFact(SQLModel, table=True):
     due: dt.datetime | None = _when()  # a dispatch's root-cause deadline
     stopped: dt.datetime | None = _when()  # when a dispatch's root-cause clock stopped
     knowledge: bool = False  # a resolve: the ticket's latest resolution named an entry
+    previous_at: dt.datetime | None = _when()  # the ticket's previous event of this kind
 
 
 # -- the marked tickets ----------------------------------------------------------------------

@@ -58,15 +58,18 @@ def overdue_waits(
     """(priority, logged at) of the tickets logged in the window, not answered by its end
     and past their deadline: their wait so far is the window's end less their logging, in
     their clock time (worked out by the caller)."""
-    answered_at, due = col(_F.first_response_at), col(_F.first_response_due)
-    query = select(_F.priority, _F.created_at).where(
-        _F.scope == scope,
-        col(_F.created_at) >= start,
-        col(_F.created_at) < end,
-        or_(answered_at.is_(None), answered_at >= end),
-        due < end,
+    answered_at, due, logged_at = (
+        col(_F.first_response_at),
+        col(_F.first_response_due),
+        col(_F.created_at),
     )
-    return [(p, at) for p, at in session.connection().execute(query)]
+    in_window = (_F.scope == scope, logged_at >= start, logged_at < end, due < end)
+    # two small index ranges: never answered (a partial index), and answered after the end
+    # (none for a window ending now); one range over the window's tickets would read them all
+    never = select(_F.priority, _F.created_at).where(*in_window, answered_at.is_(None))
+    later = select(_F.priority, _F.created_at).where(*in_window, answered_at >= end)
+    rows = session.connection().execute(union_all(never, later))
+    return [(p, at) for p, at in rows]
 
 
 def first_resolutions(
@@ -114,17 +117,18 @@ class Events(NamedTuple):
 def events(
     session: Session, scope: str, start: dt.datetime, end: dt.datetime, left_out: tuple[str, ...]
 ) -> Events:
-    kind, ticket = col(_E.kind), col(_E.ticket_id)
-    stopped, due = col(_E.stopped), col(_E.due)
+    kind, stopped, due = col(_E.kind), col(_E.stopped), col(_E.due)
     resolved = and_(kind == "resolve", col(_E.close_reason).not_in(left_out))
     dispatch = kind == "dispatch"
+    # a ticket's first event of its kind in the window: counts the ticket once
+    first = or_(col(_E.previous_at).is_(None), col(_E.previous_at) < start)
     stopped_by_end = and_(stopped.is_not(None), stopped < end)
     query = select(
         _count(resolved),
-        func.count(func.distinct(case((resolved, ticket)))),
-        func.count(func.distinct(case((and_(resolved, col(_E.knowledge)), ticket)))),
+        _count(and_(resolved, first)),
+        _count(and_(resolved, first, col(_E.knowledge))),
         _count(kind == "reopen"),
-        func.count(func.distinct(case((dispatch, ticket)))),
+        _count(and_(dispatch, first)),
         _count(and_(dispatch, or_(stopped_by_end, due < end))),
         _count(and_(dispatch, stopped_by_end, stopped <= due)),
     ).where(

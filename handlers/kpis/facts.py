@@ -74,6 +74,7 @@ def ticket_facts(
     }
     stops = [t.root_cause_at, *(e.at for e in resolves)]
     rows = []
+    previous: dict[str, dt.datetime] = {}
     for e in events:
         row: dict[str, Any] = {
             "event_id": e.id,
@@ -85,7 +86,9 @@ def ticket_facts(
             "due": None,
             "stopped": None,
             "knowledge": e.kind == "resolve" and knowledge,
+            "previous_at": previous.get(e.kind),
         }
+        previous[e.kind] = e.at
         if e.kind == "dispatch":
             # the root-cause clock: from the dispatch to the root cause or a resolution
             minutes = rules.target(t.priority, "root_cause")

@@ -22,7 +22,9 @@ down_revision: str | Sequence[str] | None = "0015_inbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-MARKED = "kpi_marked_at IS NOT NULL"  # written out: a migration keeps the schema it made
+# written out: a migration keeps the schema it made
+MARKED = "kpi_marked_at IS NOT NULL"
+UNANSWERED = "first_response_at IS NULL"
 
 
 def _when(name: str, nullable: bool = True) -> sa.Column:  # type: ignore[type-arg]
@@ -68,6 +70,18 @@ def upgrade() -> None:
         "kpi_ticket_fact",
         ["scope", "first_response_due", "first_response_at"],
     )
+    op.create_index(
+        "ix_kpi_fact_unanswered",
+        "kpi_ticket_fact",
+        ["scope", "created_at", "first_response_due", "priority"],
+        sqlite_where=sa.text(UNANSWERED),
+        postgresql_where=sa.text(UNANSWERED),
+    )
+    op.create_index(
+        "ix_kpi_fact_answered",
+        "kpi_ticket_fact",
+        ["scope", "first_response_at", "created_at", "first_response_due", "priority"],
+    )
     op.create_table(
         "kpi_event_fact",
         sa.Column("event_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -79,6 +93,7 @@ def upgrade() -> None:
         _when("due"),
         _when("stopped"),
         sa.Column("knowledge", sa.Boolean(), nullable=False),
+        _when("previous_at"),
         sa.PrimaryKeyConstraint("event_id"),
     )
     op.create_index("ix_kpi_event_ticket", "kpi_event_fact", ["ticket_id"])
@@ -86,7 +101,7 @@ def upgrade() -> None:
         "ix_kpi_event_at",
         "kpi_event_fact",
         [
-            *("scope", "kind", "at", "close_reason", "due", "stopped", "ticket_id"),
+            *("scope", "kind", "at", "close_reason", "due", "stopped", "previous_at"),
             "knowledge",
         ],
     )

@@ -14,6 +14,7 @@ from sqlalchemy import and_, case, func, literal, not_, or_, union_all
 from sqlmodel import Session, col, select
 
 from storage.kpi_facts import KpiEventFact, KpiTicketFact
+from storage.models import UTCDateTime
 
 _F = KpiTicketFact
 _E = KpiEventFact
@@ -203,3 +204,97 @@ def first_breaches(
     ).subquery()
     query = select(both).order_by(both.c.due, both.c.number, both.c.kind).limit(limit)
     return [BreachRow(*row) for row in session.connection().execute(query)]
+
+
+# -- a chart's days: each sum grouped by day, in one statement ------------------------------
+
+
+def _day(column: Any, ends: list[dt.datetime], value: Any = None) -> Any:
+    """Which day (its index, or `value(i, end)`) a time falls in; `ends`: each day's end, in
+    order (a handful of bound times: a month has at most 31)."""
+    pick = value or (lambda i, _: literal(i))
+    return case(*[(column < literal(end, UTCDateTime), pick(i, end)) for i, end in enumerate(ends)])
+
+
+def logged_by_day(
+    session: Session, scope: str, start: dt.datetime, ends: list[dt.datetime]
+) -> dict[int, Logged]:
+    """`logged` of each day [previous end, end) of `ends` (from `start`), each day seen
+    as at its own end; days without tickets are missing."""
+    logged_at = col(_F.created_at)
+    end = _day(logged_at, ends, lambda _, e: literal(e, UTCDateTime))
+    answered_at, due = col(_F.first_response_at), col(_F.first_response_due)
+    answered = and_(answered_at.is_not(None), answered_at < end)
+    waiting = not_(answered)
+    day = _day(logged_at, ends).label("day")
+    query = (
+        select(
+            day,
+            func.count(),
+            _count(answered),
+            _count(and_(answered, answered_at <= due)),
+            _count(and_(waiting, due < end)),
+            _count(and_(waiting, due >= end)),
+            func.coalesce(func.sum(case((answered, col(_F.first_response_wait_us)), else_=0)), 0),
+            _count(col(_F.first_dispatched_at) <= end),
+        )
+        .where(_F.scope == scope, logged_at >= start, logged_at < ends[-1])
+        .group_by(day)
+    )
+    rows = session.connection().execute(query)
+    return {int(row[0]): Logged(*(int(v) for v in row[1:])) for row in rows}
+
+
+def overdue_waits_by_day(
+    session: Session, scope: str, start: dt.datetime, ends: list[dt.datetime]
+) -> list[tuple[int, str, dt.datetime]]:
+    """`overdue_waits` of each day (its index first), each day seen as at its own end."""
+    logged_at = col(_F.created_at)
+    end = _day(logged_at, ends, lambda _, e: literal(e, UTCDateTime))
+    answered_at, due = col(_F.first_response_at), col(_F.first_response_due)
+    in_days = (_F.scope == scope, logged_at >= start, logged_at < ends[-1], due < end)
+    day = _day(logged_at, ends)
+    never = select(day, _F.priority, _F.created_at).where(*in_days, answered_at.is_(None))
+    later = select(day, _F.priority, _F.created_at).where(
+        *in_days, answered_at >= ends[0], answered_at >= end
+    )
+    rows = session.connection().execute(union_all(never, later))
+    return [(int(i), p, at) for i, p, at in rows]
+
+
+def resolved_by_day(
+    session: Session,
+    scope: str,
+    start: dt.datetime,
+    ends: list[dt.datetime],
+    left_out: tuple[str, ...],
+) -> dict[int, int]:
+    """`Events.resolved` of each day."""
+    at = col(_E.at)
+    day = _day(at, ends).label("day")
+    query = (
+        select(day, func.count())
+        .where(
+            _E.scope == scope,
+            _E.kind == "resolve",
+            at >= start,
+            at < ends[-1],
+            col(_E.close_reason).not_in(left_out),
+        )
+        .group_by(day)
+    )
+    return {int(i): int(n) for i, n in session.connection().execute(query)}
+
+
+def breaches_by_day(
+    session: Session, scope: str, start: dt.datetime, ends: list[dt.datetime]
+) -> dict[int, int]:
+    """`breach_count` of each day (a breach is the day's its deadline falls in)."""
+    found: dict[int, int] = {}
+    for part in (_response_breaches, _root_cause_breaches):
+        rows = part(scope, start, ends[-1]).subquery()
+        day = _day(rows.c.due, ends).label("day")
+        query = select(day, func.count()).select_from(rows).group_by(day)
+        for i, n in session.connection().execute(query):
+            found[int(i)] = found.get(int(i), 0) + int(n)
+    return found

@@ -91,18 +91,19 @@ def stored_series(
     title: str,
     scores: Sequence[SatisfactionScore] = (),
 ) -> Series:
-    """`series` summed over the stored facts (`compute_stored`'s forms), a day at a time."""
-    windows = _days(config, window)
-    days = [stored.sums(config, session, scope, w, resolutions=False) for w in windows]
+    """`series` summed over the stored facts (`compute_stored`'s forms), every day in one
+    statement per sum."""
+    days = _days(config, window)
+    drawn = stored.day_sums(config, session, scope, days)
     return _series(
         config,
         title,
         scores,
-        [d.window for d in days],
-        logged=[d.logged.logged for d in days],
-        resolved=[d.events.resolved for d in days],
-        breaches=[d.breaches for d in days],
-        first_response=[avg_first_response_stored(d).value for d in days],
+        days,
+        logged=[d.logged.logged for d in drawn],
+        resolved=[d.events.resolved for d in drawn],
+        breaches=[d.breaches for d in drawn],
+        first_response=[avg_first_response_stored(d).value for d in drawn],
     )
 
 

@@ -47,19 +47,13 @@ def overdue_us(config: TeamConfig, waiting: list[tuple[str, dt.datetime]], end: 
     return total // dt.timedelta(microseconds=1)
 
 
-def sums(
-    config: TeamConfig, session: Session, scope: str, window: Window, resolutions: bool = True
-) -> Sums:
-    """The window's sums; without `resolutions` (a chart's day: it draws no FCR) the first
-    resolutions are not read."""
+def sums(config: TeamConfig, session: Session, scope: str, window: Window) -> Sums:
     start, end = window.start, window.end
     rules = config.kpi_rules
     left_out = tuple(rules.excluded_close_reasons)
     waiting = kpi_sums.overdue_waits(session, scope, start, end)
-    first = {}
-    if resolutions:
-        within = rules.fcr_reopen_days * _DAY_US
-        first = kpi_sums.first_resolutions(session, scope, start, end, left_out, within)
+    within = rules.fcr_reopen_days * _DAY_US
+    first = kpi_sums.first_resolutions(session, scope, start, end, left_out, within)
     return Sums(
         config,
         window,
@@ -69,6 +63,34 @@ def sums(
         kpi_sums.events(session, scope, start, end, left_out),
         kpi_sums.breach_count(session, scope, start, end),
     )
+
+
+def day_sums(config: TeamConfig, session: Session, scope: str, days: list[Window]) -> list[Sums]:
+    """What a chart draws of each of consecutive days: the tickets logged and their first
+    responses, the resolutions and the breaches (the rest of each `Sums` left empty)."""
+    if not days:
+        return []
+    start, ends = days[0].start, [d.end for d in days]
+    left_out = tuple(config.kpi_rules.excluded_close_reasons)
+    logged = kpi_sums.logged_by_day(session, scope, start, ends)
+    waiting: list[list[tuple[str, dt.datetime]]] = [[] for _ in days]
+    for i, priority, logged_at in kpi_sums.overdue_waits_by_day(session, scope, start, ends):
+        waiting[i].append((priority, logged_at))
+    resolved = kpi_sums.resolved_by_day(session, scope, start, ends, left_out)
+    breached = kpi_sums.breaches_by_day(session, scope, start, ends)
+    none = kpi_sums.Logged(0, 0, 0, 0, 0, 0, 0)
+    return [
+        Sums(
+            config,
+            day,
+            logged.get(i, none),
+            overdue_us(config, waiting[i], day.end),
+            {},
+            kpi_sums.Events(resolved.get(i, 0), 0, 0, 0, 0, 0, 0),
+            breached.get(i, 0),
+        )
+        for i, day in enumerate(days)
+    ]
 
 
 def breaches(

@@ -16,10 +16,13 @@ from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
 from handlers.config.team import TeamConfig
+from handlers.desk import Desk, ManualClock
 from handlers.kpis import charts, facts, stored
 from handlers.kpis.figures import Kpis, basis, compute, compute_stored
 from handlers.kpis.windows import Window, period_window, previous_working_day, since
 from handlers.quality import figures as quality
+from schedules.driver import Scheduler
+from schedules.kpi_facts import KPI_FACTS
 from storage import kpi_facts
 from storage import tickets as repo
 from storage.models import Ticket, TicketEvent
@@ -182,3 +185,18 @@ def test_a_refresh_keeps_a_mark_made_meanwhile(sample: TeamConfig, engine: Engin
         assert marked(session) == 1
         assert facts.refresh(sample, session) == 1
         assert marked(session) == 0
+
+
+def test_the_scheduler_works_the_marked_facts_out(sample: TeamConfig, engine: Engine) -> None:
+    """The `kpi_facts` timer, on a real-time tick, does what a read would have left to do
+    (a batch at a time, each its own transaction), and a second tick has nothing left."""
+    fill(engine)
+    desk = Desk(config=sample, engine=engine, clock=ManualClock(NOW))
+    scheduler = Scheduler(desk, [], timers=[KPI_FACTS])
+    assert scheduler.fire_timers(NOW) == 0  # it posts nothing
+    with Session(engine) as session:
+        assert marked(session) == 0
+        assert facts.ready(sample, session, SCOPE, NOW)
+        month = period_window(sample, "month", NOW)
+        assert seen(summed(sample, session, month)) == seen(walked(sample, session, month))
+    assert KPI_FACTS.next_due(desk, NOW) is None  # no wake-up of its own

@@ -40,7 +40,9 @@ from tests.slack.fake_socket import FakeSocketMode
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test-token"
 QUEUE = "C0QUEUE"  # the sample team's queue channel
-WAIT = 5.0  # seconds a test may poll for background work (never for time itself)
+# seconds a test may poll for background work (never for time itself); a chart's first
+# delivery draws it, matplotlib's import included, which takes seconds on a busy machine
+WAIT = 15.0
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ when small, else from the unguessable, expiring URL `deskbot serve` answers."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
@@ -85,3 +86,23 @@ async def test_deskbot_serve_answers_a_chart_until_it_expires(desk: Desk) -> Non
             assert (await get(f"/charts/{token}.png"))[0] == 404
     finally:
         await server.close()
+
+
+def test_a_chart_is_drawn_on_its_first_delivery_and_kept(desk: Desk) -> None:
+    """An agenda stores what to draw; the first delivery draws the PNG (with the words in
+    the language it was built in) and keeps it, so the next reads it back."""
+    from handlers.kpis import charts as kpi_charts
+    from storage.models import Chart
+
+    series = kpi_charts.Series("T", ["2026-11-23"], [3], [2], [1], [12.5], 15.0, [None])
+    drawing = {"series": dataclasses.asdict(series), "words": kpi_charts.labels()}
+    with session_scope(desk.engine) as session:
+        day = dt.timedelta(days=1)
+        token = charts.save(session, "teams:x", "T", None, desk.now(), day, drawing)
+    png = chart_files.chart_png(desk.engine, token, desk.now())
+    assert png is not None and png.startswith(b"\x89PNG")
+    assert b'"logged": [3]' in png  # the series it drew, in its description
+    with session_scope(desk.engine) as session:
+        kept = session.get(Chart, token)
+        assert kept is not None and kept.png == png
+    assert chart_files.chart_png(desk.engine, token, desk.now()) == png

@@ -36,11 +36,12 @@ class Logged(NamedTuple):
     dispatched: int  # dispatched at or before the end
 
 
-def logged(session: Session, scope: str, start: dt.datetime, end: dt.datetime) -> Logged:
+def _logged_sums(end: Any) -> tuple[Any, ...]:
+    """`Logged`'s columns, as at `end` (a time, or an expression of each row's)."""
     answered_at, due = col(_F.first_response_at), col(_F.first_response_due)
     answered = and_(answered_at.is_not(None), answered_at < end)
     waiting = not_(answered)
-    query = select(
+    return (
         func.count(),
         _count(answered),
         _count(and_(answered, answered_at <= due)),
@@ -48,7 +49,13 @@ def logged(session: Session, scope: str, start: dt.datetime, end: dt.datetime) -
         _count(and_(waiting, due >= end)),
         func.coalesce(func.sum(case((answered, col(_F.first_response_wait_us)), else_=0)), 0),
         _count(col(_F.first_dispatched_at) <= end),
-    ).where(_F.scope == scope, col(_F.created_at) >= start, col(_F.created_at) < end)
+    )
+
+
+def logged(session: Session, scope: str, start: dt.datetime, end: dt.datetime) -> Logged:
+    query = select(*_logged_sums(end)).where(
+        _F.scope == scope, col(_F.created_at) >= start, col(_F.created_at) < end
+    )
     row = session.connection().execute(query).one()
     return Logged(*(int(v) for v in row))
 
@@ -223,21 +230,9 @@ def logged_by_day(
     as at its own end; days without tickets are missing."""
     logged_at = col(_F.created_at)
     end = _day(logged_at, ends, lambda _, e: literal(e, UTCDateTime))
-    answered_at, due = col(_F.first_response_at), col(_F.first_response_due)
-    answered = and_(answered_at.is_not(None), answered_at < end)
-    waiting = not_(answered)
     day = _day(logged_at, ends).label("day")
     query = (
-        select(
-            day,
-            func.count(),
-            _count(answered),
-            _count(and_(answered, answered_at <= due)),
-            _count(and_(waiting, due < end)),
-            _count(and_(waiting, due >= end)),
-            func.coalesce(func.sum(case((answered, col(_F.first_response_wait_us)), else_=0)), 0),
-            _count(col(_F.first_dispatched_at) <= end),
-        )
+        select(day, *_logged_sums(end))
         .where(_F.scope == scope, logged_at >= start, logged_at < ends[-1])
         .group_by(day)
     )

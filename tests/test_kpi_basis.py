@@ -93,6 +93,24 @@ def fill(engine: Engine, count: int = 600) -> None:
         conn.execute(insert(TicketEvent), rows)
 
 
+def windows(config: TeamConfig) -> list[Window]:
+    """The reports' windows now, and every day and week of the ten weeks (weekends, and
+    China's October holidays)."""
+    found = [
+        period_window(config, "day", NOW),
+        period_window(config, "week", NOW),
+        period_window(config, "month", NOW),
+        previous_working_day(config, NOW),
+        since(config, NOW - dt.timedelta(hours=20), NOW),
+    ]
+    for days in range(1, 70):
+        day = period_window(config, "day", NOW - dt.timedelta(days=days))
+        found.append(replace(day, end=day.start + dt.timedelta(days=1)))
+        if days % 7 == 0:
+            found.append(since(config, day.start, day.start + dt.timedelta(days=7)))
+    return found
+
+
 def full_basis(config: TeamConfig, session: Session, window: Window) -> Basis:
     """The old read: every ticket not resolved before the window, as ORM objects."""
     tickets = reports.window_tickets(session, SCOPE, window.start, window.end)
@@ -108,22 +126,9 @@ def seen(k: Kpis) -> tuple[object, ...]:
 
 def test_narrow_read_gives_the_full_reads_figures(sample: TeamConfig, engine: Engine) -> None:
     fill(engine)
-    windows = [
-        period_window(sample, "day", NOW),
-        period_window(sample, "week", NOW),
-        period_window(sample, "month", NOW),
-        previous_working_day(sample, NOW),
-        since(sample, NOW - dt.timedelta(hours=20), NOW),
-    ]
-    # every day and week of the ten weeks too (weekends, and China's October holidays)
-    for days in range(1, 70):
-        day = period_window(sample, "day", NOW - dt.timedelta(days=days))
-        windows.append(replace(day, end=day.start + dt.timedelta(days=1)))
-        if days % 7 == 0:
-            windows.append(since(sample, day.start, day.start + dt.timedelta(days=7)))
     breaches = 0
     with Session(engine) as session:
-        for window in windows:
+        for window in windows(sample):
             narrow = basis(sample, session, SCOPE, window)
             full = full_basis(sample, session, window)
             assert len(narrow.tickets) <= len(full.tickets)

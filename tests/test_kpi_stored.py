@@ -10,7 +10,6 @@ on both databases; and after a change, or a change of the time rules, the facts 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
@@ -19,32 +18,16 @@ from handlers.config.team import TeamConfig
 from handlers.desk import Desk, ManualClock
 from handlers.kpis import charts, facts, stored
 from handlers.kpis.figures import Kpis, basis, compute, compute_stored
-from handlers.kpis.windows import Window, period_window, previous_working_day, since
+from handlers.kpis.windows import Window, period_window
 from handlers.quality import figures as quality
 from schedules.driver import Scheduler
 from schedules.kpi_facts import KPI_FACTS
 from storage import kpi_facts
 from storage import tickets as repo
 from storage.models import Ticket, TicketEvent
-from tests.test_kpi_basis import NOW, SCOPE, fill, seen
+from tests.test_kpi_basis import NOW, SCOPE, fill, seen, windows
 
 EVERY = 10**6  # list every breach, so both lists compare whole
-
-
-def windows(config: TeamConfig) -> list[Window]:
-    found = [
-        period_window(config, "day", NOW),
-        period_window(config, "week", NOW),
-        period_window(config, "month", NOW),
-        previous_working_day(config, NOW),
-        since(config, NOW - dt.timedelta(hours=20), NOW),
-    ]
-    for days in range(1, 70):  # every day and week of the ten weeks
-        day = period_window(config, "day", NOW - dt.timedelta(days=days))
-        found.append(replace(day, end=day.start + dt.timedelta(days=1)))
-        if days % 7 == 0:
-            found.append(since(config, day.start, day.start + dt.timedelta(days=7)))
-    return found
 
 
 def summed(config: TeamConfig, session: Session, window: Window) -> Kpis:

@@ -8,9 +8,10 @@ pushing `next_attempt_at` forward, so a second replica skips them (on PostgreSQL
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import case, update
+from sqlalchemy import bindparam, case, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -20,8 +21,7 @@ from storage.models import OutboxMessage
 LEASE = dt.timedelta(seconds=60)
 
 
-def enqueue(
-    session: Session,
+def row(
     *,
     platform: str,
     scope: str,
@@ -30,10 +30,9 @@ def enqueue(
     now: dt.datetime,
     dedupe_key: str | None = None,
     not_before: dt.datetime | None = None,
-) -> None:
-    """Add a message to post (due now, or at `not_before`); a second row with the same
-    dedupe key is ignored."""
-    values = {
+) -> dict[str, Any]:
+    """A message to post (due now, or at `not_before`), as `enqueue` writes it."""
+    return {
         "platform": platform,
         "scope": scope,
         "target": target,
@@ -45,15 +44,35 @@ def enqueue(
         "next_attempt_at": max(now, not_before or now),
         "last_error": "",
     }
-    driver.run(session, driver.prepared(session, "outbox.enqueue", _insert_stmt), values)
 
 
-def _insert_stmt(dialect: str) -> tuple[Any, tuple[str, ...]]:
+def enqueue(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Add messages to post (`row`), one INSERT for up to `_ROWS` of them: a clock stage
+    pages several people at once. A second row with the same dedupe key is ignored."""
+    for start in range(0, len(rows), _ROWS):
+        chunk = rows[start : start + _ROWS]
+        stmt = driver.prepared(session, ("outbox.enqueue", len(chunk)), _insert_stmt(len(chunk)))
+        values = {f"{key}_{n}": value for n, r in enumerate(chunk) for key, value in r.items()}
+        driver.run(session, stmt, values)
+
+
+_ROWS = 50  # rows per INSERT: 500 bound values, and one prebuilt statement per size
+
+
+def _insert_stmt(rows: int) -> Callable[[str], tuple[Any, tuple[str, ...]]]:
     # Prebuilt on the driver: every ticket logged or changed posts. A NULL dedupe key never
     # conflicts, so one statement serves rows with and without a key.
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert
-    stmt = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return stmt, _ENQUEUED
+    def build(dialect: str) -> tuple[Any, tuple[str, ...]]:
+        columns = OutboxMessage.__table__.c  # type: ignore[attr-defined]
+        values = [
+            {key: bindparam(f"{key}_{n}", type_=columns[key].type) for key in _ENQUEUED}
+            for n in range(rows)
+        ]
+        insert = (postgresql if dialect == "postgresql" else sqlite).insert
+        stmt = insert(OutboxMessage).values(values)
+        return stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]), ()
+
+    return build
 
 
 _ENQUEUED = (

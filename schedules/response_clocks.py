@@ -36,8 +36,7 @@ from handlers.oncall.duty import Duty, all_duties, with_duties
 from handlers.tickets import clocks, notify
 from handlers.tickets.posts import card_key
 from schedules.common import local
-from storage import clock_due, fires, reports
-from storage import tickets as repo
+from storage import clock_due, fires
 from storage.db import session_scope
 from storage.models import Ticket
 
@@ -178,10 +177,10 @@ def _fire(
     or elsewhere, or no longer live."""
     with session_scope(conn) as session:
         # re-read under a lock: a ticket action in flight either lands first or waits
-        ticket = repo.get(session, seen.scope, seen.number, lock=True)
-        if ticket is None or ticket.id is None:
+        found = clock_due.locked(session, seen.id or 0)
+        if found is None:
             return 0
-        progress = reports.last_progress(session, [ticket.id]).get(ticket.id)
+        ticket, progress = found
         current = {s.key: s for s in clocks.stages(desk.config, ticket, progress)}
         # answered, noted or resolved in time: those stages have nothing to say
         live = [s for s in (current.get(d.key) for d in due) if s is not None and s.due <= now]

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, literal, tuple_, update
+from sqlalchemy import bindparam, case, func, literal, or_, tuple_, update
+from sqlalchemy.orm import class_mapper, make_transient_to_detached
 from sqlmodel import Session, col, select
 
+from storage import driver
 from storage.db import by_other_index, dialect_insert
 from storage.models import ClockRules, ClockStage, Ticket, TicketEvent, UTCDateTime
 from storage.reports import PROGRESS
@@ -69,6 +71,45 @@ def due_batch(
         sorted(tickets, key=lambda t: (t.clock_due_at or until, t.id or 0)),
         {ticket_id: at for ticket_id, at in session.exec(progress)},
         {(ticket_id, stage) for ticket_id, stage in session.exec(claimed)},
+    )
+
+
+def locked(session: Session, ticket_id: int) -> tuple[Ticket, dt.datetime | None] | None:
+    """A due ticket re-read under a row lock (a ticket action in flight lands first, or
+    waits), then its latest progress event: read after the lock, so one the action just
+    recorded counts. Prebuilt statements on the driver: the tick runs them per ticket it
+    fires, and the ORM's machinery cost several times the two look-ups."""
+    found = driver.rows(
+        session, driver.prepared(session, "clock_due.locked", _locked), {"id": ticket_id}
+    )
+    if not found:
+        return None
+    ticket = class_mapper(Ticket).class_manager.new_instance()
+    ticket.__dict__.update(zip(_TICKET_KEYS, found[0], strict=True))
+    make_transient_to_detached(ticket)  # as a session would leave it after the read
+    progress = driver.rows(
+        session, driver.prepared(session, "clock_due.progress", _progress), {"id": ticket_id}
+    )
+    return ticket, (progress[0][0] if progress else None)
+
+
+_TICKET_KEYS = tuple(c.key for c in Ticket.__table__.columns)  # type: ignore[attr-defined]
+
+
+def _locked(_dialect: str) -> tuple[Any, tuple[str, ...]]:
+    table = Ticket.__table__  # type: ignore[attr-defined]
+    return select(table).where(table.c.id == bindparam("id")).with_for_update(), ()
+
+
+def _progress(_dialect: str) -> tuple[Any, tuple[str, ...]]:
+    # the newest progress event: a backward walk of the ticket's (ticket_id, id) index
+    kind = by_other_index(col(TicketEvent.kind))
+    return (
+        select(TicketEvent.at)
+        .where(col(TicketEvent.ticket_id) == bindparam("id"), or_(*(kind == k for k in PROGRESS)))
+        .order_by(col(TicketEvent.id).desc())
+        .limit(1),
+        (),
     )
 
 

@@ -8,11 +8,10 @@ pushing `next_attempt_at` forward, so a second replica skips them (on PostgreSQL
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, case, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import case, update
 from sqlmodel import Session, col, select
 
 from storage import driver
@@ -47,46 +46,10 @@ def row(
 
 
 def enqueue(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Add messages to post (`row`), one INSERT for up to `_ROWS` of them: a clock stage
-    pages several people at once. A second row with the same dedupe key is ignored."""
-    for start in range(0, len(rows), _ROWS):
-        chunk = rows[start : start + _ROWS]
-        stmt = driver.prepared(session, ("outbox.enqueue", len(chunk)), _insert_stmt(len(chunk)))
-        values = {f"{key}_{n}": value for n, r in enumerate(chunk) for key, value in r.items()}
-        driver.run(session, stmt, values)
-
-
-_ROWS = 50  # rows per INSERT: 500 bound values, and one prebuilt statement per size
-
-
-def _insert_stmt(rows: int) -> Callable[[str], tuple[Any, tuple[str, ...]]]:
-    # Prebuilt on the driver: every ticket logged or changed posts. A NULL dedupe key never
-    # conflicts, so one statement serves rows with and without a key.
-    def build(dialect: str) -> tuple[Any, tuple[str, ...]]:
-        columns = OutboxMessage.__table__.c  # type: ignore[attr-defined]
-        values = [
-            {key: bindparam(f"{key}_{n}", type_=columns[key].type) for key in _ENQUEUED}
-            for n in range(rows)
-        ]
-        insert = (postgresql if dialect == "postgresql" else sqlite).insert
-        stmt = insert(OutboxMessage).values(values)
-        return stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]), ()
-
-    return build
-
-
-_ENQUEUED = (
-    "platform",
-    "scope",
-    "target",
-    "message",
-    "dedupe_key",
-    "status",
-    "attempts",
-    "created_at",
-    "next_attempt_at",
-    "last_error",
-)
+    """Add messages to post (`row`), in one INSERT (a clock stage pages several people at
+    once; every ticket logged posts: prebuilt on the driver). A row whose dedupe key is
+    taken is ignored (a NULL key never conflicts)."""
+    driver.insert_all(session, OutboxMessage.__table__, rows, ["dedupe_key"])  # type: ignore[attr-defined]
 
 
 def claim(

@@ -12,7 +12,9 @@ check, slack-bolt's AsyncApp with `process_before_response=True`; see bench/slac
 50 clients send signed `/ticket new` commands for a fixed time to one server after the other,
 each request timed from send to ack. After deskbot's burst the bench waits for the backlog to
 drain and checks the database and the fake: N acks -> N tickets logged and N answers at the
-response URL. It reads the server's VmHWM/VmRSS from /proc (idle, and after each burst).
+response URL. It reads the server's VmHWM/VmRSS from /proc (idle, and after each burst), and
+samples VmRSS to say when the peak came; `--tracemalloc DIR` also diffs deskbot's traced
+allocations at the last ack and after the drain against idle (tracing slows it ~10x).
 
 Targets (issue 16): deskbot >= 90 % of the peer's req/s with p99 < 100 ms; end to end at least
 2x 354 tickets/s (SQLite) and 181 (PostgreSQL); memory < 150 MB after the burst.
@@ -20,6 +22,7 @@ Targets (issue 16): deskbot >= 90 % of the peer's req/s with p99 < 100 ms; end t
     .venv/bin/python bench/slack_ack.py [--seconds 8] [--clients 50] [--runs 3]
                                         [--database-url postgresql://postgres@127.0.0.1/test]
                                         [--no-scheduler] [--work process|in-process|both]
+                                        [--tracemalloc DIR]
 
 Everything stays on 127.0.0.1; the Slack Web API and response URLs are a fake process.
 """
@@ -32,6 +35,7 @@ import contextlib
 import hashlib
 import hmac
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -119,6 +123,28 @@ def memory(pid: int) -> tuple[int, int]:
     return int(fields["VmHWM"].split()[0]) // 1024, int(fields["VmRSS"].split()[0]) // 1024
 
 
+class Peak:
+    """The server's VmRSS sampled every 50 ms while it runs: when its peak came (in the
+    burst, or after it while the backlog and the scheduler's ticks ran)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.started = pid, time.perf_counter()
+        self.rss, self.at = 0, 0.0
+        self.task = asyncio.create_task(self._sample())
+
+    async def _sample(self) -> None:
+        while True:
+            rss = memory(self.pid)[1]
+            if rss > self.rss:
+                self.rss, self.at = rss, time.perf_counter() - self.started
+            await asyncio.sleep(0.05)
+
+    def stop(self, seconds: float) -> str:
+        self.task.cancel()
+        when = "in the burst" if self.at <= seconds else f"{self.at - seconds:.1f} s after it"
+        return f"VmRSS peaked at {self.rss} MB {when}"
+
+
 def children(pid: int) -> list[int]:
     """The process's children (deskbot's inbox worker process)."""
     found = []
@@ -180,14 +206,17 @@ class Server:
     ends: list[float] = field(default_factory=list)
     mem: list[tuple[int, int]] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)  # the server's CPU ms per ack in a burst
+    idle: Path | None = None  # `--tracemalloc`: its allocations before the runs
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/slack/events"
 
 
-def _start(args: list[str]) -> subprocess.Popen[bytes]:
+def _start(args: list[str], trace: str | None = None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if trace:  # bench/slack_servers.py traces allocations and dumps them on SIGUSR1
+        env["DESKBOT_BENCH_TRACEMALLOC"] = trace
     return subprocess.Popen([sys.executable, str(SERVERS), *args], env=env, cwd=ROOT)
 
 
@@ -231,10 +260,13 @@ async def burst(server: Server, args: argparse.Namespace, fake_port: int, respon
     before = await answered(fake_port)
     logged = tickets(server.database_url) if server.database_url else 0
     cpu_before = cpu_seconds([server.proc.pid])
+    peak = Peak(server.proc.pid) if deskbot else None
     lat, elapsed = await load(
         server.url, "new Printer {i} jams #network p2", args.seconds, args.clients, response_url
     )
     cpu = cpu_seconds([server.proc.pid]) - cpu_before
+    at_last_ack = memory(server.proc.pid)[1]
+    acked = await _snapshot(server.proc.pid, args.tracemalloc) if server.idle else None
     ms = sorted(x * 1000 for x in lat)
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
     server.rates.append(len(ms) / elapsed)
@@ -254,13 +286,43 @@ async def burst(server: Server, args: argparse.Namespace, fake_port: int, respon
     assert server.database_url is not None
     new = tickets(server.database_url) - logged
     server.ends.append(done / (elapsed + drained))
+    assert peak is not None
+    await asyncio.sleep(2)  # a tick that starts on the drained backlog counts too
     server.mem.append(memory(server.proc.pid))
     ok = "ok" if new == len(ms) == done else "MISMATCH"
+    if server.idle and acked:
+        drained_ = await _snapshot(server.proc.pid, args.tracemalloc)
+        line += f"\n  at the last ack:\n{_grown(server.idle, acked)}"
+        line += f"\n  after the drain:\n{_grown(server.idle, drained_)}"
     return (
         f"{line}\n  {'':<20} {new} tickets logged, {done} answered ({ok}); drained "
         f"{drained:.1f} s after the last ack: {done / (elapsed + drained):.0f} tickets/s end to "
-        f"end; {memories(server.proc.pid)}"
+        f"end; {memories(server.proc.pid)}; VmRSS {at_last_ack} MB at the last ack, "
+        f"{peak.stop(elapsed)}"
     )
+
+
+async def _snapshot(pid: int, directory: str) -> Path:
+    """The served deskbot's allocations now (`--tracemalloc`): what the burst left."""
+    done = set(Path(directory).glob(f"{pid}-*.done"))
+    os.kill(pid, signal.SIGUSR1)
+    while not (new := set(Path(directory).glob(f"{pid}-*.done")) - done):
+        await asyncio.sleep(0.1)
+    return new.pop().with_suffix(".snapshot")
+
+
+def _grown(first: Path, then: Path, top: int = 12) -> str:
+    """Where the traced memory grew between two snapshots, by the line that allocated it."""
+    import tracemalloc
+
+    before, after = (tracemalloc.Snapshot.load(str(p)) for p in (first, then))
+    stats = after.compare_to(before, "traceback")
+    total = sum(s.size_diff for s in stats) / 1e6
+    lines = [f"    traced memory grew {total:+.1f} MB since idle; largest growth:"]
+    for stat in stats[:top]:
+        frames = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in stat.traceback[:6])
+        lines.append(f"      {stat.size_diff / 1e6:+7.2f} MB {stat.count_diff:+7d}  {frames}")
+    return "\n".join(lines)
 
 
 def _spread(values: list[float], fmt: str) -> str:
@@ -277,6 +339,11 @@ async def main() -> None:
         "--no-scheduler",
         action="store_true",
         help="deskbot without its scheduler (its clock ticks scan every open ticket)",
+    )
+    parser.add_argument(
+        "--tracemalloc",
+        metavar="DIR",
+        help="trace deskbot's allocations; after each burst print where they grew since idle",
     )
     parser.add_argument(
         "--work",
@@ -307,7 +374,9 @@ async def main() -> None:
                     databases.append(("PostgreSQL", pg[n]))
                 for db, url in databases:
                     port = _free_port()
-                    proc = _start(["deskbot", str(port), api_url, url, scheduler, work])
+                    proc = _start(
+                        ["deskbot", str(port), api_url, url, scheduler, work], args.tracemalloc
+                    )
                     name = f"deskbot {db}" + (" in-proc" if work == "in-process" else "")
                     servers.append(Server(name, proc, port, url))
             await _healthy(fake_port)
@@ -325,6 +394,9 @@ async def main() -> None:
                 lat, _ = await load(server.url, "new warm-up {i}", 1.0, args.clients, response_url)
                 if server.database_url:
                     await _drain(server, fake_port, before, len(lat))
+            if args.tracemalloc:
+                for server in (s for s in servers if s.database_url):
+                    server.idle = await _snapshot(server.proc.pid, args.tracemalloc)
             for run in range(args.runs):
                 print(f"run {run + 1}")
                 for server in servers:

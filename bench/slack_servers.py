@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -154,6 +155,7 @@ def serve_deskbot(
     settings = Settings()
     desk = build_desk(settings)
     worker = inbox_worker.start(settings, desk) if work in ("serve", "process") else None
+    _snapshots_on_signal(os.environ.get("DESKBOT_BENCH_TRACEMALLOC"))  # the server only
     slack = [p for p in platforms_from(settings, desk, worker) if p.name == "slack"]
     # as `deskbot serve` builds it; "off" leaves the clock ticks out of the measurement
     app = build_app(desk, slack, schedule=scheduler == "on")
@@ -163,6 +165,25 @@ def serve_deskbot(
     finally:
         if worker is not None:
             worker.stop()
+
+
+def _snapshots_on_signal(directory: str | None) -> None:
+    """With a directory (`bench/slack_ack.py --tracemalloc DIR`): trace allocations and write
+    a snapshot there on each SIGUSR1, to diff what a burst leaves behind. Bench only."""
+    if not directory:
+        return
+    import signal
+    import tracemalloc
+
+    tracemalloc.start(6)
+    taken = iter(range(10**6))
+
+    def dump(_signum: int, _frame: object) -> None:
+        path = Path(directory) / f"{os.getpid()}-{next(taken)}.snapshot"
+        tracemalloc.take_snapshot().dump(str(path))
+        path.with_suffix(".done").touch()
+
+    signal.signal(signal.SIGUSR1, dump)
 
 
 class Fake:

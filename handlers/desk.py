@@ -114,13 +114,28 @@ class Desk:
     ) -> None:
         """Queue a post in the outbox, inside the caller's transaction (due now, or at
         `not_before`: a platform that asked for a pause, Retry-After)."""
-        outbox.enqueue(
-            session,
-            platform=platform,
-            scope=scope,
-            target=post.target.to_dict(),
-            message=post.message.to_dict(),
-            now=self.now(),
-            dedupe_key=post.dedupe_key,
-            not_before=not_before,
-        )
+        self.post_all(session, platform, scope, [post], not_before)
+
+    def post_all(
+        self,
+        session: Session,
+        platform: str,
+        scope: str,
+        posts: list[Post],
+        not_before: dt.datetime | None = None,
+    ) -> None:
+        """`post` for several posts to one scope: one INSERT."""
+        now = self.now()
+        rows = [
+            outbox.row(
+                platform=platform,
+                scope=scope,
+                target=post.target.to_dict(),
+                message=post.message.to_dict(),
+                now=now,
+                dedupe_key=post.dedupe_key,
+                not_before=not_before,
+            )
+            for post in posts
+        ]
+        outbox.enqueue(session, rows)

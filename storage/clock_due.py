@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, literal, tuple_, update
+from sqlalchemy import bindparam, case, literal, literal_column, or_, tuple_, update
+from sqlalchemy.orm import class_mapper, make_transient_to_detached
 from sqlmodel import Session, col, select
 
+from storage import driver
 from storage.db import by_other_index, dialect_insert
 from storage.models import ClockRules, ClockStage, Ticket, TicketEvent, UTCDateTime
 from storage.reports import PROGRESS
@@ -40,8 +42,8 @@ def due_batch(
     session: Session, until: dt.datetime, after: tuple[dt.datetime, int] | None, limit: int
 ) -> Batch:
     """Up to `limit` tickets due at or before `until`, by due time then id, after `after`
-    (the last row of the previous batch). Their events and claims are joined to the same
-    keyset query: a handful of bound values whatever the batch."""
+    (the last row of the previous batch), each with its latest progress; then their claims,
+    joined to the same keyset query: a handful of bound values whatever the batch."""
     due = col(Ticket.clock_due_at)
     ids = select(Ticket.id).where(due <= until)
     if after is not None:
@@ -49,27 +51,63 @@ def due_batch(
         seen = tuple_(literal(after[0], UTCDateTime), literal(after[1]))
         ids = ids.where(tuple_(due, col(Ticket.id)) > seen)
     ids = ids.order_by(due, col(Ticket.id)).limit(limit)
-    tickets = session.exec(select(Ticket).where(col(Ticket.id).in_(ids.scalar_subquery())))
-    latest = (
-        select(func.max(TicketEvent.id).label("id"))
-        .where(
-            col(TicketEvent.ticket_id).in_(ids.scalar_subquery()),
-            by_other_index(col(TicketEvent.kind)).in_(PROGRESS),
-        )
-        .group_by(col(TicketEvent.ticket_id))
-        .subquery()
-    )
-    progress = select(TicketEvent.ticket_id, TicketEvent.at).join(
-        latest, col(TicketEvent.id) == latest.c.id
-    )
+    chosen = col(Ticket.id).in_(ids.scalar_subquery())
+    rows = session.exec(select(Ticket, _latest_progress(col(Ticket.id))).where(chosen)).all()
+    if not rows:  # the usual tick: one statement
+        return Batch([], {}, set())
     claimed = select(ClockStage.ticket_id, ClockStage.stage).where(
         col(ClockStage.ticket_id).in_(ids.scalar_subquery())
     )
     return Batch(
-        sorted(tickets, key=lambda t: (t.clock_due_at or until, t.id or 0)),
-        {ticket_id: at for ticket_id, at in session.exec(progress)},
+        sorted((t for t, _ in rows), key=lambda t: (t.clock_due_at or until, t.id or 0)),
+        {t.id or 0: at for t, at in rows if at is not None},
         {(ticket_id, stage) for ticket_id, stage in session.exec(claimed)},
     )
+
+
+def _latest_progress(ticket_id: Any) -> Any:
+    """When the ticket's latest progress event was (a correlated subquery): the newest of its
+    notes, root causes and huddle outcomes, a backward walk of its (ticket_id, id) index."""
+    kind = by_other_index(col(TicketEvent.kind))
+    kinds = [literal_column(f"'{k}'") for k in PROGRESS]  # our constants, inline: few binds
+    return (
+        select(TicketEvent.at)
+        .where(col(TicketEvent.ticket_id) == ticket_id, or_(*(kind == k for k in kinds)))
+        .order_by(col(TicketEvent.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def locked(session: Session, ticket_id: int) -> tuple[Ticket, dt.datetime | None] | None:
+    """A due ticket re-read under a row lock (a ticket action in flight lands first, or
+    waits), then its latest progress event: read after the lock, so one the action just
+    recorded counts. Prebuilt statements on the driver: the tick runs them per ticket it
+    fires, and the ORM's machinery cost several times the two look-ups."""
+    found = driver.rows(
+        session, driver.prepared(session, "clock_due.locked", _locked), {"id": ticket_id}
+    )
+    if not found:
+        return None
+    ticket = class_mapper(Ticket).class_manager.new_instance()
+    ticket.__dict__.update(zip(_TICKET_KEYS, found[0], strict=True))
+    make_transient_to_detached(ticket)  # as a session would leave it after the read
+    progress = driver.rows(
+        session, driver.prepared(session, "clock_due.progress", _progress), {"id": ticket_id}
+    )
+    return ticket, progress[0][0]
+
+
+_TICKET_KEYS = tuple(c.key for c in Ticket.__table__.columns)  # type: ignore[attr-defined]
+
+
+def _locked(_dialect: str) -> tuple[Any, tuple[str, ...]]:
+    table = Ticket.__table__  # type: ignore[attr-defined]
+    return select(table).where(table.c.id == bindparam("id")).with_for_update(), ()
+
+
+def _progress(_dialect: str) -> tuple[Any, tuple[str, ...]]:
+    return select(_latest_progress(bindparam("id"))), ()
 
 
 def next_after(session: Session, after: dt.datetime) -> dt.datetime | None:

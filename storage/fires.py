@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from storage import driver
 from storage.db import dialect_insert
 from storage.models import ClockStage, ScheduleFire, Ticket
 
@@ -169,14 +170,14 @@ def claim_stages(
         {"ticket_id": ticket_id, "stage": stage, "due_at": due, "status": status, "fired_at": now}
         for stage, due, status in stages
     ]
-    # one cached statement, many parameter sets: SQLAlchemy sends them as one multi-row
-    # INSERT ("insertmanyvalues") and returns the rows that landed
-    stmt = (
-        dialect_insert(session, ClockStage.__table__)
-        .on_conflict_do_nothing(index_elements=["ticket_id", "stage"])
-        .returning(ClockStage.__table__.c.stage)
+    landed = driver.insert_all(
+        session,
+        ClockStage.__table__,  # type: ignore[attr-defined]
+        rows,
+        ["ticket_id", "stage"],
+        returning=["stage"],
     )
-    return set(session.connection().execute(stmt, rows).scalars())
+    return {stage for (stage,) in landed}
 
 
 def claim_stage(

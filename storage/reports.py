@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, or_, union_all
+from sqlalchemy import or_, union_all
 from sqlmodel import Session, col, select
 
 from storage.db import by_other_index, chunked
@@ -73,32 +73,6 @@ def resolved_between(
         Ticket.scope == scope, col(Ticket.resolved_at) >= start, col(Ticket.resolved_at) < end
     )
     return list(session.exec(query.order_by(col(Ticket.created_at), col(Ticket.id))))
-
-
-def last_progress(
-    session: Session,
-    ticket_ids: Iterable[int],
-    kinds: tuple[str, ...] = PROGRESS,
-) -> dict[int, dt.datetime]:
-    """The latest progress event of each ticket that has one: a note, a root cause, or a
-    huddle outcome (a huddle that split the work is progress on the ticket). In chunks of
-    ids (the clocks ask for a batch; no statement binds an unbounded list)."""
-    found: dict[int, dt.datetime] = {}
-    for chunk in chunked(ticket_ids):
-        latest = (
-            select(func.max(TicketEvent.id).label("id"))
-            .where(
-                col(TicketEvent.ticket_id).in_(chunk),
-                by_other_index(col(TicketEvent.kind)).in_(kinds),
-            )
-            .group_by(col(TicketEvent.ticket_id))
-            .subquery()
-        )
-        query = select(TicketEvent.ticket_id, TicketEvent.at).join(
-            latest, col(TicketEvent.id) == latest.c.id
-        )
-        found.update({ticket_id: at for ticket_id, at in session.exec(query)})
-    return found
 
 
 def ticket_events(

@@ -4,6 +4,7 @@ same stored values, aware UTC times back, and SQLAlchemy's exceptions, on every 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, bindparam, insert
@@ -63,20 +64,39 @@ def test_a_rule_the_database_enforces_raises_sqlalchemys_error(engine: Engine) -
 def test_the_outbox_ignores_a_second_post_with_the_same_key(engine: Engine) -> None:
     with session_scope(engine) as s:
         for text in ("first", "second"):
-            outbox.enqueue(
-                s,
-                platform="console",
-                scope="a",
-                target={"kind": "channel", "name": "queue"},
-                message={"fallback": text},
-                now=START,
-                dedupe_key="a:T-1:card",
-            )
+            outbox.enqueue(s, [_post(text, "a:T-1:card")])
     with Session(engine) as s:
         rows = s.exec(select(OutboxMessage)).all()
     assert [(r.message, r.status, r.attempts, r.next_attempt_at) for r in rows] == [
         ({"fallback": "first"}, "pending", 0, START)
     ]
+
+
+def test_posts_queued_together_are_each_kept_once_in_order(engine: Engine) -> None:
+    # a clock stage's posts go in one INSERT; two notices may DM the same person (one key)
+    posts = [_post(f"post {n}", key) for n, key in enumerate(["k1", None, "k2", "k1", None])]
+    many = [_post(f"many {n}", f"m{n}") for n in range(120)]  # more than one statement's rows
+    with session_scope(engine) as s:
+        outbox.enqueue(s, posts)
+        outbox.enqueue(s, many)
+    with Session(engine) as s:
+        rows = s.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
+    texts = [r.message["fallback"] for r in rows]
+    assert texts == ["post 0", "post 1", "post 2", "post 4"] + [f"many {n}" for n in range(120)]
+    assert {(r.status, r.created_at, r.target["name"]) for r in rows} == {
+        ("pending", START, "queue")
+    }
+
+
+def _post(text: str, key: str | None) -> dict[str, Any]:
+    return outbox.row(
+        platform="console",
+        scope="a",
+        target={"kind": "channel", "name": "queue"},
+        message={"fallback": text},
+        now=START,
+        dedupe_key=key,
+    )
 
 
 def test_rows_come_back_processed_as_sqlalchemy_reads_them(engine: Engine) -> None:

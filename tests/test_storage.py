@@ -67,8 +67,7 @@ def test_times_come_back_aware_utc(engine: Engine) -> None:
 def test_outbox_dedupe_and_claim_lease(engine: Engine) -> None:
     with session_scope(engine) as s:
         for _ in range(2):
-            outbox.enqueue(
-                s,
+            row = outbox.row(
                 platform="console",
                 scope="x",
                 target={"kind": "channel"},
@@ -76,6 +75,7 @@ def test_outbox_dedupe_and_claim_lease(engine: Engine) -> None:
                 now=START,
                 dedupe_key="k1",
             )
+            outbox.enqueue(s, [row])
     with session_scope(engine) as s:
         first = outbox.claim(s, "console", START)
     assert len(first) == 1  # the duplicate was ignored
@@ -89,15 +89,17 @@ def test_outbox_dedupe_and_claim_lease(engine: Engine) -> None:
 
 def test_two_claimers_never_take_the_same_row(engine: Engine) -> None:
     with session_scope(engine) as s:
-        for i in range(40):
-            outbox.enqueue(
-                s,
+        rows = [
+            outbox.row(
                 platform="slack",
                 scope="x",
                 target={"kind": "channel"},
                 message={"blocks": [], "fallback": str(i)},
                 now=START,
             )
+            for i in range(40)
+        ]
+        outbox.enqueue(s, rows)  # 50 rows a statement: one
     taken: list[int] = []
     lock = threading.Lock()
     barrier = threading.Barrier(2)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from handlers.kpis import charts as kpi_charts
 from storage import charts
 from storage.db import session_scope
 
@@ -37,7 +36,10 @@ def chart_png(engine: Engine, token: str, now: dt.datetime) -> bytes | None:
     if png is None:
         if drawing is None:
             return None
-        png = kpi_charts.draw(drawing)  # outside a transaction: it takes a while
+        # imported here: the KPI charts (and matplotlib) stay off the console's cold start
+        from handlers.kpis.charts import draw
+
+        png = draw(drawing)  # outside a transaction: it takes a while
         with session_scope(engine) as session:
             charts.keep_png(session, token, png)
     return png

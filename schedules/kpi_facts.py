@@ -18,7 +18,7 @@ from handlers.desk import Desk
 from handlers.kpis import facts
 from storage.db import session_scope
 
-BUDGET = 0.5  # seconds of a tick (the timers share the scheduler's one thread)
+BUDGET = 2.0  # seconds of a tick (every 15 s; the timers share the scheduler's one thread)
 
 # The configuration each database's facts were last checked against, in this process.
 _checked: weakref.WeakKeyDictionary[Engine, TeamConfig] = weakref.WeakKeyDictionary()

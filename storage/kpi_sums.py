@@ -8,9 +8,21 @@ had not happened yet as the window saw it (`Basis.known`).
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, literal, not_, or_, union_all
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    not_,
+    or_,
+    union_all,
+)
 from sqlmodel import Session, col, select
 
 from storage.kpi_facts import KpiEventFact, KpiTicketFact
@@ -19,6 +31,19 @@ from storage.models import UTCDateTime
 _F = KpiTicketFact
 _E = KpiEventFact
 _FACTS = KpiTicketFact.__table__  # type: ignore[attr-defined]
+
+# A window's statements are built once with these in place of its values (`_window`):
+# building the expressions anew each time cost a /kpi day as much as running them.
+_SCOPE = bindparam("scope")
+_START = bindparam("start", type_=UTCDateTime)
+_END = bindparam("end", type_=UTCDateTime)
+_LEFT_OUT = bindparam("left_out", expanding=True)  # `kpi_rules.excluded_close_reasons`
+
+
+def _window(
+    scope: str, start: dt.datetime, end: dt.datetime, left_out: tuple[str, ...] = (), **more: Any
+) -> dict[str, Any]:
+    return {"scope": scope, "start": start, "end": end, "left_out": list(left_out), **more}
 
 
 def _count(condition: Any) -> Any:
@@ -54,11 +79,16 @@ def _logged_sums(c: Any, end: Any) -> tuple[Any, ...]:
 
 
 def logged(session: Session, scope: str, start: dt.datetime, end: dt.datetime) -> Logged:
-    query = select(*_logged_sums(_FACTS.c, end)).where(
-        _F.scope == scope, col(_F.created_at) >= start, col(_F.created_at) < end
-    )
-    row = session.connection().execute(query).one()
+    row = session.connection().execute(_logged_stmt(), _window(scope, start, end)).one()
     return Logged(*(int(v) for v in row))
+
+
+@cache
+def _logged_stmt() -> Any:
+    logged_at = col(_F.created_at)
+    return select(*_logged_sums(_FACTS.c, _END)).where(
+        _F.scope == _SCOPE, logged_at >= _START, logged_at < _END
+    )
 
 
 def overdue_waits(
@@ -67,18 +97,23 @@ def overdue_waits(
     """(priority, logged at) of the tickets logged in the window, not answered by its end
     and past their deadline: their wait so far is the window's end less their logging, in
     their clock time (worked out by the caller)."""
+    rows = session.connection().execute(_overdue_stmt(), _window(scope, start, end))
+    return [(p, at) for p, at in rows]
+
+
+@cache
+def _overdue_stmt() -> Any:
     answered_at, due, logged_at = (
         col(_F.first_response_at),
         col(_F.first_response_due),
         col(_F.created_at),
     )
-    in_window = (_F.scope == scope, logged_at >= start, logged_at < end, due < end)
+    in_window = (_F.scope == _SCOPE, logged_at >= _START, logged_at < _END, due < _END)
     # two small index ranges: never answered (a partial index), and answered after the end
     # (none for a window ending now); one range over the window's tickets would read them all
     never = select(_F.priority, _F.created_at).where(*in_window, answered_at.is_(None))
-    later = select(_F.priority, _F.created_at).where(*in_window, answered_at >= end)
-    rows = session.connection().execute(union_all(never, later))
-    return [(p, at) for p, at in rows]
+    later = select(_F.priority, _F.created_at).where(*in_window, answered_at >= _END)
+    return union_all(never, later)
 
 
 def first_resolutions(
@@ -92,23 +127,28 @@ def first_resolutions(
     """Per first resolver: the tickets first resolved in the window (closed for a reason of
     `left_out` not counted), and of those the ones not dispatched by then nor reopened
     within `reopen_within_us` of it."""
-    resolved_at = col(_F.first_resolved_at)
+    values = _window(scope, start, end, left_out, reopen_within_us=reopen_within_us)
+    rows = session.connection().execute(_first_resolutions_stmt(), values)
+    return {str(who): (int(total), int(hits)) for who, total, hits in rows}
+
+
+@cache
+def _first_resolutions_stmt() -> Any:
+    resolved_at, gap = col(_F.first_resolved_at), col(_F.reopen_gap_us)
     clean = and_(
         or_(col(_F.first_dispatched_at).is_(None), col(_F.first_dispatched_at) > resolved_at),
-        or_(col(_F.reopen_gap_us).is_(None), col(_F.reopen_gap_us) > reopen_within_us),
+        or_(gap.is_(None), gap > bindparam("reopen_within_us", type_=BigInteger)),
     )
-    query = (
+    return (
         select(_F.first_resolver, func.count(), _count(clean))
         .where(
-            _F.scope == scope,
-            resolved_at >= start,
-            resolved_at < end,
-            col(_F.close_reason).not_in(left_out),
+            _F.scope == _SCOPE,
+            resolved_at >= _START,
+            resolved_at < _END,
+            col(_F.close_reason).not_in(_LEFT_OUT),
         )
         .group_by(col(_F.first_resolver))
     )
-    rows = session.connection().execute(query)
-    return {str(who): (int(total), int(hits)) for who, total, hits in rows}
 
 
 class Events(NamedTuple):
@@ -126,34 +166,39 @@ class Events(NamedTuple):
 def events(
     session: Session, scope: str, start: dt.datetime, end: dt.datetime, left_out: tuple[str, ...]
 ) -> Events:
+    values = _window(scope, start, end, left_out)
+    row = session.connection().execute(_events_stmt(), values).one()
+    return Events(*(int(v) for v in row))
+
+
+@cache
+def _events_stmt() -> Any:
     kind, stopped, due = col(_E.kind), col(_E.stopped), col(_E.due)
-    resolved = and_(kind == "resolve", col(_E.close_reason).not_in(left_out))
+    resolved = and_(kind == "resolve", col(_E.close_reason).not_in(_LEFT_OUT))
     dispatch = kind == "dispatch"
     # a ticket's first event of its kind in the window: counts the ticket once
-    first = or_(col(_E.previous_at).is_(None), col(_E.previous_at) < start)
-    stopped_by_end = and_(stopped.is_not(None), stopped < end)
-    query = select(
+    first = or_(col(_E.previous_at).is_(None), col(_E.previous_at) < _START)
+    stopped_by_end = and_(stopped.is_not(None), stopped < _END)
+    return select(
         _count(resolved),
         _count(and_(resolved, first)),
         _count(and_(resolved, first, col(_E.knowledge))),
         _count(kind == "reopen"),
         _count(and_(dispatch, first)),
-        _count(and_(dispatch, or_(stopped_by_end, due < end))),
+        _count(and_(dispatch, or_(stopped_by_end, due < _END))),
         _count(and_(dispatch, stopped_by_end, stopped <= due)),
     ).where(
-        _E.scope == scope,
+        _E.scope == _SCOPE,
         kind.in_(("resolve", "reopen", "dispatch")),
-        col(_E.at) >= start,
-        col(_E.at) < end,
+        col(_E.at) >= _START,
+        col(_E.at) < _END,
     )
-    row = session.connection().execute(query).one()
-    return Events(*(int(v) for v in row))
 
 
 # -- breaches: deadlines in the window, missed -------------------------------------------------
 
 
-def _response_breaches(scope: str, start: dt.datetime, end: dt.datetime) -> Any:
+def _response_breaches(scope: Any = _SCOPE, start: Any = _START, end: Any = _END) -> Any:
     due, answered = col(_F.first_response_due), col(_F.first_response_at)
     return select(
         col(_F.ticket_id).label("ticket_id"),
@@ -169,7 +214,7 @@ def _response_breaches(scope: str, start: dt.datetime, end: dt.datetime) -> Any:
     )
 
 
-def _root_cause_breaches(scope: str, start: dt.datetime, end: dt.datetime) -> Any:
+def _root_cause_breaches(scope: Any = _SCOPE, start: Any = _START, end: Any = _END) -> Any:
     due, stopped = col(_E.due), col(_E.stopped)
     number = select(_F.number).where(col(_F.ticket_id) == col(_E.ticket_id)).scalar_subquery()
     return select(
@@ -188,11 +233,14 @@ def _root_cause_breaches(scope: str, start: dt.datetime, end: dt.datetime) -> An
 
 
 def breach_count(session: Session, scope: str, start: dt.datetime, end: dt.datetime) -> int:
-    total = 0
-    for part in (_response_breaches, _root_cause_breaches):
-        found = part(scope, start, end).with_only_columns(func.count())
-        total += int(session.connection().execute(found).scalar_one())
-    return total
+    values = _window(scope, start, end)
+    return sum(int(session.connection().execute(q, values).scalar_one()) for q in _counts())
+
+
+@cache
+def _counts() -> tuple[Any, ...]:
+    parts = (_response_breaches, _root_cause_breaches)
+    return tuple(part().with_only_columns(func.count()) for part in parts)
 
 
 class BreachRow(NamedTuple):
@@ -207,11 +255,15 @@ def first_breaches(
     session: Session, scope: str, start: dt.datetime, end: dt.datetime, limit: int
 ) -> list[BreachRow]:
     """The first `limit` breaches by deadline, ticket number and kind."""
-    both = union_all(
-        _response_breaches(scope, start, end), _root_cause_breaches(scope, start, end)
-    ).subquery()
-    query = select(both).order_by(both.c.due, both.c.number, both.c.kind).limit(limit)
-    return [BreachRow(*row) for row in session.connection().execute(query)]
+    rows = session.connection().execute(_first_stmt(), _window(scope, start, end, limit=limit))
+    return [BreachRow(*row) for row in rows]
+
+
+@cache
+def _first_stmt() -> Any:
+    both = union_all(_response_breaches(), _root_cause_breaches()).subquery()
+    order = (both.c.due, both.c.number, both.c.kind)
+    return select(both).order_by(*order).limit(bindparam("limit", type_=Integer))
 
 
 # -- a chart's days: each sum grouped by day, in one statement ------------------------------

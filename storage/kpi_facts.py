@@ -26,15 +26,11 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.db import by_other_index
 from storage.driver import insert_rows
-from storage.models import Ticket, TicketEvent, UTCDateTime, partial_index
+from storage.models import Ticket, TicketEvent, UTCDateTime, _when, partial_index
 
 RULES = "kpi_facts"  # their fingerprint's name in `clock_rules` (`storage.clock_due.rules`)
 EVENT_KINDS = ("resolve", "reopen", "dispatch")  # the events the figures count
 UNANSWERED_WHERE = "first_response_at IS NULL"
-
-
-def _when(nullable: bool = True) -> Any:
-    return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
 
 
 def _micros() -> Any:

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col, select
 
-from storage.kpi_facts import KpiEventFact, KpiTicketFact
+from storage.kpi_facts import EVENT_KINDS, KpiEventFact, KpiTicketFact
 from storage.models import UTCDateTime
 
 _F = KpiTicketFact
@@ -189,7 +189,7 @@ def _events_stmt() -> Any:
         _count(and_(dispatch, stopped_by_end, stopped <= due)),
     ).where(
         _E.scope == _SCOPE,
-        kind.in_(("resolve", "reopen", "dispatch")),
+        kind.in_(EVENT_KINDS),
         col(_E.at) >= _START,
         col(_E.at) < _END,
     )

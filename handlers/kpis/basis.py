@@ -20,6 +20,7 @@ from handlers.config.team import TeamConfig
 from handlers.kpis.windows import Window
 from handlers.tickets import clocks
 from handlers.tickets.worktime import worktime
+from storage import kpi_facts
 from storage.kpis import KpiEvent, KpiTicket
 from storage.models import Ticket, TicketEvent
 
@@ -28,8 +29,9 @@ AnyTicket = Ticket | KpiTicket
 AnyEvent = TicketEvent | KpiEvent
 PRIORITIES = ("p1", "p2", "p3", "p4")
 
-# The events the figures count; `reopen` undoes no earlier count, it is counted itself.
-EVENT_KINDS = ("resolve", "reopen", "dispatch")
+# The events the figures count (`storage.kpi_facts` stores the same); `reopen` undoes no
+# earlier count, it is counted itself.
+EVENT_KINDS = kpi_facts.EVENT_KINDS
 
 
 @dataclass(frozen=True)

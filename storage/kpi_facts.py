@@ -31,6 +31,9 @@ from storage.models import Ticket, TicketEvent, UTCDateTime, _when, partial_inde
 RULES = "kpi_facts"  # their fingerprint's name in `clock_rules` (`storage.clock_due.rules`)
 EVENT_KINDS = ("resolve", "reopen", "dispatch")  # the events the figures count
 UNANSWERED_WHERE = "first_response_at IS NULL"
+LATE_ANSWER_WHERE = "late_answer_at IS NOT NULL"
+LATE_DISPATCH_WHERE = "late_dispatch_at IS NOT NULL"
+REPEAT_WHERE = "previous_at IS NOT NULL"
 
 
 def _micros() -> Any:
@@ -64,6 +67,24 @@ class KpiTicketFact(SQLModel, table=True):
             "ix_kpi_fact_answered",
             *("scope", "first_response_at", "created_at", "first_response_due", "priority"),
         ),
+        # a window's whole days (`storage.kpi_days`) take off what came after its end: the
+        # few answers and dispatches on a later day than the logging, the deadlines ahead
+        partial_index(
+            "ix_kpi_fact_late_answer",
+            LATE_ANSWER_WHERE,
+            *("scope", "late_answer_at", "created_at", "first_response_due"),
+            *("first_response_wait_us", "priority"),
+        ),
+        partial_index(
+            "ix_kpi_fact_late_dispatch",
+            LATE_DISPATCH_WHERE,
+            *("scope", "late_dispatch_at", "created_at"),
+        ),
+        partial_index(
+            "ix_kpi_fact_unanswered_due",
+            UNANSWERED_WHERE,
+            *("scope", "first_response_due", "created_at", "priority"),
+        ),
     )
 
     ticket_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
@@ -79,6 +100,9 @@ class KpiTicketFact(SQLModel, table=True):
     first_resolved_at: dt.datetime | None = _when()
     first_resolver: str | None = Field(default=None, max_length=200)
     reopen_gap_us: int | None = _micros()  # wall time from the first resolution to a reopen
+    # the first answer and dispatch again, when on a later local day than the logging
+    late_answer_at: dt.datetime | None = _when()
+    late_dispatch_at: dt.datetime | None = _when()
 
 
 class KpiEventFact(SQLModel, table=True):
@@ -94,6 +118,12 @@ class KpiEventFact(SQLModel, table=True):
         ),
         # the root-cause breaches: dispatches by their deadline
         Index("ix_kpi_event_due", "scope", "due", "at", "stopped"),
+        # the events of a ticket that had one of the kind before (`storage.kpi_days`)
+        partial_index(
+            "ix_kpi_event_repeat",
+            REPEAT_WHERE,
+            *("scope", "previous_at", "kind", "at", "close_reason", "knowledge"),
+        ),
     )
 
     event_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
@@ -177,6 +207,21 @@ def marked_batch(
         for row in session.exec(trail):
             events.setdefault(row[1], []).append(CountedEvent(*row))
     return tickets, events
+
+
+def stored_times(session: Session, ids: Sequence[int]) -> list[tuple[str, dt.datetime]]:
+    """(scope, time) of every time the stored facts of `ids` are summed by a day at
+    (`storage.kpi_days`): logging, first resolution, deadlines, events."""
+    conn = session.connection()
+    f, e = KpiTicketFact, KpiEventFact
+    found: list[tuple[str, dt.datetime]] = []
+    facts = select(f.scope, f.created_at, f.first_resolved_at, f.first_response_due)
+    for scope, *times in conn.execute(facts.where(col(f.ticket_id).in_(ids))):
+        found += [(scope, t) for t in times if t is not None]
+    events = select(e.scope, e.at, e.due).where(col(e.ticket_id).in_(ids))
+    for scope, *times in conn.execute(events):
+        found += [(scope, t) for t in times if t is not None]
+    return found
 
 
 def store(

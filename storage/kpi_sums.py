@@ -2,7 +2,9 @@
 covering index, counted in the database; `handlers.kpis.stored` turns them into figures.
 
 Every time is compared as stored: a window is [start, end), and a time at or after the end
-had not happened yet as the window saw it (`Basis.known`).
+had not happened yet as the window saw it (`Basis.known`). A statement can also sum part of
+a window: the range [start, end) as seen at `at` (the window's end), its events' tickets
+counted once from `since` (the window's start); `handlers.kpis.days` adds the whole days.
 """
 
 from __future__ import annotations
@@ -37,13 +39,27 @@ _FACTS = KpiTicketFact.__table__  # type: ignore[attr-defined]
 _SCOPE = bindparam("scope")
 _START = bindparam("start", type_=UTCDateTime)
 _END = bindparam("end", type_=UTCDateTime)
+_AT = bindparam("at", type_=UTCDateTime)  # as seen then: the window's end
+_SINCE = bindparam("since", type_=UTCDateTime)  # the window's start
 _LEFT_OUT = bindparam("left_out", expanding=True)  # `kpi_rules.excluded_close_reasons`
 
 
-def _window(
-    scope: str, start: dt.datetime, end: dt.datetime, left_out: tuple[str, ...] = (), **more: Any
-) -> dict[str, Any]:
-    return {"scope": scope, "start": start, "end": end, "left_out": list(left_out), **more}
+class Part(NamedTuple):
+    """The range [start, end) of a window, seen at `at`, its tickets counted from `since`."""
+
+    start: dt.datetime
+    end: dt.datetime
+    at: dt.datetime
+    since: dt.datetime
+
+    @classmethod
+    def whole(cls, start: dt.datetime, end: dt.datetime) -> Part:
+        return cls(start, end, end, start)
+
+
+def _window(scope: str, part: Part, left_out: tuple[str, ...] = (), **more: Any) -> dict[str, Any]:
+    values = {"scope": scope, "left_out": list(left_out), **more}
+    return {**part._asdict(), **values}
 
 
 def _count(condition: Any) -> Any:
@@ -78,26 +94,24 @@ def _logged_sums(c: Any, end: Any) -> tuple[Any, ...]:
     )
 
 
-def logged(session: Session, scope: str, start: dt.datetime, end: dt.datetime) -> Logged:
-    row = session.connection().execute(_logged_stmt(), _window(scope, start, end)).one()
+def logged(session: Session, scope: str, part: Part) -> Logged:
+    row = session.connection().execute(_logged_stmt(), _window(scope, part)).one()
     return Logged(*(int(v) for v in row))
 
 
 @cache
 def _logged_stmt() -> Any:
     logged_at = col(_F.created_at)
-    return select(*_logged_sums(_FACTS.c, _END)).where(
+    return select(*_logged_sums(_FACTS.c, _AT)).where(
         _F.scope == _SCOPE, logged_at >= _START, logged_at < _END
     )
 
 
-def overdue_waits(
-    session: Session, scope: str, start: dt.datetime, end: dt.datetime
-) -> list[tuple[str, dt.datetime]]:
-    """(priority, logged at) of the tickets logged in the window, not answered by its end
-    and past their deadline: their wait so far is the window's end less their logging, in
-    their clock time (worked out by the caller)."""
-    rows = session.connection().execute(_overdue_stmt(), _window(scope, start, end))
+def overdue_waits(session: Session, scope: str, part: Part) -> list[tuple[str, dt.datetime]]:
+    """(priority, logged at) of the tickets logged in the part, not answered by its `at`
+    and past their deadline: their wait so far is `at` less their logging, in their clock
+    time (worked out by the caller)."""
+    rows = session.connection().execute(_overdue_stmt(), _window(scope, part))
     return [(p, at) for p, at in rows]
 
 
@@ -108,26 +122,21 @@ def _overdue_stmt() -> Any:
         col(_F.first_response_due),
         col(_F.created_at),
     )
-    in_window = (_F.scope == _SCOPE, logged_at >= _START, logged_at < _END, due < _END)
+    in_window = (_F.scope == _SCOPE, logged_at >= _START, logged_at < _END, due < _AT)
     # two small index ranges: never answered (a partial index), and answered after the end
     # (none for a window ending now); one range over the window's tickets would read them all
     never = select(_F.priority, _F.created_at).where(*in_window, answered_at.is_(None))
-    later = select(_F.priority, _F.created_at).where(*in_window, answered_at >= _END)
+    later = select(_F.priority, _F.created_at).where(*in_window, answered_at >= _AT)
     return union_all(never, later)
 
 
 def first_resolutions(
-    session: Session,
-    scope: str,
-    start: dt.datetime,
-    end: dt.datetime,
-    left_out: tuple[str, ...],
-    reopen_within_us: int,
+    session: Session, scope: str, part: Part, left_out: tuple[str, ...], reopen_within_us: int
 ) -> dict[str, tuple[int, int]]:
-    """Per first resolver: the tickets first resolved in the window (closed for a reason of
+    """Per first resolver: the tickets first resolved in the part (closed for a reason of
     `left_out` not counted), and of those the ones not dispatched by then nor reopened
     within `reopen_within_us` of it."""
-    values = _window(scope, start, end, left_out, reopen_within_us=reopen_within_us)
+    values = _window(scope, part, left_out, reopen_within_us=reopen_within_us)
     rows = session.connection().execute(_first_resolutions_stmt(), values)
     return {str(who): (int(total), int(hits)) for who, total, hits in rows}
 
@@ -163,10 +172,8 @@ class Events(NamedTuple):
     root_cause_in_time: int  # of those, stopped by the deadline
 
 
-def events(
-    session: Session, scope: str, start: dt.datetime, end: dt.datetime, left_out: tuple[str, ...]
-) -> Events:
-    values = _window(scope, start, end, left_out)
+def events(session: Session, scope: str, part: Part, left_out: tuple[str, ...]) -> Events:
+    values = _window(scope, part, left_out)
     row = session.connection().execute(_events_stmt(), values).one()
     return Events(*(int(v) for v in row))
 
@@ -177,15 +184,15 @@ def _events_stmt() -> Any:
     resolved = and_(kind == "resolve", col(_E.close_reason).not_in(_LEFT_OUT))
     dispatch = kind == "dispatch"
     # a ticket's first event of its kind in the window: counts the ticket once
-    first = or_(col(_E.previous_at).is_(None), col(_E.previous_at) < _START)
-    stopped_by_end = and_(stopped.is_not(None), stopped < _END)
+    first = or_(col(_E.previous_at).is_(None), col(_E.previous_at) < _SINCE)
+    stopped_by_end = and_(stopped.is_not(None), stopped < _AT)
     return select(
         _count(resolved),
         _count(and_(resolved, first)),
         _count(and_(resolved, first, col(_E.knowledge))),
         _count(kind == "reopen"),
         _count(and_(dispatch, first)),
-        _count(and_(dispatch, or_(stopped_by_end, due < _END))),
+        _count(and_(dispatch, or_(stopped_by_end, due < _AT))),
         _count(and_(dispatch, stopped_by_end, stopped <= due)),
     ).where(
         _E.scope == _SCOPE,
@@ -214,7 +221,10 @@ def _response_breaches(scope: Any = _SCOPE, start: Any = _START, end: Any = _END
     )
 
 
-def _root_cause_breaches(scope: Any = _SCOPE, start: Any = _START, end: Any = _END) -> Any:
+def _root_cause_breaches(
+    scope: Any = _SCOPE, start: Any = _START, end: Any = _END, at: Any = None
+) -> Any:
+    at = end if at is None else at  # dispatched before it: a part of a window says
     due, stopped = col(_E.due), col(_E.stopped)
     number = select(_F.number).where(col(_F.ticket_id) == col(_E.ticket_id)).scalar_subquery()
     return select(
@@ -227,20 +237,20 @@ def _root_cause_breaches(scope: Any = _SCOPE, start: Any = _START, end: Any = _E
         _E.scope == scope,
         due >= start,
         due < end,
-        col(_E.at) < end,
+        col(_E.at) < at,
         or_(stopped.is_(None), stopped > due),
     )
 
 
-def breach_count(session: Session, scope: str, start: dt.datetime, end: dt.datetime) -> int:
-    values = _window(scope, start, end)
+def breach_count(session: Session, scope: str, part: Part) -> int:
+    values = _window(scope, part)
     return sum(int(session.connection().execute(q, values).scalar_one()) for q in _counts())
 
 
 @cache
 def _counts() -> tuple[Any, ...]:
-    parts = (_response_breaches, _root_cause_breaches)
-    return tuple(part().with_only_columns(func.count()) for part in parts)
+    parts = (_response_breaches(), _root_cause_breaches(at=_AT))
+    return tuple(part.with_only_columns(func.count()) for part in parts)
 
 
 class BreachRow(NamedTuple):
@@ -255,7 +265,8 @@ def first_breaches(
     session: Session, scope: str, start: dt.datetime, end: dt.datetime, limit: int
 ) -> list[BreachRow]:
     """The first `limit` breaches by deadline, ticket number and kind."""
-    rows = session.connection().execute(_first_stmt(), _window(scope, start, end, limit=limit))
+    values = _window(scope, Part.whole(start, end), limit=limit)
+    rows = session.connection().execute(_first_stmt(), values)
     return [BreachRow(*row) for row in rows]
 
 

@@ -20,7 +20,7 @@ from handlers.config.team import TeamConfig
 from handlers.kpis import charts
 from handlers.kpis.basis import EVENT_KINDS, Basis
 from handlers.kpis.figures import Kpis, basis, compute
-from handlers.kpis.windows import Window, period_window, previous_working_day, since
+from handlers.kpis.windows import Window, period_window, previous, previous_working_day, since
 from storage import reports
 from storage.models import Ticket, TicketEvent
 
@@ -102,7 +102,14 @@ def windows(config: TeamConfig) -> list[Window]:
         period_window(config, "month", NOW),
         previous_working_day(config, NOW),
         since(config, NOW - dt.timedelta(hours=20), NOW),
+        # part days at both ends of whole ones, seen at the end and earlier
+        since(config, NOW - dt.timedelta(days=3, hours=5), NOW),
+        since(config, NOW - dt.timedelta(days=30, hours=7), NOW - dt.timedelta(days=9, hours=2)),
     ]
+    for period in ("week", "month"):
+        compared = previous(config, period_window(config, period, NOW))  # type: ignore[arg-type]
+        assert compared is not None
+        found.append(compared)
     for days in range(1, 70):
         day = period_window(config, "day", NOW - dt.timedelta(days=days))
         found.append(replace(day, end=day.start + dt.timedelta(days=1)))

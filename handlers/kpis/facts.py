@@ -17,8 +17,10 @@ from typing import Any
 from sqlmodel import Session
 
 from handlers.config.team import TeamConfig
+from handlers.kpis import days
 from handlers.tickets import clocks
 from storage import clock_due
+from storage import kpi_days as day_sums
 from storage import kpi_facts as store
 from storage.kpi_facts import CountedEvent, MarkedTicket
 
@@ -29,10 +31,20 @@ INLINE = 500  # marked tickets a figure's read refreshes itself before using the
 _US = dt.timedelta(microseconds=1)
 
 
+# the facts' and day sums' shape: another (a new kind of fact) works every ticket out again
+SHAPE = "2: day sums"
+
+
 def fingerprint(config: TeamConfig) -> str:
-    """What the stored facts depend on besides the tickets: the time rules and the working
-    hours, zone and holidays (the deadlines and clock-time waits)."""
-    parts = (config.time_rules.model_dump_json(), config.team.model_dump_json())
+    """What the stored facts and day sums depend on besides the tickets: the time rules, the
+    working hours, zone and holidays (the deadlines, clock-time waits and local days), and
+    how soon a reopen spoils a first-contact resolution."""
+    parts = (
+        SHAPE,
+        config.time_rules.model_dump_json(),
+        config.team.model_dump_json(),
+        str(config.kpi_rules.fcr_reopen_days),
+    )
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -71,6 +83,10 @@ def ticket_facts(
         "first_resolved_at": first.at if first is not None else None,
         "first_resolver": first.actor if first is not None else None,
         "reopen_gap_us": gap,
+        "late_answer_at": days.later_day(config, t.created_at, t.first_response_at),
+        "late_dispatch_at": days.later_day(
+            config, t.created_at, dispatches[0].at if dispatches else None
+        ),
     }
     stops = [t.root_cause_at, *(e.at for e in resolves)]
     rows = []
@@ -107,16 +123,38 @@ def refresh(
     while done < limit:
         size = min(BATCH, limit - done)
         tickets, events = store.marked_batch(session, size, scope)
+        if not tickets:
+            break
         facts, rows = [], []
         for t in tickets:
             fact, trail = ticket_facts(config, t, events.get(t.id, []))
             facts.append(fact)
             rows += trail
+        # the days the old facts and the new ones count on, worked out again after
+        times = store.stored_times(session, [t.id for t in tickets])
+        times += _times(facts, rows)
         store.store(session, tickets, facts, rows)
+        days.recompute(config, session, days.touched(config, times))
         done += len(tickets)
         if len(tickets) < size:
             break
     return done
+
+
+def _times(
+    facts: list[dict[str, Any]], rows: list[dict[str, Any]]
+) -> list[tuple[str, dt.datetime]]:
+    """(scope, time) of the times a day sums the facts by (`store.stored_times`' columns)."""
+    found = []
+    for f in facts:
+        for name in ("created_at", "first_resolved_at", "first_response_due"):
+            if f[name] is not None:
+                found.append((f["scope"], f[name]))
+    for r in rows:
+        for name in ("at", "due"):
+            if r[name] is not None:
+                found.append((r["scope"], r[name]))
+    return found
 
 
 def follow_rules(config: TeamConfig, session: Session, at: dt.datetime) -> bool:
@@ -126,6 +164,7 @@ def follow_rules(config: TeamConfig, session: Session, at: dt.datetime) -> bool:
     if clock_due.rules(session, store.RULES) == fingerprint_now:
         return False
     marked = store.mark_all(session, at)
+    day_sums.clear(session)  # the refresh writes every day again
     clock_due.set_rules(session, fingerprint_now, at, store.RULES)
     log.info("KPI rules changed: %d tickets' facts to work out again", marked)
     return True

@@ -15,15 +15,17 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from handlers.config.team import TeamConfig
+from handlers.kpis import days
 from handlers.kpis.backlog import Listing
 from handlers.kpis.basis import Breach
 from handlers.kpis.windows import Window
 from handlers.tickets import clocks
 from storage import kpi_sums
+from storage.kpi_sums import Part
 from storage.kpis import TICKET_COLUMNS, read_tickets
 from storage.models import Ticket
 
-_DAY_US = 86_400_000_000
+_DAY_US = days.DAY_US
 
 
 @dataclass(frozen=True)
@@ -48,20 +50,28 @@ def overdue_us(config: TeamConfig, waiting: list[tuple[str, dt.datetime]], end: 
 
 
 def sums(config: TeamConfig, session: Session, scope: str, window: Window) -> Sums:
-    start, end = window.start, window.end
+    parts, whole = days.split(config, window)
+    totals = [part_totals(config, session, scope, part) for part in parts]
+    if whole is not None:
+        totals.append(days.whole_days(config, session, scope, whole, window))
+    total = totals[0]
+    for more in totals[1:]:
+        total += more
+    return Sums(config, window, *total)
+
+
+def part_totals(config: TeamConfig, session: Session, scope: str, part: Part) -> days.Totals:
+    """The sums of a part of a window, from the facts."""
     rules = config.kpi_rules
     left_out = tuple(rules.excluded_close_reasons)
-    waiting = kpi_sums.overdue_waits(session, scope, start, end)
+    waiting = kpi_sums.overdue_waits(session, scope, part)
     within = rules.fcr_reopen_days * _DAY_US
-    first = kpi_sums.first_resolutions(session, scope, start, end, left_out, within)
-    return Sums(
-        config,
-        window,
-        kpi_sums.logged(session, scope, start, end),
-        overdue_us(config, waiting, end),
-        first,
-        kpi_sums.events(session, scope, start, end, left_out),
-        kpi_sums.breach_count(session, scope, start, end),
+    return days.Totals(
+        kpi_sums.logged(session, scope, part),
+        overdue_us(config, waiting, part.at),
+        kpi_sums.first_resolutions(session, scope, part, left_out, within),
+        kpi_sums.events(session, scope, part, left_out),
+        kpi_sums.breach_count(session, scope, part),
     )
 
 

@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from storage import huddles, knowledge, kpi_facts, models, quality  # noqa: F401  (registers the tables)
+from storage import huddles, knowledge, kpi_days, kpi_facts, models, quality  # noqa: F401  (registers the tables)
 
 # One key for every deskbot database: replicas starting together upgrade one at a time.
 MIGRATION_LOCK = 0x6465736B626F74  # "deskbot"

@@ -1,0 +1,197 @@
+"""A window's KPI sums from the per-day sums (`storage.kpi_days`), and the rewrite of the
+days a refresh touched.
+
+A window [start, end) splits into its whole local days, summed from the day rows, and at
+most two part days (before the first midnight, after the last), summed from the facts as
+before (`storage.kpi_sums`). The day rows count everything the facts hold ("as now"); for a
+window ending earlier, what happened at or after its end comes off: the answers and
+dispatches that came later (on a later day than the logging: a small index), the never
+answered tickets whose deadline was still ahead, the root-cause clocks still running, and
+the events of a ticket already counted earlier in the window. `tests/test_kpi_stored.py`
+checks the result equals the definitions' over the tickets, window by window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from sqlmodel import Session
+
+from handlers.config.team import TeamConfig
+from handlers.config.workdays import local_day_bounds
+from handlers.kpis.windows import Window
+from handlers.tickets import clocks
+from storage import kpi_days as store
+from storage.kpi_sums import Events, Logged, Part
+
+_US = dt.timedelta(microseconds=1)
+DAY_US = 86_400_000_000
+
+
+def later_day(
+    config: TeamConfig, logged_at: dt.datetime, at: dt.datetime | None
+) -> dt.datetime | None:
+    """`at` when it falls on a later local day than `logged_at` (a fact's late answer or
+    dispatch), else None."""
+    if at is None:
+        return None
+    zone = config.team.zone
+    return at if at.astimezone(zone).date() > logged_at.astimezone(zone).date() else None
+
+
+# -- the touched days, worked out again -----------------------------------------------------
+
+
+def touched(
+    config: TeamConfig, times: Iterable[tuple[str, dt.datetime]]
+) -> dict[str, set[dt.date]]:
+    """The local days of (scope, time) pairs, per scope."""
+    zone = config.team.zone
+    days: dict[str, set[dt.date]] = defaultdict(set)
+    for scope, at in times:
+        days[scope].add(at.astimezone(zone).date())
+    return days
+
+
+def recompute(config: TeamConfig, session: Session, days: dict[str, set[dt.date]]) -> None:
+    """Work each given day's sums out again from the facts (in the session's transaction)."""
+    if not days:
+        return
+    store.lock(session)
+    within = config.kpi_rules.fcr_reopen_days * DAY_US
+    for scope, dates in days.items():
+        rows: dict[dt.date, dict[str, list[tuple[object, ...]]]] = {}
+        for day in sorted(dates):
+            start, end = local_day_bounds(config.team, day)
+            totals = store.day_totals(session, scope, start, end, within)
+            waiting_us: dict[str, int] = defaultdict(int)
+            for priority, logged_at in totals.waiting:
+                waiting_us[priority] += clocks.elapsed(config, priority, logged_at, end) // _US
+            rows[day] = {
+                "kpi_logged_day": [(*r, waiting_us[r[0]]) for r in totals.logged],
+                "kpi_resolver_day": totals.resolvers,
+                "kpi_event_day": totals.events,
+                "kpi_breach_day": [totals.breaches] if any(totals.breaches) else [],
+            }
+        store.replace_days(session, scope, rows)
+
+
+# -- a window: whole days and part days -----------------------------------------------------
+
+
+class Days(NamedTuple):
+    """Whole local days [first, last) of a window, [start, end) in UTC."""
+
+    first: dt.date
+    last: dt.date
+    start: dt.datetime
+    end: dt.datetime
+
+
+def split(config: TeamConfig, window: Window) -> tuple[list[Part], Days | None]:
+    """The window's part days (summed from the facts) and its whole days, if any."""
+    zone, team = config.team.zone, config.team
+    s, e = window.start, window.end
+    first = s.astimezone(zone).date()
+    first_start, _ = local_day_bounds(team, first)
+    if first_start < s:
+        first += dt.timedelta(days=1)
+        first_start, _ = local_day_bounds(team, first)
+    last = e.astimezone(zone).date()
+    last_start, _ = local_day_bounds(team, last)
+    if first >= last:
+        return [Part(s, e, e, s)], None
+    parts = []
+    if s < first_start:
+        parts.append(Part(s, first_start, e, s))
+    if last_start < e:
+        parts.append(Part(last_start, e, e, s))
+    return parts, Days(first, last, first_start, last_start)
+
+
+class Totals(NamedTuple):
+    """A window's sums, or part of them (`handlers.kpis.stored.Sums` without the window)."""
+
+    logged: Logged
+    overdue_us: int
+    first_resolutions: dict[str, tuple[int, int]]
+    events: Events
+    breaches: int
+
+    def __add__(self, other: object) -> Totals:  # type: ignore[override]
+        assert isinstance(other, Totals)
+        first = dict(self.first_resolutions)
+        for who, (total, clean) in other.first_resolutions.items():
+            was = first.get(who, (0, 0))
+            first[who] = (was[0] + total, was[1] + clean)
+        return Totals(
+            Logged(*(a + b for a, b in zip(self.logged, other.logged, strict=True))),
+            self.overdue_us + other.overdue_us,
+            first,
+            Events(*(a + b for a, b in zip(self.events, other.events, strict=True))),
+            self.breaches + other.breaches,
+        )
+
+
+def whole_days(
+    config: TeamConfig, session: Session, scope: str, days: Days, window: Window
+) -> Totals:
+    """The sums of the window's whole days, as seen at its end."""
+    at, since = window.end, window.start
+    left_out = tuple(config.kpi_rules.excluded_close_reasons)
+    first, last, start, end = days
+
+    rows = store.logged_days(session, scope, first, last)
+    late = store.late_answers(session, scope, start, end, at)
+    pending = store.pending_unanswered(session, scope, start, end, at)
+    overdue_late = [x for x in late if x.due < at]
+
+    def waited(priority: str, logged_at: dt.datetime) -> int:
+        return clocks.elapsed(config, priority, logged_at, at) // _US
+
+    # a never-answered ticket's wait at `at`: its logging day's part (stored) and the rest
+    rest: dict[tuple[dt.date, bool], int] = {}
+    overdue_us = 0
+    for r in rows:
+        if r.waiting:
+            key = (r.day, clocks.round_the_clock(config, r.priority))
+            if key not in rest:
+                _, day_end = local_day_bounds(config.team, r.day)
+                rest[key] = clocks.elapsed(config, r.priority, day_end, at) // _US
+            overdue_us += r.waiting_us + r.waiting * rest[key]
+    overdue_us -= sum(waited(p, logged_at) for p, logged_at in pending)
+    overdue_us += sum(waited(x.priority, x.created_at) for x in overdue_late)
+    waiting = sum(r.waiting for r in rows)
+    logged = Logged(
+        logged=sum(r.logged for r in rows),
+        answered=sum(r.answered for r in rows) - len(late),
+        in_time=sum(r.in_time for r in rows) - sum(x.answered_at <= x.due for x in late),
+        overdue=waiting - len(pending) + len(overdue_late),
+        pending=len(pending) + len(late) - len(overdue_late),
+        wait_us=sum(r.wait_us for r in rows) - sum(x.wait_us for x in late),
+        dispatched=sum(r.dispatched for r in rows)
+        - store.late_dispatches(session, scope, start, end, at),
+    )
+
+    ev = store.event_days(session, scope, first, last, left_out)
+    again = store.repeats(session, scope, start, end, since, left_out)
+    running, stopped_later = store.open_root_causes(session, scope, start, end, at)
+    events = Events(
+        resolved=ev.resolved,
+        resolved_tickets=ev.resolved - again.resolved,
+        with_knowledge=ev.knowledge - again.knowledge,
+        reopened=ev.reopened,
+        dispatched_tickets=ev.dispatched - again.dispatched,
+        root_cause_settled=ev.dispatched - running,
+        root_cause_in_time=ev.stopped_in_time - stopped_later,
+    )
+    return Totals(
+        logged,
+        overdue_us,
+        store.resolver_days(session, scope, first, last, left_out),
+        events,
+        store.breach_days(session, scope, first, last),
+    )

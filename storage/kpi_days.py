@@ -1,0 +1,409 @@
+"""The KPI facts summed per local day (`storage.kpi_facts`): a week or a month of figures is
+then a few dozen rows, not tens of thousands of facts.
+
+Each day's sums are "as now": every time the facts hold counts, however late it came (an
+answer days after the logging counts for the logging's day). A window ending earlier sees
+less; `handlers.kpis.days` takes off what happened at or after its end, read from small
+index ranges of the facts (answers and dispatches on a later day than the logging, open
+root-cause clocks, repeated events). Days are the team's local dates, so the refresh that
+writes the facts works each touched day out again in the same transaction
+(`handlers.kpis.days.recompute`); the rules fingerprint covers the zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import cache
+from typing import Any, NamedTuple
+
+from sqlalchemy import BigInteger, Column, and_, bindparam, case, delete, func, or_, text
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from storage.driver import insert_rows
+from storage.kpi_facts import EVENT_KINDS, KpiEventFact, KpiTicketFact
+from storage.models import UTCDateTime
+
+_F = KpiTicketFact
+_E = KpiEventFact
+
+
+def _sum() -> Any:
+    return Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+class KpiLoggedDay(SQLModel, table=True):
+    """The tickets logged on a day, per priority (a priority is a clock)."""
+
+    __tablename__ = "kpi_logged_day"
+
+    scope: str = Field(primary_key=True, max_length=200)
+    day: dt.date = Field(primary_key=True)
+    priority: str = Field(primary_key=True, max_length=2)
+    logged: int = _sum()
+    answered: int = _sum()
+    in_time: int = _sum()  # answered by the first-response deadline
+    wait_us: int = _sum()  # the answered ones' waits (clock time)
+    dispatched: int = _sum()
+    waiting: int = _sum()  # never answered
+    waiting_us: int = _sum()  # their clock time from logging to the day's end, summed
+
+
+class KpiResolverDay(SQLModel, table=True):
+    """The tickets first resolved on a day, per resolver and close reason."""
+
+    __tablename__ = "kpi_resolver_day"
+
+    scope: str = Field(primary_key=True, max_length=200)
+    day: dt.date = Field(primary_key=True)
+    resolver: str = Field(primary_key=True, max_length=200)
+    close_reason: str = Field(primary_key=True, max_length=20)
+    total: int = _sum()
+    clean: int = _sum()  # not dispatched before, nor reopened soon after (`kpi_rules`)
+
+
+class KpiEventDay(SQLModel, table=True):
+    """The counted events of a day, per kind and the ticket's close reason."""
+
+    __tablename__ = "kpi_event_day"
+
+    scope: str = Field(primary_key=True, max_length=200)
+    day: dt.date = Field(primary_key=True)
+    kind: str = Field(primary_key=True, max_length=40)
+    close_reason: str = Field(primary_key=True, max_length=20)
+    events: int = _sum()
+    knowledge: int = _sum()  # resolutions whose ticket's latest resolution named an entry
+    stopped_in_time: int = _sum()  # dispatches whose root-cause clock stopped by the deadline
+
+
+class KpiBreachDay(SQLModel, table=True):
+    """The deadlines falling on a day that were missed."""
+
+    __tablename__ = "kpi_breach_day"
+
+    scope: str = Field(primary_key=True, max_length=200)
+    day: dt.date = Field(primary_key=True)
+    response: int = _sum()
+    root_cause: int = _sum()
+
+
+TABLES = (KpiLoggedDay, KpiResolverDay, KpiEventDay, KpiBreachDay)
+
+
+# -- one day worked out from the facts -----------------------------------------------------
+
+
+class DayTotals(NamedTuple):
+    """One day's rows as the facts give them (`waiting_us` is the caller's: clock time)."""
+
+    logged: list[
+        tuple[Any, ...]
+    ]  # priority, logged, answered, in_time, wait_us, dispatched, waiting
+    waiting: list[tuple[str, dt.datetime]]  # (priority, logged at) of the never answered
+    resolvers: list[tuple[Any, ...]]  # resolver, close_reason, total, clean
+    events: list[tuple[Any, ...]]  # kind, close_reason, events, knowledge, stopped in time
+    breaches: tuple[int, int]  # response, root cause
+
+
+def _n(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+_SCOPE = bindparam("scope")
+_START = bindparam("start", type_=UTCDateTime)
+_END = bindparam("end", type_=UTCDateTime)
+
+
+@cache
+def _day_stmts() -> tuple[Any, ...]:
+    answered_at, due = col(_F.first_response_at), col(_F.first_response_due)
+    answered = answered_at.is_not(None)
+    logged = (
+        select(
+            _F.priority,
+            func.count(),
+            _n(answered),
+            _n(and_(answered, answered_at <= due)),
+            func.coalesce(func.sum(_F.first_response_wait_us), 0),
+            _n(col(_F.first_dispatched_at).is_not(None)),
+            _n(answered_at.is_(None)),
+        )
+        .where(_F.scope == _SCOPE, col(_F.created_at) >= _START, col(_F.created_at) < _END)
+        .group_by(col(_F.priority))
+    )
+    waiting = select(_F.priority, _F.created_at).where(
+        _F.scope == _SCOPE,
+        col(_F.created_at) >= _START,
+        col(_F.created_at) < _END,
+        answered_at.is_(None),
+    )
+    resolved_at, gap = col(_F.first_resolved_at), col(_F.reopen_gap_us)
+    clean = and_(
+        or_(col(_F.first_dispatched_at).is_(None), col(_F.first_dispatched_at) > resolved_at),
+        or_(gap.is_(None), gap > bindparam("reopen_within_us", type_=BigInteger)),
+    )
+    resolvers = (
+        select(_F.first_resolver, _F.close_reason, func.count(), _n(clean))
+        .where(_F.scope == _SCOPE, resolved_at >= _START, resolved_at < _END)
+        .group_by(col(_F.first_resolver), col(_F.close_reason))
+    )
+    kind, stopped, e_due = col(_E.kind), col(_E.stopped), col(_E.due)
+    events = (
+        select(
+            _E.kind,
+            _E.close_reason,
+            func.count(),
+            _n(and_(kind == "resolve", col(_E.knowledge))),
+            _n(and_(kind == "dispatch", stopped.is_not(None), stopped <= e_due)),
+        )
+        .where(
+            _E.scope == _SCOPE,
+            kind.in_(EVENT_KINDS),
+            col(_E.at) >= _START,
+            col(_E.at) < _END,
+        )
+        .group_by(kind, col(_E.close_reason))
+    )
+    response = select(func.count()).where(
+        _F.scope == _SCOPE,
+        due >= _START,
+        due < _END,
+        or_(answered_at.is_(None), answered_at > due),
+    )
+    root_cause = select(func.count()).where(
+        _E.scope == _SCOPE,
+        e_due >= _START,
+        e_due < _END,
+        or_(stopped.is_(None), stopped > e_due),
+    )
+    return logged, waiting, resolvers, events, response, root_cause
+
+
+def day_totals(
+    session: Session, scope: str, start: dt.datetime, end: dt.datetime, reopen_within_us: int
+) -> DayTotals:
+    """What the facts give for the day [start, end)."""
+    conn = session.connection()
+    values = {"scope": scope, "start": start, "end": end, "reopen_within_us": reopen_within_us}
+    logged, waiting, resolvers, events, response, root_cause = _day_stmts()
+    return DayTotals(
+        [tuple(r) for r in conn.execute(logged, values)],
+        [(p, at) for p, at in conn.execute(waiting, values)],
+        [tuple(r) for r in conn.execute(resolvers, values)],
+        [tuple(r) for r in conn.execute(events, values)],
+        (
+            int(conn.execute(response, values).scalar_one()),
+            int(conn.execute(root_cause, values).scalar_one()),
+        ),
+    )
+
+
+def replace_days(session: Session, scope: str, rows: dict[dt.date, dict[str, list[tuple]]]) -> None:
+    """Replace the scope's rows of each day of `rows` ({day: {table name: rows}}); a day
+    given with no rows is left empty."""
+    if not rows:
+        return
+    conn = session.connection()
+    days = list(rows)  # a refresh batch's days: bounded
+    for table in TABLES:
+        conn.execute(delete(table).where(table.scope == scope, col(table.day).in_(days)))
+    for table in TABLES:
+        name = table.__tablename__
+        written = [(scope, day, *r) for day, tables in rows.items() for r in tables.get(name, [])]
+        if written:
+            names = tuple(c.name for c in table.__table__.columns)  # type: ignore[attr-defined]
+            insert_rows(conn, table.__table__, names, written)  # type: ignore[attr-defined]
+
+
+def clear(session: Session) -> None:
+    """Every day's sums gone (the rules changed: the refresh writes them again)."""
+    for table in TABLES:
+        session.connection().execute(delete(table))
+
+
+def lock(session: Session) -> None:
+    """Serialize the days' rewrites between replicas (PostgreSQL): a day is worked out from
+    the facts as committed, so a second refresh must wait for the first one's commit."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(text("SELECT pg_advisory_xact_lock(7364901)"))
+
+
+# -- whole days of a window ----------------------------------------------------------------
+
+
+class LoggedDay(NamedTuple):
+    day: dt.date
+    priority: str
+    logged: int
+    answered: int
+    in_time: int
+    wait_us: int
+    dispatched: int
+    waiting: int
+    waiting_us: int
+
+
+def logged_days(session: Session, scope: str, first: dt.date, end: dt.date) -> list[LoggedDay]:
+    """The rows of the days [first, end), per day and priority."""
+    t = KpiLoggedDay
+    query = select(*(c for c in t.__table__.columns if c.name != "scope")).where(  # type: ignore[attr-defined]
+        t.scope == scope, col(t.day) >= first, col(t.day) < end
+    )
+    return [LoggedDay(*row) for row in session.connection().execute(query)]
+
+
+def resolver_days(
+    session: Session, scope: str, first: dt.date, end: dt.date, left_out: Sequence[str]
+) -> dict[str, tuple[int, int]]:
+    t = KpiResolverDay
+    query = (
+        select(t.resolver, func.sum(t.total), func.sum(t.clean))
+        .where(
+            t.scope == scope,
+            col(t.day) >= first,
+            col(t.day) < end,
+            col(t.close_reason).not_in(list(left_out)),
+        )
+        .group_by(col(t.resolver))
+    )
+    return {str(r): (int(n), int(c)) for r, n, c in session.connection().execute(query)}
+
+
+class EventDays(NamedTuple):
+    resolved: int
+    knowledge: int
+    reopened: int
+    dispatched: int
+    stopped_in_time: int
+
+
+def event_days(
+    session: Session, scope: str, first: dt.date, end: dt.date, left_out: Sequence[str]
+) -> EventDays:
+    t = KpiEventDay
+    kind = col(t.kind)
+    resolved = and_(kind == "resolve", col(t.close_reason).not_in(list(left_out)))
+
+    def total(condition: Any, column: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, column), else_=0)), 0)
+
+    query = select(
+        total(resolved, t.events),
+        total(resolved, t.knowledge),
+        total(kind == "reopen", t.events),
+        total(kind == "dispatch", t.events),
+        total(kind == "dispatch", t.stopped_in_time),
+    ).where(t.scope == scope, col(t.day) >= first, col(t.day) < end)
+    return EventDays(*(int(v) for v in session.connection().execute(query).one()))
+
+
+def breach_days(session: Session, scope: str, first: dt.date, end: dt.date) -> int:
+    t = KpiBreachDay
+    query = select(func.coalesce(func.sum(t.response + t.root_cause), 0)).where(
+        t.scope == scope, col(t.day) >= first, col(t.day) < end
+    )
+    return int(session.connection().execute(query).scalar_one())
+
+
+# -- what happened at or after a window's end, of its whole days ---------------------------
+
+
+class LateAnswer(NamedTuple):
+    priority: str
+    created_at: dt.datetime
+    due: dt.datetime
+    wait_us: int
+    answered_at: dt.datetime
+
+
+def late_answers(
+    session: Session, scope: str, start: dt.datetime, end: dt.datetime, at: dt.datetime
+) -> list[LateAnswer]:
+    """The tickets logged in [start, end) (whole days) first answered at or after `at`:
+    answered on a later day than logged, a small partial index."""
+    late = col(_F.late_answer_at)
+    query = select(
+        _F.priority, _F.created_at, _F.first_response_due, _F.first_response_wait_us, late
+    ).where(
+        _F.scope == scope,
+        late.is_not(None),
+        late >= at,
+        col(_F.created_at) >= start,
+        col(_F.created_at) < end,
+    )
+    return [LateAnswer(*row) for row in session.connection().execute(query)]
+
+
+def late_dispatches(
+    session: Session, scope: str, start: dt.datetime, end: dt.datetime, at: dt.datetime
+) -> int:
+    """The tickets logged in [start, end) first dispatched after `at`."""
+    late = col(_F.late_dispatch_at)
+    query = select(func.count()).where(
+        _F.scope == scope,
+        late.is_not(None),
+        late > at,
+        col(_F.created_at) >= start,
+        col(_F.created_at) < end,
+    )
+    return int(session.connection().execute(query).scalar_one())
+
+
+def pending_unanswered(
+    session: Session, scope: str, start: dt.datetime, end: dt.datetime, at: dt.datetime
+) -> list[tuple[str, dt.datetime]]:
+    """(priority, logged at) of the tickets logged in [start, end), never answered, whose
+    deadline is at or after `at` (still ahead then)."""
+    due = col(_F.first_response_due)
+    query = select(_F.priority, _F.created_at).where(
+        _F.scope == scope,
+        col(_F.first_response_at).is_(None),
+        due >= at,
+        col(_F.created_at) >= start,
+        col(_F.created_at) < end,
+    )
+    return [(p, c) for p, c in session.connection().execute(query)]
+
+
+class Repeats(NamedTuple):
+    resolved: int  # resolutions (counted reasons) of a ticket resolved earlier in the window
+    knowledge: int  # of those, naming an entry
+    dispatched: int  # dispatches of a ticket dispatched earlier in the window
+
+
+def repeats(
+    session: Session,
+    scope: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    since: dt.datetime,
+    left_out: Sequence[str],
+) -> Repeats:
+    """Events in [start, end) whose ticket had one of the same kind at or after `since`."""
+    kind, previous = col(_E.kind), col(_E.previous_at)
+    resolved = and_(kind == "resolve", col(_E.close_reason).not_in(list(left_out)))
+    query = select(
+        _n(resolved), _n(and_(resolved, col(_E.knowledge))), _n(kind == "dispatch")
+    ).where(
+        _E.scope == scope,
+        kind.in_(("resolve", "dispatch")),
+        previous.is_not(None),
+        previous >= since,
+        col(_E.at) >= start,
+        col(_E.at) < end,
+    )
+    return Repeats(*(int(v) for v in session.connection().execute(query).one()))
+
+
+def open_root_causes(
+    session: Session, scope: str, start: dt.datetime, end: dt.datetime, at: dt.datetime
+) -> tuple[int, int]:
+    """Of the dispatches in [start, end) whose root-cause deadline is at or after `at`: how
+    many had not stopped before `at`, and how many stopped at or after it in time."""
+    due, stopped = col(_E.due), col(_E.stopped)
+    query = select(
+        _n(or_(stopped.is_(None), stopped >= at)),
+        _n(and_(stopped.is_not(None), stopped >= at, stopped <= due)),
+    ).where(_E.scope == scope, due >= at, col(_E.at) >= start, col(_E.at) < end)  # dispatches
+    open_, later = session.connection().execute(query).one()
+    return int(open_), int(later)

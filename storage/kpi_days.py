@@ -4,7 +4,7 @@ then a few dozen rows, not tens of thousands of facts.
 Each day's sums are "as now": every time the facts hold counts, however late it came (an
 answer days after the logging counts for the logging's day). A window ending earlier sees
 less; `handlers.kpis.days` takes off what happened at or after its end, read from small
-index ranges of the facts (answers and dispatches on a later day than the logging, open
+index ranges of the facts (`storage.kpi_day_reads`: answers and dispatches on a later day than the logging, open
 root-cause clocks, repeated events). Days are the team's local dates, so the refresh that
 writes the facts works each touched day out again in the same transaction
 (`handlers.kpis.days.recompute`); the rules fingerprint covers the zone.
@@ -13,7 +13,6 @@ writes the facts works each touched day out again in the same transaction
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -105,7 +104,7 @@ class DayTotals(NamedTuple):
     breaches: tuple[int, int]  # response, root cause
 
 
-def _n(condition: Any) -> Any:
+def count_of(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -122,11 +121,11 @@ def _day_stmts() -> tuple[Any, ...]:
         select(
             _F.priority,
             func.count(),
-            _n(answered),
-            _n(and_(answered, answered_at <= due)),
+            count_of(answered),
+            count_of(and_(answered, answered_at <= due)),
             func.coalesce(func.sum(_F.first_response_wait_us), 0),
-            _n(col(_F.first_dispatched_at).is_not(None)),
-            _n(answered_at.is_(None)),
+            count_of(col(_F.first_dispatched_at).is_not(None)),
+            count_of(answered_at.is_(None)),
         )
         .where(_F.scope == _SCOPE, col(_F.created_at) >= _START, col(_F.created_at) < _END)
         .group_by(col(_F.priority))
@@ -143,7 +142,7 @@ def _day_stmts() -> tuple[Any, ...]:
         or_(gap.is_(None), gap > bindparam("reopen_within_us", type_=BigInteger)),
     )
     resolvers = (
-        select(_F.first_resolver, _F.close_reason, func.count(), _n(clean))
+        select(_F.first_resolver, _F.close_reason, func.count(), count_of(clean))
         .where(_F.scope == _SCOPE, resolved_at >= _START, resolved_at < _END)
         .group_by(col(_F.first_resolver), col(_F.close_reason))
     )
@@ -153,8 +152,8 @@ def _day_stmts() -> tuple[Any, ...]:
             _E.kind,
             _E.close_reason,
             func.count(),
-            _n(and_(kind == "resolve", col(_E.knowledge))),
-            _n(and_(kind == "dispatch", stopped.is_not(None), stopped <= e_due)),
+            count_of(and_(kind == "resolve", col(_E.knowledge))),
+            count_of(and_(kind == "dispatch", stopped.is_not(None), stopped <= e_due)),
         )
         .where(
             _E.scope == _SCOPE,
@@ -226,184 +225,3 @@ def lock(session: Session) -> None:
     the facts as committed, so a second refresh must wait for the first one's commit."""
     if session.get_bind().dialect.name == "postgresql":
         session.connection().execute(text("SELECT pg_advisory_xact_lock(7364901)"))
-
-
-# -- whole days of a window ----------------------------------------------------------------
-
-
-class LoggedDay(NamedTuple):
-    day: dt.date
-    priority: str
-    logged: int
-    answered: int
-    in_time: int
-    wait_us: int
-    dispatched: int
-    waiting: int
-    waiting_us: int
-
-
-def logged_days(session: Session, scope: str, first: dt.date, end: dt.date) -> list[LoggedDay]:
-    """The rows of the days [first, end), per day and priority."""
-    t = KpiLoggedDay
-    query = select(*(c for c in t.__table__.columns if c.name != "scope")).where(  # type: ignore[attr-defined]
-        t.scope == scope, col(t.day) >= first, col(t.day) < end
-    )
-    return [LoggedDay(*row) for row in session.connection().execute(query)]
-
-
-def resolver_days(
-    session: Session, scope: str, first: dt.date, end: dt.date, left_out: Sequence[str]
-) -> dict[str, tuple[int, int]]:
-    t = KpiResolverDay
-    query = (
-        select(t.resolver, func.sum(t.total), func.sum(t.clean))
-        .where(
-            t.scope == scope,
-            col(t.day) >= first,
-            col(t.day) < end,
-            col(t.close_reason).not_in(list(left_out)),
-        )
-        .group_by(col(t.resolver))
-    )
-    return {str(r): (int(n), int(c)) for r, n, c in session.connection().execute(query)}
-
-
-class EventDays(NamedTuple):
-    resolved: int
-    knowledge: int
-    reopened: int
-    dispatched: int
-    stopped_in_time: int
-
-
-def event_days(
-    session: Session, scope: str, first: dt.date, end: dt.date, left_out: Sequence[str]
-) -> EventDays:
-    t = KpiEventDay
-    kind = col(t.kind)
-    resolved = and_(kind == "resolve", col(t.close_reason).not_in(list(left_out)))
-
-    def total(condition: Any, column: Any) -> Any:
-        return func.coalesce(func.sum(case((condition, column), else_=0)), 0)
-
-    query = select(
-        total(resolved, t.events),
-        total(resolved, t.knowledge),
-        total(kind == "reopen", t.events),
-        total(kind == "dispatch", t.events),
-        total(kind == "dispatch", t.stopped_in_time),
-    ).where(t.scope == scope, col(t.day) >= first, col(t.day) < end)
-    return EventDays(*(int(v) for v in session.connection().execute(query).one()))
-
-
-def breach_days(session: Session, scope: str, first: dt.date, end: dt.date) -> int:
-    t = KpiBreachDay
-    query = select(func.coalesce(func.sum(t.response + t.root_cause), 0)).where(
-        t.scope == scope, col(t.day) >= first, col(t.day) < end
-    )
-    return int(session.connection().execute(query).scalar_one())
-
-
-# -- what happened at or after a window's end, of its whole days ---------------------------
-
-
-class LateAnswer(NamedTuple):
-    priority: str
-    created_at: dt.datetime
-    due: dt.datetime
-    wait_us: int
-    answered_at: dt.datetime
-
-
-def late_answers(
-    session: Session, scope: str, start: dt.datetime, end: dt.datetime, at: dt.datetime
-) -> list[LateAnswer]:
-    """The tickets logged in [start, end) (whole days) first answered at or after `at`:
-    answered on a later day than logged, a small partial index."""
-    late = col(_F.late_answer_at)
-    query = select(
-        _F.priority, _F.created_at, _F.first_response_due, _F.first_response_wait_us, late
-    ).where(
-        _F.scope == scope,
-        late.is_not(None),
-        late >= at,
-        col(_F.created_at) >= start,
-        col(_F.created_at) < end,
-    )
-    return [LateAnswer(*row) for row in session.connection().execute(query)]
-
-
-def late_dispatches(
-    session: Session, scope: str, start: dt.datetime, end: dt.datetime, at: dt.datetime
-) -> int:
-    """The tickets logged in [start, end) first dispatched after `at`."""
-    late = col(_F.late_dispatch_at)
-    query = select(func.count()).where(
-        _F.scope == scope,
-        late.is_not(None),
-        late > at,
-        col(_F.created_at) >= start,
-        col(_F.created_at) < end,
-    )
-    return int(session.connection().execute(query).scalar_one())
-
-
-def pending_unanswered(
-    session: Session, scope: str, start: dt.datetime, end: dt.datetime, at: dt.datetime
-) -> list[tuple[str, dt.datetime]]:
-    """(priority, logged at) of the tickets logged in [start, end), never answered, whose
-    deadline is at or after `at` (still ahead then)."""
-    due = col(_F.first_response_due)
-    query = select(_F.priority, _F.created_at).where(
-        _F.scope == scope,
-        col(_F.first_response_at).is_(None),
-        due >= at,
-        col(_F.created_at) >= start,
-        col(_F.created_at) < end,
-    )
-    return [(p, c) for p, c in session.connection().execute(query)]
-
-
-class Repeats(NamedTuple):
-    resolved: int  # resolutions (counted reasons) of a ticket resolved earlier in the window
-    knowledge: int  # of those, naming an entry
-    dispatched: int  # dispatches of a ticket dispatched earlier in the window
-
-
-def repeats(
-    session: Session,
-    scope: str,
-    start: dt.datetime,
-    end: dt.datetime,
-    since: dt.datetime,
-    left_out: Sequence[str],
-) -> Repeats:
-    """Events in [start, end) whose ticket had one of the same kind at or after `since`."""
-    kind, previous = col(_E.kind), col(_E.previous_at)
-    resolved = and_(kind == "resolve", col(_E.close_reason).not_in(list(left_out)))
-    query = select(
-        _n(resolved), _n(and_(resolved, col(_E.knowledge))), _n(kind == "dispatch")
-    ).where(
-        _E.scope == scope,
-        kind.in_(("resolve", "dispatch")),
-        previous.is_not(None),
-        previous >= since,
-        col(_E.at) >= start,
-        col(_E.at) < end,
-    )
-    return Repeats(*(int(v) for v in session.connection().execute(query).one()))
-
-
-def open_root_causes(
-    session: Session, scope: str, start: dt.datetime, end: dt.datetime, at: dt.datetime
-) -> tuple[int, int]:
-    """Of the dispatches in [start, end) whose root-cause deadline is at or after `at`: how
-    many had not stopped before `at`, and how many stopped at or after it in time."""
-    due, stopped = col(_E.due), col(_E.stopped)
-    query = select(
-        _n(or_(stopped.is_(None), stopped >= at)),
-        _n(and_(stopped.is_not(None), stopped >= at, stopped <= due)),
-    ).where(_E.scope == scope, due >= at, col(_E.at) >= start, col(_E.at) < end)  # dispatches
-    open_, later = session.connection().execute(query).one()
-    return int(open_), int(later)

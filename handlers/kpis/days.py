@@ -24,6 +24,7 @@ from handlers.config.team import TeamConfig
 from handlers.config.workdays import local_day_bounds
 from handlers.kpis.windows import Window
 from handlers.tickets import clocks
+from storage import kpi_day_reads as reads
 from storage import kpi_days as store
 from storage.kpi_sums import Events, Logged, Part
 
@@ -144,9 +145,9 @@ def whole_days(
     left_out = tuple(config.kpi_rules.excluded_close_reasons)
     first, last, start, end = days
 
-    rows = store.logged_days(session, scope, first, last)
-    late = store.late_answers(session, scope, start, end, at)
-    pending = store.pending_unanswered(session, scope, start, end, at)
+    rows = reads.logged_days(session, scope, first, last)
+    late = reads.late_answers(session, scope, start, end, at)
+    pending = reads.pending_unanswered(session, scope, start, end, at)
     overdue_late = [x for x in late if x.due < at]
 
     def waited(priority: str, logged_at: dt.datetime) -> int:
@@ -173,12 +174,12 @@ def whole_days(
         pending=len(pending) + len(late) - len(overdue_late),
         wait_us=sum(r.wait_us for r in rows) - sum(x.wait_us for x in late),
         dispatched=sum(r.dispatched for r in rows)
-        - store.late_dispatches(session, scope, start, end, at),
+        - reads.late_dispatches(session, scope, start, end, at),
     )
 
-    ev = store.event_days(session, scope, first, last, left_out)
-    again = store.repeats(session, scope, start, end, since, left_out)
-    running, stopped_later = store.open_root_causes(session, scope, start, end, at)
+    ev = reads.event_days(session, scope, first, last, left_out)
+    again = reads.repeats(session, scope, start, end, since, left_out)
+    running, stopped_later = reads.open_root_causes(session, scope, start, end, at)
     events = Events(
         resolved=ev.resolved,
         resolved_tickets=ev.resolved - again.resolved,
@@ -191,7 +192,7 @@ def whole_days(
     return Totals(
         logged,
         overdue_us,
-        store.resolver_days(session, scope, first, last, left_out),
+        reads.resolver_days(session, scope, first, last, left_out),
         events,
-        store.breach_days(session, scope, first, last),
+        reads.breach_days(session, scope, first, last),
     )

@@ -3,11 +3,11 @@ then a few dozen rows, not tens of thousands of facts.
 
 Each day's sums are "as now": every time the facts hold counts, however late it came (an
 answer days after the logging counts for the logging's day). A window ending earlier sees
-less; `handlers.kpis.days` takes off what happened at or after its end, read from small
-index ranges of the facts (`storage.kpi_day_reads`: answers and dispatches on a later day than the logging, open
-root-cause clocks, repeated events). Days are the team's local dates, so the refresh that
-writes the facts works each touched day out again in the same transaction
-(`handlers.kpis.days.recompute`); the rules fingerprint covers the zone.
+less: `handlers.kpis.days` takes off what happened at or after its end, read from small
+index ranges of the facts (`storage.kpi_day_reads`: answers and dispatches on a later day
+than the logging, open root-cause clocks, repeated events). Days are the team's local
+dates, so the refresh that writes the facts works each touched day out again in the same
+transaction (`handlers.kpis.days.recompute`); the rules fingerprint covers the zone.
 """
 
 from __future__ import annotations

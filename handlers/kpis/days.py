@@ -26,6 +26,7 @@ from handlers.kpis.windows import Window
 from handlers.tickets import clocks
 from storage import kpi_day_reads as reads
 from storage import kpi_days as store
+from storage.kpi_day_reads import Days
 from storage.kpi_sums import Events, Logged, Part
 
 _US = dt.timedelta(microseconds=1)
@@ -83,15 +84,6 @@ def recompute(config: TeamConfig, session: Session, days: dict[str, set[dt.date]
 # -- a window: whole days and part days -----------------------------------------------------
 
 
-class Days(NamedTuple):
-    """Whole local days [first, last) of a window, [start, end) in UTC."""
-
-    first: dt.date
-    last: dt.date
-    start: dt.datetime
-    end: dt.datetime
-
-
 def split(config: TeamConfig, window: Window) -> tuple[list[Part], Days | None]:
     """The window's part days (summed from the facts) and its whole days, if any."""
     zone, team = config.team.zone, config.team
@@ -110,7 +102,7 @@ def split(config: TeamConfig, window: Window) -> tuple[list[Part], Days | None]:
         parts.append(Part(s, first_start, e, s))
     if last_start < e:
         parts.append(Part(last_start, e, e, s))
-    return parts, Days(first, last, first_start, last_start)
+    return parts, Days(first, last, first_start, last_start, e, s)
 
 
 class Totals(NamedTuple):
@@ -137,17 +129,13 @@ class Totals(NamedTuple):
         )
 
 
-def whole_days(
-    config: TeamConfig, session: Session, scope: str, days: Days, window: Window
-) -> Totals:
-    """The sums of the window's whole days, as seen at its end."""
-    at, since = window.end, window.start
+def whole_days(config: TeamConfig, session: Session, scope: str, days: Days) -> Totals:
+    """The sums of a window's whole days, as seen at its end."""
+    at = days.at
     left_out = tuple(config.kpi_rules.excluded_close_reasons)
-    first, last, start, end = days
-
-    rows = reads.logged_days(session, scope, first, last)
-    late = reads.late_answers(session, scope, start, end, at)
-    pending = reads.pending_unanswered(session, scope, start, end, at)
+    rows = reads.logged_days(session, scope, days)
+    late = reads.late_answers(session, scope, days)
+    pending = reads.pending_unanswered(session, scope, days)
     overdue_late = [x for x in late if x.due < at]
 
     def waited(priority: str, logged_at: dt.datetime) -> int:
@@ -163,7 +151,7 @@ def whole_days(
                 _, day_end = local_day_bounds(config.team, r.day)
                 rest[key] = clocks.elapsed(config, r.priority, day_end, at) // _US
             overdue_us += r.waiting_us + r.waiting * rest[key]
-    overdue_us -= sum(waited(p, logged_at) for p, logged_at in pending)
+    overdue_us -= sum(waited(p, logged_at) for p, logged_at, _ in pending)
     overdue_us += sum(waited(x.priority, x.created_at) for x in overdue_late)
     waiting = sum(r.waiting for r in rows)
     logged = Logged(
@@ -173,13 +161,12 @@ def whole_days(
         overdue=waiting - len(pending) + len(overdue_late),
         pending=len(pending) + len(late) - len(overdue_late),
         wait_us=sum(r.wait_us for r in rows) - sum(x.wait_us for x in late),
-        dispatched=sum(r.dispatched for r in rows)
-        - reads.late_dispatches(session, scope, start, end, at),
+        dispatched=sum(r.dispatched for r in rows) - reads.late_dispatches(session, scope, days),
     )
 
-    ev = reads.event_days(session, scope, first, last, left_out)
-    again = reads.repeats(session, scope, start, end, since, left_out)
-    running, stopped_later = reads.open_root_causes(session, scope, start, end, at)
+    ev = reads.event_days(session, scope, days, left_out)
+    again = reads.repeats(session, scope, days, left_out)
+    running, stopped_later = reads.open_root_causes(session, scope, days)
     events = Events(
         resolved=ev.resolved,
         resolved_tickets=ev.resolved - again.resolved,
@@ -192,7 +179,7 @@ def whole_days(
     return Totals(
         logged,
         overdue_us,
-        reads.resolver_days(session, scope, first, last, left_out),
+        reads.resolver_days(session, scope, days, left_out),
         events,
-        reads.breach_days(session, scope, first, last),
+        sum(reads.breach_days(session, scope, days).values()),
     )

@@ -53,7 +53,7 @@ def sums(config: TeamConfig, session: Session, scope: str, window: Window) -> Su
     parts, whole = days.split(config, window)
     totals = [part_totals(config, session, scope, part) for part in parts]
     if whole is not None:
-        totals.append(days.whole_days(config, session, scope, whole, window))
+        totals.append(days.whole_days(config, session, scope, whole))
     total = totals[0]
     for more in totals[1:]:
         total += more

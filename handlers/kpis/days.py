@@ -183,3 +183,62 @@ def whole_days(config: TeamConfig, session: Session, scope: str, days: Days) -> 
         events,
         sum(reads.breach_days(session, scope, days).values()),
     )
+
+
+def each_day(
+    config: TeamConfig, session: Session, scope: str, dates: list[dt.date]
+) -> dict[dt.date, Totals]:
+    """Whole days each seen at its own end (a chart's): what was logged and its first
+    responses, the counted resolutions and the breaches; the rest left empty."""
+    if not dates:
+        return {}
+    first, last = min(dates), max(dates) + dt.timedelta(days=1)
+    start, end = local_day_bounds(config.team, first)[0], local_day_bounds(config.team, last)[0]
+    # seen at the first day's start: every late answer, every pending deadline of the days
+    days = Days(first, last, start, end, start, start)
+    left_out = tuple(config.kpi_rules.excluded_close_reasons)
+    zone = config.team.zone
+
+    def day_of(at: dt.datetime) -> dt.date:
+        return at.astimezone(zone).date()
+
+    rows: dict[dt.date, list[reads.LoggedDay]] = defaultdict(list)
+    for r in reads.logged_days(session, scope, days):
+        rows[r.day].append(r)
+    late: dict[dt.date, list[reads.LateAnswer]] = defaultdict(list)
+    for x in reads.late_answers(session, scope, days):
+        late[day_of(x.created_at)].append(x)  # answered after its day's end: late
+    pending: dict[dt.date, list[tuple[str, dt.datetime, dt.datetime]]] = defaultdict(list)
+    for p in reads.pending_unanswered(session, scope, days):
+        pending[day_of(p[1])].append(p)
+    resolved = reads.resolved_by_day(session, scope, days, left_out)
+    breached = reads.breach_days(session, scope, days)
+    found = {}
+    for day in set(dates):
+        _, day_end = local_day_bounds(config.team, day)
+        day_rows, day_late = rows.get(day, []), late.get(day, [])
+        ahead = [(p, at) for p, at, due in pending.get(day, []) if due >= day_end]
+        overdue_late = [x for x in day_late if x.due < day_end]
+
+        def waited(priority: str, logged_at: dt.datetime, day_end: dt.datetime = day_end) -> int:
+            return clocks.elapsed(config, priority, logged_at, day_end) // _US
+
+        waiting = sum(r.waiting for r in day_rows)
+        logged = Logged(
+            logged=sum(r.logged for r in day_rows),
+            answered=sum(r.answered for r in day_rows) - len(day_late),
+            in_time=sum(r.in_time for r in day_rows)
+            - sum(x.answered_at <= x.due for x in day_late),
+            overdue=waiting - len(ahead) + len(overdue_late),
+            pending=len(ahead) + len(day_late) - len(overdue_late),
+            wait_us=sum(r.wait_us for r in day_rows) - sum(x.wait_us for x in day_late),
+            dispatched=0,
+        )
+        overdue_us = (
+            sum(r.waiting_us for r in day_rows)
+            - sum(waited(p, at) for p, at in ahead)
+            + sum(waited(x.priority, x.created_at) for x in overdue_late)
+        )
+        events = Events(resolved.get(day, 0), 0, 0, 0, 0, 0, 0)
+        found[day] = Totals(logged, overdue_us, {}, events, breached.get(day, 0))
+    return found

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from handlers.config.team import TeamConfig
+from handlers.config.workdays import local_day_bounds
 from handlers.kpis import days
 from handlers.kpis.backlog import Listing
 from handlers.kpis.basis import Breach
@@ -75,32 +76,27 @@ def part_totals(config: TeamConfig, session: Session, scope: str, part: Part) ->
     )
 
 
-def day_sums(config: TeamConfig, session: Session, scope: str, days: list[Window]) -> list[Sums]:
-    """What a chart draws of each of consecutive days: the tickets logged and their first
-    responses, the resolutions and the breaches (the rest of each `Sums` left empty)."""
-    if not days:
-        return []
-    start, ends = days[0].start, [d.end for d in days]
-    left_out = tuple(config.kpi_rules.excluded_close_reasons)
-    logged = kpi_sums.logged_by_day(session, scope, start, ends)
-    waiting: list[list[tuple[str, dt.datetime]]] = [[] for _ in days]
-    for i, priority, logged_at in kpi_sums.overdue_waits_by_day(session, scope, start, ends):
-        waiting[i].append((priority, logged_at))
-    resolved = kpi_sums.resolved_by_day(session, scope, start, ends, left_out)
-    breached = kpi_sums.breaches_by_day(session, scope, start, ends)
-    none = kpi_sums.Logged(0, 0, 0, 0, 0, 0, 0)
-    return [
-        Sums(
-            config,
-            day,
-            logged.get(i, none),
-            overdue_us(config, waiting[i], day.end),
-            {},
-            kpi_sums.Events(resolved.get(i, 0), 0, 0, 0, 0, 0, 0),
-            breached.get(i, 0),
-        )
-        for i, day in enumerate(days)
-    ]
+def day_sums(config: TeamConfig, session: Session, scope: str, each: list[Window]) -> list[Sums]:
+    """What a chart draws of each of consecutive days, each seen at its own end: the tickets
+    logged and their first responses, the resolutions and the breaches (the rest of each
+    `Sums` left empty). Whole days from the day sums, a part day (today) from the facts."""
+    whole = [d for d in each if d.start == _day_start(config, d) and d.end == _day_end(config, d)]
+    by_day = days.each_day(config, session, scope, [d.first_day for d in whole])
+    drawn = []
+    for day in each:
+        totals = by_day.get(day.first_day) if day in whole else None
+        if totals is None:
+            totals = part_totals(config, session, scope, Part.whole(day.start, day.end))
+        drawn.append(Sums(config, day, *totals))
+    return drawn
+
+
+def _day_start(config: TeamConfig, day: Window) -> dt.datetime:
+    return local_day_bounds(config.team, day.first_day)[0]
+
+
+def _day_end(config: TeamConfig, day: Window) -> dt.datetime:
+    return local_day_bounds(config.team, day.first_day)[1]
 
 
 def breaches(

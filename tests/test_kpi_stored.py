@@ -10,8 +10,10 @@ on both databases; and after a change, or a change of the time rules, the facts 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
-from sqlalchemy import Engine, func, update
+import pytest
+from sqlalchemy import Engine, func, text, update
 from sqlmodel import Session, col, select
 
 from handlers.config.team import TeamConfig
@@ -22,7 +24,7 @@ from handlers.kpis.windows import Window, period_window, previous_month
 from handlers.quality import figures as quality
 from schedules.driver import Scheduler
 from schedules.kpi_facts import KPI_FACTS
-from storage import kpi_facts
+from storage import kpi_days, kpi_facts
 from storage import tickets as repo
 from storage.models import Ticket, TicketEvent
 from tests.test_kpi_basis import NOW, SCOPE, fill, seen, windows
@@ -183,3 +185,45 @@ def test_the_scheduler_works_the_marked_facts_out(sample: TeamConfig, engine: En
         month = period_window(sample, "month", NOW)
         assert seen(summed(sample, session, month)) == seen(walked(sample, session, month))
     assert KPI_FACTS.next_due(desk, NOW) is None  # no wake-up of its own
+
+
+def day_rows(session: Session) -> dict[str, list[tuple[object, ...]]]:
+    return {
+        t.__tablename__: sorted(tuple(r) for r in session.exec(select(t)).all())  # type: ignore[misc]
+        for t in kpi_days.TABLES
+    }
+
+
+def test_two_refreshes_at_once_leave_every_day_whole(sample: TeamConfig, engine: Engine) -> None:
+    """Two replicas refresh different tickets of the same days at once (PostgreSQL): the
+    second works the days out after the first committed, so the days count both."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    fill(engine)
+    with Session(engine) as session:
+        work_out(sample, session)
+        session.commit()
+        expected = day_rows(session)
+        session.execute(update(Ticket).values(kpi_marked_at=NOW))  # every ticket again
+        session.commit()
+    first, second = Session(engine), Session(engine)
+    assert facts.refresh(sample, first, limit=300) == 300  # holds the days' lock, not committed
+    done: list[int] = []
+    other = threading.Thread(
+        target=lambda: (done.append(facts.refresh(sample, second, limit=300)), second.commit())
+    )
+    other.start()
+    with engine.connect() as watch:  # the second refresh waits for the first one's commit
+        waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        for _ in range(10_000):
+            if watch.execute(waiting).scalar_one():
+                break
+            watch.rollback()
+    first.commit()
+    other.join(timeout=60)
+    first.close()
+    second.close()
+    assert done == [300]
+    with Session(engine) as session:
+        assert marked(session) == 0
+        assert day_rows(session) == expected

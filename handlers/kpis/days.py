@@ -129,13 +129,18 @@ class Totals(NamedTuple):
         )
 
 
-def whole_days(config: TeamConfig, session: Session, scope: str, days: Days) -> Totals:
-    """The sums of a window's whole days, as seen at its end."""
-    at = days.at
-    left_out = tuple(config.kpi_rules.excluded_close_reasons)
-    rows = reads.logged_days(session, scope, days)
-    late = reads.late_answers(session, scope, days)
-    pending = reads.pending_unanswered(session, scope, days)
+def _seen_at(
+    config: TeamConfig,
+    rows: list[reads.LoggedDay],
+    late: list[reads.LateAnswer],
+    ahead: list[tuple[str, dt.datetime]],
+    late_dispatches: int,
+    at: dt.datetime,
+) -> tuple[Logged, int]:
+    """`Logged` and the overdue waits of whole days' rows seen at `at` (at or after their
+    end): `late`, their answers at or after `at`; `ahead`, (priority, logged at) of their
+    never-answered tickets whose deadline was still ahead then; `late_dispatches`, their
+    first dispatches after `at`."""
     overdue_late = [x for x in late if x.due < at]
 
     def waited(priority: str, logged_at: dt.datetime) -> int:
@@ -151,17 +156,30 @@ def whole_days(config: TeamConfig, session: Session, scope: str, days: Days) -> 
                 _, day_end = local_day_bounds(config.team, r.day)
                 rest[key] = clocks.elapsed(config, r.priority, day_end, at) // _US
             overdue_us += r.waiting_us + r.waiting * rest[key]
-    overdue_us -= sum(waited(p, logged_at) for p, logged_at, _ in pending)
+    overdue_us -= sum(waited(p, logged_at) for p, logged_at in ahead)
     overdue_us += sum(waited(x.priority, x.created_at) for x in overdue_late)
     waiting = sum(r.waiting for r in rows)
     logged = Logged(
         logged=sum(r.logged for r in rows),
         answered=sum(r.answered for r in rows) - len(late),
         in_time=sum(r.in_time for r in rows) - sum(x.answered_at <= x.due for x in late),
-        overdue=waiting - len(pending) + len(overdue_late),
-        pending=len(pending) + len(late) - len(overdue_late),
+        overdue=waiting - len(ahead) + len(overdue_late),
+        pending=len(ahead) + len(late) - len(overdue_late),
         wait_us=sum(r.wait_us for r in rows) - sum(x.wait_us for x in late),
-        dispatched=sum(r.dispatched for r in rows) - reads.late_dispatches(session, scope, days),
+        dispatched=sum(r.dispatched for r in rows) - late_dispatches,
+    )
+    return logged, overdue_us
+
+
+def whole_days(config: TeamConfig, session: Session, scope: str, days: Days) -> Totals:
+    """The sums of a window's whole days, as seen at its end."""
+    at = days.at
+    left_out = tuple(config.kpi_rules.excluded_close_reasons)
+    rows = reads.logged_days(session, scope, days)
+    ahead = [(p, logged_at) for p, logged_at, _ in reads.pending_unanswered(session, scope, days)]
+    late_dispatches = reads.late_dispatches(session, scope, days)
+    logged, overdue_us = _seen_at(
+        config, rows, reads.late_answers(session, scope, days), ahead, late_dispatches, at
     )
 
     ev = reads.event_days(session, scope, days, left_out)
@@ -189,7 +207,8 @@ def each_day(
     config: TeamConfig, session: Session, scope: str, dates: list[dt.date]
 ) -> dict[dt.date, Totals]:
     """Whole days each seen at its own end (a chart's): what was logged and its first
-    responses, the counted resolutions and the breaches; the rest left empty."""
+    responses, the counted resolutions and the breaches; the rest left empty (the
+    dispatches counted as now: a chart draws none)."""
     if not dates:
         return {}
     first, last = min(dates), max(dates) + dt.timedelta(days=1)
@@ -216,28 +235,10 @@ def each_day(
     found = {}
     for day in set(dates):
         _, day_end = local_day_bounds(config.team, day)
-        day_rows, day_late = rows.get(day, []), late.get(day, [])
         ahead = [(p, at) for p, at, due in pending.get(day, []) if due >= day_end]
-        overdue_late = [x for x in day_late if x.due < day_end]
-
-        def waited(priority: str, logged_at: dt.datetime, day_end: dt.datetime = day_end) -> int:
-            return clocks.elapsed(config, priority, logged_at, day_end) // _US
-
-        waiting = sum(r.waiting for r in day_rows)
-        logged = Logged(
-            logged=sum(r.logged for r in day_rows),
-            answered=sum(r.answered for r in day_rows) - len(day_late),
-            in_time=sum(r.in_time for r in day_rows)
-            - sum(x.answered_at <= x.due for x in day_late),
-            overdue=waiting - len(ahead) + len(overdue_late),
-            pending=len(ahead) + len(day_late) - len(overdue_late),
-            wait_us=sum(r.wait_us for r in day_rows) - sum(x.wait_us for x in day_late),
-            dispatched=0,
-        )
-        overdue_us = (
-            sum(r.waiting_us for r in day_rows)
-            - sum(waited(p, at) for p, at in ahead)
-            + sum(waited(x.priority, x.created_at) for x in overdue_late)
+        # the chart draws no dispatches: their late ones are not read
+        logged, overdue_us = _seen_at(
+            config, rows.get(day, []), late.get(day, []), ahead, 0, day_end
         )
         events = Events(resolved.get(day, 0), 0, 0, 0, 0, 0, 0)
         found[day] = Totals(logged, overdue_us, {}, events, breached.get(day, 0))

@@ -272,6 +272,14 @@ def first_breaches(
 
 @cache
 def _first_stmt() -> Any:
-    both = union_all(_response_breaches(), _root_cause_breaches()).subquery()
+    limit = bindparam("limit", type_=Integer)
+    # the first of each kind, then the first of both: PostgreSQL otherwise read a month's
+    # breaches (and each root-cause one's number) to keep 20
+    firsts = []
+    for part in (_response_breaches(), _root_cause_breaches()):
+        rows = part.subquery()
+        first = select(rows).order_by(rows.c.due, rows.c.number).limit(limit).subquery()
+        firsts.append(select(first))
+    both = union_all(*firsts).subquery()
     order = (both.c.due, both.c.number, both.c.kind)
-    return select(both).order_by(*order).limit(bindparam("limit", type_=Integer))
+    return select(both).order_by(*order).limit(limit)

@@ -111,6 +111,15 @@ def ensure_schema(engine: Engine) -> None:
 
 
 @contextmanager
+def connection_scope(engine: Engine) -> Iterator[Connection]:
+    """`session_scope` without the ORM session: a Core connection's transaction, for a use
+    case that runs only prebuilt statements (`storage.driver`). The session's own begin,
+    commit and close cost about as much as logging a ticket's SQL."""
+    with engine.begin() as conn:
+        yield conn
+
+
+@contextmanager
 def session_scope(bind: Engine | Connection) -> Iterator[Session]:
     """One unit of work: committed together, or not at all. On a `Connection`: a
     transaction of its own there (a job running many units checks a connection out once)."""

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration. A start compares the database with this instead of loading Alembic
 # (a third of a cold start); tests/test_storage.py keeps it equal to Alembic's own head.
-HEAD = "0016_kpi_store"
+HEAD = "0017_intake_indexes"
 
 
 IN_CHUNK = 500  # values per IN list: far below SQLite's 32,766 and psycopg's 65,535

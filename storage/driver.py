@@ -161,9 +161,17 @@ def _execute(
     connection = connection_of(session)
     dialect = connection.dialect
     processed = []
+    # A value given for several parameters (a new ticket's time: logged, updated, due,
+    # marked; the NULLs of the columns not yet set) is processed once per processor: the
+    # processors are pure, and the values are alive (in `values`) while their ids are keys.
+    done: dict[tuple[int, int], Any] = {}
     for name, process, fixed in prepared.params:
         value = values[name] if fixed is _GIVEN else fixed
-        processed.append(value if process is None else process(value))
+        if process is not None:
+            key = (id(process), id(value))
+            found = done.get(key, _GIVEN)
+            value = done.setdefault(key, process(value)) if found is _GIVEN else found
+        processed.append(value)
     params: Any = dict(zip(prepared.names, processed, strict=True)) if prepared.named else processed
     driver = connection.connection.driver_connection
     assert driver is not None

@@ -357,11 +357,13 @@ class TeamConfig(Strict):
         when the role tracks duty (someone holding it is on duty). One rule for every role,
         so the L2 experts of a category and the L1 engineers on duty fall out of it.
         """
+        # Kept with the people it was worked out from: a copy of the configuration with
+        # other people (`model_copy` shares the cached look-ups) works them out again.
         known = self._index["holders"]
         found = known.get((role_id, category))
-        if found is None:
-            found = known[(role_id, category)] = tuple(self._holders(role_id, category))
-        return list(found)
+        if found is None or found[0] is not self.people:
+            found = known[(role_id, category)] = (self.people, self._holders(role_id, category))
+        return list(found[1])
 
     def _holders(self, role_id: str, category: str | None) -> list[Person]:
         people = [p for p in self.people if p.holds(role_id)]

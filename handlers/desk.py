@@ -16,7 +16,8 @@ from handlers.chat import language
 from handlers.chat.model import Post
 from handlers.config.team import Person, TeamConfig
 from storage import outbox
-from storage.db import session_scope
+from storage.db import connection_scope, session_scope
+from storage.driver import Tx
 from storage.inbound import Unit
 
 if TYPE_CHECKING:
@@ -96,6 +97,18 @@ class Desk:
             raise
 
     @contextmanager
+    def writing_rows(self) -> Iterator[Tx]:
+        """`writing` for a use case that runs only prebuilt statements (`storage.driver`),
+        such as logging a ticket: outside an inbound request, a Core connection's
+        transaction, without an ORM session (`storage.db.connection_scope`)."""
+        if self.work is not None:
+            with self.writing() as session:
+                yield session
+            return
+        with connection_scope(self.engine) as conn:
+            yield conn
+
+    @contextmanager
     def reading(self) -> Iterator[Session]:
         """A transaction that only reads; it sees the request's own writes so far."""
         if self.work is not None and self.work.wrote:
@@ -106,7 +119,7 @@ class Desk:
 
     def post(
         self,
-        session: Session,
+        session: Tx,
         platform: str,
         scope: str,
         post: Post,
@@ -118,7 +131,7 @@ class Desk:
 
     def post_all(
         self,
-        session: Session,
+        session: Tx,
         platform: str,
         scope: str,
         posts: list[Post],

@@ -20,9 +20,10 @@ from sqlmodel import Session, col, select
 
 from storage.kpis import TICKET_COLUMNS, KpiTicket, read_tickets
 from storage.models import UNEXPLAINED_WHERE, WAITING_WHERE, Ticket
-from storage.tickets import OPEN, status_in
+from storage.tickets import status_in
 
 Clock = Literal["first_response", "root_cause"]
+DISPATCHED = ("dispatched",)  # `storage.models.DISPATCHED_WHERE`
 
 
 def _unindexed(column: Any) -> Any:
@@ -108,16 +109,16 @@ def unsettled(
 def escalations(
     session: Session, scope: str, at: dt.datetime, limit: int
 ) -> tuple[int, list[KpiTicket]]:
-    """The open escalations (dispatched, logged by `at`): how many, and the oldest `limit`."""
-    dispatched = [Ticket.scope == scope, Ticket.status == "dispatched"]
-    # counted in the queue's index (scope, status, ..., logging time: all it needs)
+    """The open escalations (dispatched, logged by `at`): how many, and the oldest `limit`.
+    Both along their partial index (`ix_ticket_dispatched`: the state written out)."""
+    dispatched = [Ticket.scope == scope, status_in(DISPATCHED)]
+    # counted in the index (scope, logging time: all it needs), not a range of it
     logged = _unindexed(col(Ticket.created_at))
     count = select(func.count()).select_from(Ticket).where(*dispatched, logged <= at)
     total = session.connection().execute(count).scalar_one()
-    # listed along the open tickets' index, oldest first, until `limit` are found
     query = (
         select(*TICKET_COLUMNS)
-        .where(*dispatched, status_in(OPEN), col(Ticket.created_at) <= at)
+        .where(*dispatched, col(Ticket.created_at) <= at)
         .order_by(col(Ticket.created_at), col(Ticket.id))
         .limit(limit)
     )

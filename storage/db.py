@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration. A start compares the database with this instead of loading Alembic
 # (a third of a cold start); tests/test_storage.py keeps it equal to Alembic's own head.
-HEAD = "0017_kpi_days"
+HEAD = "0018_intake_indexes"
 
 
 IN_CHUNK = 500  # values per IN list: far below SQLite's 32,766 and psycopg's 65,535
@@ -108,6 +108,15 @@ def ensure_schema(engine: Engine) -> None:
     """Upgrade only when behind, so a start on an up-to-date database stays fast."""
     if current_revision(engine) != HEAD:
         upgrade(engine)
+
+
+@contextmanager
+def connection_scope(engine: Engine) -> Iterator[Connection]:
+    """`session_scope` without the ORM session: a Core connection's transaction, for a use
+    case that runs only prebuilt statements (`storage.driver`). The session's own begin,
+    commit and close cost about as much as logging a ticket's SQL."""
+    with engine.begin() as conn:
+        yield conn
 
 
 @contextmanager

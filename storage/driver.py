@@ -11,11 +11,16 @@ and `insert_all` writes many rows in one multi-row INSERT.
 Errors still come out as SQLAlchemy's exceptions (`bot.inbox` tells a request that can
 never succeed from a passing failure by them), and a lost connection is invalidated as
 SQLAlchemy would. Unlike `Connection.execute`, these statements fire no engine events.
+
+They run on a `Tx`: an ORM session's transaction, or a Core connection's for a use case
+that needs no session (`storage.db.connection_scope`: logging a ticket, whose session's own
+begin and commit cost about as much as its SQL).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +32,28 @@ from sqlalchemy.sql.expression import ReturnsRows
 from sqlmodel import Session
 
 Processor = Callable[[Any], Any] | None
+Tx = Session | Connection  # where a prebuilt statement runs (see the module's docstring)
+
+
+def connection_of(tx: Tx) -> Connection:
+    """The Core connection of `tx` (a session's begins its transaction if need be)."""
+    return tx if isinstance(tx, Connection) else tx.connection()
+
+
+def dialect_of(tx: Tx) -> Dialect:
+    return tx.dialect if isinstance(tx, Connection) else tx.get_bind().dialect
+
+
+@contextmanager
+def orm(tx: Tx) -> Iterator[Session]:
+    """An ORM session in `tx`'s transaction, for a read that wants model objects: the
+    session itself, or one joined to the connection's transaction (which it leaves to
+    its owner to commit)."""
+    if isinstance(tx, Session):
+        yield tx
+        return
+    with Session(bind=tx, join_transaction_mode="rollback_only") as session:
+        yield session
 
 
 @dataclass(frozen=True)
@@ -69,13 +96,13 @@ _PREPARED: dict[tuple[str, Hashable], Prepared] = {}
 
 
 def prepared(
-    session: Session,
+    session: Tx,
     key: Hashable,
     build: Callable[[str], tuple[ClauseElement, Sequence[str]]],
 ) -> Prepared:
     """The statement `build(dialect name)` makes, with the keys of the parameters each run
     passes, prepared once per dialect."""
-    dialect = session.get_bind().dialect
+    dialect = dialect_of(session)
     found = _PREPARED.get((dialect.name, key))
     if found is None:
         stmt, keys = build(dialect.name)
@@ -83,19 +110,19 @@ def prepared(
     return found
 
 
-def run(session: Session, prepared: Prepared, values: dict[str, Any]) -> Any:
+def run(session: Tx, prepared: Prepared, values: dict[str, Any]) -> Any:
     """Execute; the first column of the first row returned (RETURNING), else None."""
     found = _execute(session, prepared, values, one=True)
     return found[0][0] if found else None
 
 
-def rows(session: Session, prepared: Prepared, values: dict[str, Any]) -> list[tuple[Any, ...]]:
+def rows(session: Tx, prepared: Prepared, values: dict[str, Any]) -> list[tuple[Any, ...]]:
     """Execute a SELECT; its rows, each column processed as SQLAlchemy would."""
     return _execute(session, prepared, values, one=False)
 
 
 def insert_all(
-    session: Session,
+    session: Tx,
     table: Table,
     rows: Sequence[dict[str, Any]],
     unique: Sequence[str],
@@ -129,14 +156,22 @@ MANY_ROWS = 50  # rows per multi-row INSERT: a few hundred bound values, a few s
 
 
 def _execute(
-    session: Session, prepared: Prepared, values: dict[str, Any], one: bool
+    session: Tx, prepared: Prepared, values: dict[str, Any], one: bool
 ) -> list[tuple[Any, ...]]:
-    connection = session.connection()  # begins the session's transaction if need be
+    connection = connection_of(session)
     dialect = connection.dialect
     processed = []
+    # A value given for several parameters (a new ticket's time: logged, updated, due,
+    # marked; the NULLs of the columns not yet set) is processed once per processor: the
+    # processors are pure, and the values are alive (in `values`) while their ids are keys.
+    done: dict[tuple[int, int], Any] = {}
     for name, process, fixed in prepared.params:
         value = values[name] if fixed is _GIVEN else fixed
-        processed.append(value if process is None else process(value))
+        if process is not None:
+            key = (id(process), id(value))
+            found = done.get(key, _GIVEN)
+            value = done.setdefault(key, process(value)) if found is _GIVEN else found
+        processed.append(value)
     params: Any = dict(zip(prepared.names, processed, strict=True)) if prepared.named else processed
     driver = connection.connection.driver_connection
     assert driver is not None

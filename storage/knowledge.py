@@ -93,7 +93,7 @@ def published_between(
     return list(session.exec(query))
 
 
-def any_published(session: Session, scope: str) -> bool:
+def any_published(session: driver.Tx, scope: str) -> bool:
     """Whether a scope has a published entry: asked for every ticket logged, so one indexed
     look-up prebuilt on the driver (read each time: another replica may publish)."""
     stmt = driver.prepared(session, "knowledge.any_published", _any_published)
@@ -122,10 +122,15 @@ def index(session: Session, entry: KnowledgeEntry) -> None:
         )
 
 
-def search(session: Session, scope: str, terms: list[str], limit: int) -> list[KnowledgeEntry]:
+def search(tx: driver.Tx, scope: str, terms: list[str], limit: int) -> list[KnowledgeEntry]:
     """Published entries of a scope matching any of the terms, best first."""
     if not terms:
         return []
+    with driver.orm(tx) as session:  # a new ticket's card asks on a Core connection
+        return _search(session, scope, terms, limit)
+
+
+def _search(session: Session, scope: str, terms: list[str], limit: int) -> list[KnowledgeEntry]:
     if session.get_bind().dialect.name == "sqlite":
         # each term quoted: FTS5 syntax in user input is taken as words
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)

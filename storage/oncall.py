@@ -19,7 +19,7 @@ def add(session: Session, row: OncallOverride) -> OncallOverride:
 
 
 def active(
-    session: Session, at: dt.datetime, until: dt.datetime | None = None
+    session: driver.Tx, at: dt.datetime, until: dt.datetime | None = None
 ) -> list[OncallOverride]:
     """Overrides in force at `at` (or at some moment up to `until`), oldest first: a later
     one wins over an earlier one for the same person."""

@@ -45,7 +45,7 @@ def row(
     }
 
 
-def enqueue(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+def enqueue(session: driver.Tx, rows: Sequence[dict[str, Any]]) -> None:
     """Add messages to post (`row`), in one INSERT (a clock stage pages several people at
     once; every ticket logged posts: prebuilt on the driver). A row whose dedupe key is
     taken is ignored (a NULL key never conflicts)."""

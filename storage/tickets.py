@@ -37,7 +37,7 @@ def _next_number_stmt(dialect: str) -> tuple[Any, tuple[str, ...]]:
     return stmt, ("scope", "last")
 
 
-def next_number(session: Session, scope: str) -> int:
+def next_number(session: driver.Tx, scope: str) -> int:
     """The next ticket number of a scope, race-free: one atomic upsert on the counter row."""
     stmt = driver.prepared(session, "ticket.next_number", _next_number_stmt)
     return int(driver.run(session, stmt, {"scope": scope, "last": 1}))
@@ -70,7 +70,7 @@ def mark_logged(row: dict[str, Any]) -> None:
     row["kpi_marked_at"] = row["created_at"]
 
 
-def insert_new(session: Session, values: dict[str, Any]) -> Ticket:
+def insert_new(session: driver.Tx, values: dict[str, Any]) -> Ticket:
     """Insert a new ticket from its column values (the rest take their defaults) and return
     it as a row read back would be: built the way the ORM loads one, not through the
     model's constructor, which cost more than the INSERT (validation and ~25 instrumented
@@ -97,7 +97,7 @@ def add(session: Session, ticket: Ticket) -> Ticket:
 
 
 def record(
-    session: Session,
+    session: driver.Tx,
     ticket: Ticket,
     actor: str,
     kind: str,

@@ -305,7 +305,7 @@ class TeamConfig(Strict):
 
     # The model is frozen, so the indexes below are built once and stay right.
     @cached_property
-    def _index(self) -> dict[str, dict[str, Any]]:
+    def _index(self) -> dict[str, dict[Any, Any]]:
         return {
             "person": {p.id: p for p in self.people},
             "role": {r.id: r for r in self.roles},
@@ -313,6 +313,7 @@ class TeamConfig(Strict):
             # every word of each category; the first category wins a word two share
             "category_word": {w: c for c in reversed(self.categories) for w in c.words()},
             "activity": {a.id: a for m in self.raci for a in m.activities},
+            "holders": {},  # `holders` answers, filled as asked (every ticket logged asks)
         }
 
     def person(self, person_id: str) -> Person | None:
@@ -356,6 +357,15 @@ class TeamConfig(Strict):
         when the role tracks duty (someone holding it is on duty). One rule for every role,
         so the L2 experts of a category and the L1 engineers on duty fall out of it.
         """
+        # Kept with the people it was worked out from: a copy of the configuration with
+        # other people (`model_copy` shares the cached look-ups) works them out again.
+        known = self._index["holders"]
+        found = known.get((role_id, category))
+        if found is None or found[0] is not self.people:
+            found = known[(role_id, category)] = (self.people, self._holders(role_id, category))
+        return list(found[1])
+
+    def _holders(self, role_id: str, category: str | None) -> list[Person]:
         people = [p for p in self.people if p.holds(role_id)]
         if category:
             specialists = [p for p in people if category in p.specialties]

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session
-
 from handlers.config.team import TeamConfig
 from handlers.knowledge.words import words
 from storage import knowledge as store
+from storage.driver import Tx
 from storage.knowledge import KnowledgeEntry
 from storage.models import Ticket
 from storage.tickets import OPEN
@@ -18,9 +17,7 @@ SEARCH_LIMIT = 10
 _REFERENCE = re.compile(r"^\s*kb-?(\d{1,9})\b", re.IGNORECASE)
 
 
-def find(
-    session: Session, scope: str, text: str, limit: int = SEARCH_LIMIT
-) -> list[KnowledgeEntry]:
+def find(session: Tx, scope: str, text: str, limit: int = SEARCH_LIMIT) -> list[KnowledgeEntry]:
     return store.search(session, scope, words(text), limit)
 
 
@@ -30,7 +27,7 @@ def knowledge_reference(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def might_help(config: TeamConfig, session: Session, ticket: Ticket) -> list[KnowledgeEntry]:
+def might_help(config: TeamConfig, session: Tx, ticket: Ticket) -> list[KnowledgeEntry]:
     """Up to `knowledge.suggestions_on_new_ticket` entries matching an open ticket's summary
     and description, for its card."""
     limit = config.knowledge.suggestions_on_new_ticket

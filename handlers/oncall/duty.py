@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlmodel import Session
-
 from handlers.config.oncall import Rota
 from handlers.config.team import Person, TeamConfig
 from handlers.desk import Desk
 from handlers.oncall.rotas import Shift, in_hours, shift
 from storage import oncall as repo
+from storage.driver import Tx
 from storage.models import OncallOverride
 
 
@@ -51,14 +50,14 @@ def _shifts(config: TeamConfig, rota: Rota, at: dt.datetime) -> tuple[Shift, Shi
     return pair
 
 
-def all_duties(config: TeamConfig, session: Session, at: dt.datetime) -> list[Duty]:
+def all_duties(config: TeamConfig, session: Tx, at: dt.datetime) -> list[Duty]:
     if not config.oncall.rotas:
         return []
     overrides = repo.active(session, at)
     return [duty(config, r, at, overrides) for r in config.oncall.rotas]
 
 
-def staffed(config: TeamConfig, session: Session, at: dt.datetime) -> TeamConfig:
+def staffed(config: TeamConfig, session: Tx, at: dt.datetime) -> TeamConfig:
     """The configuration with everyone's `on_duty` as the rotas say at `at`."""
     return with_duties(config, all_duties(config, session, at))
 

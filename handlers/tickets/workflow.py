@@ -37,10 +37,11 @@ def log(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Reply:
 
 
 def create(desk: Desk, actor: Actor, place: Place, fields: NewTicket) -> Ticket:
-    """A new ticket, its audit event and its queue card, in one transaction."""
+    """A new ticket, its audit event and its queue card, in one transaction (of prebuilt
+    statements only: no ORM session outside an inbound request)."""
     scope, now = place.channel.scope, desk.now()
     reporter = fields.reporter or actor.key
-    with desk.writing() as session:
+    with desk.writing_rows() as session:
         answered = answered_while_logged(desk.config, actor, fields.intake)
         ticket = repo.insert_new(
             session,

@@ -159,7 +159,8 @@ def add_bound(
     parameters' order costs a statement per row on SQLite)."""
     conn = session.connection()
     insert_bound(conn, Ticket.__table__, names, tickets)  # type: ignore[attr-defined]
-    ids = dict(conn.execute(_IDS, {"scope": scope, "numbers": numbers}).tuples())
+    found = conn.execute(_IDS, {"scope": scope, "numbers": numbers})
+    ids = {number: ticket_id for number, ticket_id in found}
     events = [
         (ticket_id, *event)
         for ticket_id, trail in zip(map(ids.__getitem__, numbers), trails, strict=True)

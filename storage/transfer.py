@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Dialect, bindparam, func, text
+from sqlalchemy import Connection, Dialect, func, text
 from sqlmodel import Session, col, select
 
 from storage.db import chunked
@@ -84,21 +84,9 @@ def raise_counter(session: Session, scope: str, number: int) -> None:
     session.execute(stmt)
 
 
-# A batch's numbers as one expanding parameter: a list of literals in `in_()` cost a
-# coercion per number each time the statement was built (2000 a batch).
-_NUMBERS = select(Ticket.number).where(
-    Ticket.scope == bindparam("scope"), col(Ticket.number).in_(bindparam("numbers", expanding=True))
-)
-_IDS = select(Ticket.number, Ticket.id).where(
-    Ticket.scope == bindparam("scope"), col(Ticket.number).in_(bindparam("numbers", expanding=True))
-)
-
-
 def numbers_there(session: Session, scope: str, numbers: list[int]) -> set[int]:
     """Which of a batch of ticket numbers a scope already has (one query per batch)."""
-    return {
-        n for (n,) in session.connection().execute(_NUMBERS, {"scope": scope, "numbers": numbers})
-    }
+    return {n for (n,) in _by_number(session.connection(), "number", scope, numbers)}
 
 
 def allot_numbers(session: Session, scope: str, count: int) -> int:
@@ -159,8 +147,7 @@ def add_bound(
     parameters' order costs a statement per row on SQLite)."""
     conn = session.connection()
     insert_bound(conn, Ticket.__table__, names, tickets)  # type: ignore[attr-defined]
-    found = conn.execute(_IDS, {"scope": scope, "numbers": numbers})
-    ids = {number: ticket_id for number, ticket_id in found}
+    ids = dict(_by_number(conn, "number, id", scope, numbers))
     events = [
         (ticket_id, *event)
         for ticket_id, trail in zip(map(ids.__getitem__, numbers), trails, strict=True)
@@ -168,6 +155,20 @@ def add_bound(
     ]
     if events:
         insert_bound(conn, TicketEvent.__table__, _EVENT_COLUMNS, events)  # type: ignore[attr-defined]
+
+
+def _by_number(
+    conn: Connection, columns: str, scope: str, numbers: list[int]
+) -> list[tuple[Any, ...]]:
+    """`columns` of a scope's tickets of some numbers (a batch's), on the driver: building
+    the IN list through SQLAlchemy (a coercion and a rendered name per number) and its
+    per-row result handling cost more than the look-up itself."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"SELECT {columns} FROM ticket WHERE scope = {mark} "
+        f"AND number IN ({', '.join([mark] * len(numbers))})"
+    )
+    return list(conn.exec_driver_sql(sql, (scope, *numbers)).fetchall())
 
 
 def ticket_scopes(session: Session) -> list[str]:

@@ -283,7 +283,17 @@ _Context = tuple[TeamConfig, str, Format, type[Dialect]]
 
 def _prepare(context: _Context, chunk: list[tuple[int, dict[str, Any] | str]]) -> Prepared:
     """Parse, check and bind a chunk of rows (in a checking process for a big file)."""
-    config, scope, fmt, dialect_class = context
+    with parallel.without_cycle_collection():
+        return _prepared(*context, chunk)
+
+
+def _prepared(
+    config: TeamConfig,
+    scope: str,
+    fmt: Format,
+    dialect_class: type[Dialect],
+    chunk: list[tuple[int, dict[str, Any] | str]],
+) -> Prepared:
     dialect = _dialect(dialect_class)
     plans: list[Plan | None] = []
     for line, row in chunk:
@@ -355,7 +365,11 @@ def import_tickets(desk: Desk, source: TextIO, fmt: Format, scope: str, skip_bad
     context: _Context = (desk.config, scope, fmt, type(desk.engine.dialect))
     chunks = _chunks(unparsed(source, fmt))
     checked = parallel.in_order(_prepare, context, chunks, LOCAL_CHUNKS)
-    with session_scope(desk.engine) as session, closing(checked):
+    with (
+        session_scope(desk.engine) as session,
+        closing(checked),
+        parallel.without_cycle_collection(),
+    ):
         for chunk, prepared in checked:
             batch.names = prepared.names or batch.names
             for (line, raw), found in zip(chunk, prepared.rows, strict=True):

@@ -6,11 +6,13 @@ transaction) and works on each result while the processes check the next chunks.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from itertools import chain, islice
 from typing import TypeVar
 
@@ -23,6 +25,20 @@ def cores() -> int:
     """The cores this process may run on."""
     affinity = getattr(os, "sched_getaffinity", None)
     return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Checking and writing rows makes and drops millions of tuples and dicts and no
+    reference cycles: counting frees them, and the cycle collector's passes over the live
+    ones cost a tenth of the work or more for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def in_order(

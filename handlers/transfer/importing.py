@@ -24,7 +24,6 @@ from operator import itemgetter
 from typing import Any, NamedTuple, TextIO
 
 from sqlalchemy import Dialect
-from sqlmodel import Session
 
 from handlers.chat.model import Actor, Ref
 from handlers.chat.texts import Md, phrase
@@ -35,6 +34,7 @@ from handlers.tickets import lifecycle
 from handlers.tickets.workflow import answered_while_logged, row_from
 from handlers.transfer import parallel
 from handlers.transfer.rows import EVENTS, TIMES, Format, parse_line, unparsed
+from handlers.transfer.writing import Batch, Ready
 from storage import transfer
 from storage.db import session_scope
 
@@ -254,18 +254,6 @@ def implied(t: dict[str, Any]) -> list[Event]:
     return sorted(found, key=lambda e: e.at)
 
 
-class Ready(NamedTuple):
-    """A checked row as it is written: its values bound for the database (plain values, so a
-    checking process can hand it over cheaply)."""
-
-    line: int
-    scope: str
-    number: int  # 0: none given, one is allotted when it is written
-    key: tuple[dt.datetime, str] | None  # an unnumbered one's (created_at, summary)
-    values: tuple[Any, ...]  # the ticket's columns, in `Prepared.names`' order
-    events: list[tuple[Any, ...]]  # its audit trail: (at, actor, kind, detail) each
-
-
 class Prepared(NamedTuple):
     """A chunk of rows checked and bound: each a `Ready` as a plain tuple (a named tuple
     unpickles through Python code, a third of the cost of handing a chunk over), or None
@@ -360,7 +348,7 @@ def import_tickets(desk: Desk, source: TextIO, fmt: Format, scope: str, skip_bad
     and the GIL keeps threads from sharing it."""
     outcome = Outcome()
     numbers: dict[str, dict[int, int]] = {}  # scope -> number -> line, for duplicates
-    batch = _Batch(outcome)
+    batch = Batch(outcome)
     ready: list[Ready] = []
     context: _Context = (desk.config, scope, fmt, type(desk.engine.dialect))
     chunks = _chunks(unparsed(source, fmt))
@@ -397,57 +385,3 @@ def import_tickets(desk: Desk, source: TextIO, fmt: Format, scope: str, skip_bad
         batch.write(session, ready)
     outcome.written = True
     return outcome
-
-
-class _Batch:
-    """Writes checked rows: one look-up of what is already there, one counter update per
-    scope and two executemany INSERTs per batch."""
-
-    def __init__(self, outcome: Outcome) -> None:
-        self.outcome = outcome
-        self.written = 0  # batches
-        self.names: tuple[str, ...] = ()  # the ticket columns of `Ready.values`
-
-    def write(self, session: Session, rows: list[Ready]) -> None:
-        if not rows:
-            return
-        self.written += 1
-        transfer.refresh_statistics(session, self.written)
-        added = 0
-        by_scope: dict[str, list[Ready]] = {}
-        for row in rows:
-            by_scope.setdefault(row.scope, []).append(row)
-        for scope, group in by_scope.items():
-            numbered = [r for r in group if r.number]
-            wanted = [r.number for r in numbered]
-            there = transfer.numbers_there(session, scope, wanted) if wanted else set()
-            fresh = [r for r in numbered if r.number not in there]
-            if numbered:  # numbers handed out later start after the highest imported one
-                transfer.raise_counter(session, scope, max(wanted))
-            # unnumbered: the same time and summary means the same ticket (in this batch too)
-            same: set[tuple[dt.datetime, str]] = set()
-            unnumbered = []
-            for r in group:
-                if r.key is None or r.key in same:
-                    continue
-                same.add(r.key)
-                if transfer.find_same(session, scope, *r.key) is None:
-                    unnumbered.append(r)
-            if unnumbered:
-                last = transfer.allot_numbers(session, scope, len(unnumbered))
-                at = self.names.index("number")
-                for n, r in enumerate(unnumbered, last - len(unnumbered) + 1):
-                    values = (*r.values[:at], n, *r.values[at + 1 :])
-                    fresh.append(r._replace(number=n, values=values))
-            if fresh:
-                transfer.add_bound(
-                    session,
-                    scope,
-                    self.names,
-                    [r.values for r in fresh],
-                    [r.number for r in fresh],
-                    [r.events for r in fresh],
-                )
-            self.outcome.added += len(fresh)
-            added += len(fresh)
-        self.outcome.unchanged += len(rows) - added

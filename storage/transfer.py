@@ -123,9 +123,8 @@ def bind_tickets(
 def bind_events(dialect: Dialect, trails: list[list[EventRow]]) -> list[list[tuple[Any, ...]]]:
     """Audit trails bound for `dialect`, each (at, actor, kind, detail) as the driver takes
     it; the ticket's id goes in front when the ticket is written."""
-    flat = bound_rows(
-        dialect, TicketEvent.__table__, _EVENT_COLUMNS[1:], [e for t in trails for e in t]
-    )  # type: ignore[attr-defined]
+    table = TicketEvent.__table__  # type: ignore[attr-defined]
+    flat = bound_rows(dialect, table, _EVENT_COLUMNS[1:], [e for t in trails for e in t])
     out, start = [], 0
     for trail in trails:
         out.append(flat[start : start + len(trail)])

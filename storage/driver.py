@@ -239,8 +239,31 @@ def insert_rows(
     """A plain executemany of rows (tuples in the order of `names`), each value passed
     through its column type's own bind processing (UTC times, JSON): what
     `conn.execute(insert(t), rows)` does, without SQLAlchemy's per-row parameter
-    bookkeeping, which cost twice the database's own work at a million tickets. The values
-    are processed a column at a time, and only in the columns whose type has processing."""
+    bookkeeping, which cost twice the database's own work at a million tickets."""
+    insert_bound(conn, table, names, bound_rows(conn.dialect, table, names, rows))
+
+
+def bound_rows(
+    dialect: Dialect, table: Table, names: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """Rows with each value as `dialect`'s driver takes it (its column type's bind
+    processing), for `insert_bound`; plain values, so another process can work them out.
+    The values are processed a column at a time, and only in the columns whose type has
+    processing."""
+    if not rows:
+        return []
+    columns = list(zip(*rows, strict=True))
+    for i, name in enumerate(names):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            columns[i] = tuple(map(process, columns[i]))
+    return list(zip(*columns, strict=True))
+
+
+def insert_bound(
+    conn: Connection, table: Table, names: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """An executemany of rows already bound by `bound_rows` for this connection's dialect."""
     dialect = conn.dialect
     quote = dialect.identifier_preparer.quote
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
@@ -248,9 +271,4 @@ def insert_rows(
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
         f"VALUES ({', '.join(mark for _ in names)})"
     )
-    columns = list(zip(*rows, strict=True))
-    for i, name in enumerate(names):
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
-            columns[i] = tuple(map(process, columns[i]))
-    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+    conn.exec_driver_sql(sql, rows)

@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, LargeBinary, TypeDecorator, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Index,
+    LargeBinary,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
+
+# The text SQLAlchemy's SQLite DATETIME stores a time as, by default.
+_SQLITE_TEXT = (
+    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -16,16 +31,30 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database; use an aware UTC time")
-        return value.astimezone(dt.UTC)
+        return None if value is None else _utc(value)
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        # On SQLite, UTC and the stored text in one step: the same text as SQLAlchemy's
+        # format filled in per value, at a tenth of the cost (a million-ticket import binds
+        # ten million times; tests/test_storage.py pins the two equal).
+        if getattr(self.impl_instance, "_storage_format", None) == _SQLITE_TEXT:
+            return _sqlite_text
+        return super().bind_processor(dialect)
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the database; use an aware UTC time")
+    return value.astimezone(dt.UTC)
+
+
+def _sqlite_text(value: dt.datetime | None) -> str | None:
+    return None if value is None else _utc(value).isoformat(" ", "microseconds")[:26]
 
 
 def _when(nullable: bool = True, **kw: Any) -> Any:

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import Connection, Dialect, func, text
 from sqlmodel import Session, col, select
 
 from storage.db import chunked
 from storage.db import dialect_insert as _insert
-from storage.driver import insert_rows
+from storage.driver import bound_rows, insert_bound
 from storage.models import Ticket, TicketCounter, TicketEvent
 from storage.tickets import mark_logged
 
@@ -86,8 +86,7 @@ def raise_counter(session: Session, scope: str, number: int) -> None:
 
 def numbers_there(session: Session, scope: str, numbers: list[int]) -> set[int]:
     """Which of a batch of ticket numbers a scope already has (one query per batch)."""
-    query = select(Ticket.number).where(Ticket.scope == scope, col(Ticket.number).in_(numbers))
-    return set(session.exec(query))
+    return {n for (n,) in _by_number(session.connection(), "number", scope, numbers)}
 
 
 def allot_numbers(session: Session, scope: str, count: int) -> int:
@@ -106,29 +105,69 @@ EventRow = tuple[dt.datetime, str, str, dict[str, Any]]
 _EVENT_COLUMNS = ("ticket_id", "at", "actor", "kind", "detail")
 
 
-def add_many(
-    session: Session, scope: str, tickets: list[dict[str, Any]], trails: list[list[EventRow]]
-) -> None:
-    """Insert a batch of numbered tickets of one scope and their audit trails: two
-    executemany INSERTs and one read of the new ids by number (RETURNING in the parameters'
-    order costs a statement per row on SQLite)."""
-    conn = session.connection()
+def bind_tickets(
+    dialect: Dialect, tickets: list[dict[str, Any]]
+) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+    """New tickets' rows (dicts with the same keys) marked as logged and bound for
+    `dialect` (`driver.bound_rows`): the column names, and each ticket's values in their
+    order. Plain values: the checking processes of a big import work them out."""
+    if not tickets:
+        return (), []
     for t in tickets:
         mark_logged(t)
     names = tuple(tickets[0])
-    insert_rows(conn, Ticket.__table__, names, list(map(itemgetter(*names), tickets)))  # type: ignore[attr-defined]
-    numbers = [t["number"] for t in tickets]
-    query = select(Ticket.number, Ticket.id).where(
-        Ticket.scope == scope, col(Ticket.number).in_(numbers)
-    )
-    ids = {number: ticket_id for number, ticket_id in conn.execute(query)}
+    rows = list(map(itemgetter(*names), tickets))
+    return names, bound_rows(dialect, Ticket.__table__, names, rows)  # type: ignore[attr-defined]
+
+
+def bind_events(dialect: Dialect, trails: list[list[EventRow]]) -> list[list[tuple[Any, ...]]]:
+    """Audit trails bound for `dialect`, each (at, actor, kind, detail) as the driver takes
+    it; the ticket's id goes in front when the ticket is written."""
+    table = TicketEvent.__table__  # type: ignore[attr-defined]
+    flat = bound_rows(dialect, table, _EVENT_COLUMNS[1:], [e for t in trails for e in t])
+    out, start = [], 0
+    for trail in trails:
+        out.append(flat[start : start + len(trail)])
+        start += len(trail)
+    return out
+
+
+def add_bound(
+    session: Session,
+    scope: str,
+    names: tuple[str, ...],
+    tickets: list[tuple[Any, ...]],
+    numbers: list[int],
+    trails: list[list[tuple[Any, ...]]],
+) -> None:
+    """Insert a batch of numbered tickets of one scope and their audit trails, bound by
+    `bind_tickets` and `bind_events` (`numbers`: the tickets' numbers, in order): two
+    executemany INSERTs and one read of the new ids by number (RETURNING in the
+    parameters' order costs a statement per row on SQLite)."""
+    conn = session.connection()
+    insert_bound(conn, Ticket.__table__, names, tickets)  # type: ignore[attr-defined]
+    ids = dict(_by_number(conn, "number, id", scope, numbers))
     events = [
         (ticket_id, *event)
         for ticket_id, trail in zip(map(ids.__getitem__, numbers), trails, strict=True)
         for event in trail
     ]
     if events:
-        insert_rows(conn, TicketEvent.__table__, _EVENT_COLUMNS, events)  # type: ignore[attr-defined]
+        insert_bound(conn, TicketEvent.__table__, _EVENT_COLUMNS, events)  # type: ignore[attr-defined]
+
+
+def _by_number(
+    conn: Connection, columns: str, scope: str, numbers: list[int]
+) -> list[tuple[Any, ...]]:
+    """`columns` of a scope's tickets of some numbers (a batch's), on the driver: building
+    the IN list through SQLAlchemy (a coercion and a rendered name per number) and its
+    per-row result handling cost more than the look-up itself."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"SELECT {columns} FROM ticket WHERE scope = {mark} "
+        f"AND number IN ({', '.join([mark] * len(numbers))})"
+    )
+    return list(conn.exec_driver_sql(sql, (scope, *numbers)).fetchall())
 
 
 def ticket_scopes(session: Session) -> list[str]:

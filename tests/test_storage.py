@@ -7,16 +7,18 @@ import functools
 import threading
 from collections.abc import Callable
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, event
+from sqlalchemy.dialects import sqlite
 from sqlmodel import Session, SQLModel
 
 from storage import backlog, outbox, reports
 from storage import tickets as repo
 from storage.db import session_scope
 from storage.knowledge import not_search_index
-from storage.models import Ticket
+from storage.models import Ticket, UTCDateTime
 from tests.conftest import PG_URL, START
 
 
@@ -64,6 +66,21 @@ def test_times_come_back_aware_utc(engine: Engine) -> None:
     assert back is not None
     assert back.created_at == START and back.created_at.tzinfo is not None
     assert back.created_at.utcoffset() == dt.timedelta(0)
+
+
+def test_times_are_stored_on_sqlite_as_sqlalchemy_would_store_them() -> None:
+    # UTCDateTime's one-step SQLite binding must write SQLAlchemy's own text: stored times
+    # are compared as text in SQL, old rows and new alike
+    dialect = sqlite.dialect()
+    fast = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    plain = sqlite.DATETIME().bind_processor(dialect)
+    assert fast is not None and plain is not None
+    zone = dt.timezone(dt.timedelta(hours=-5, minutes=-30))
+    for at in (START, START.replace(microsecond=7), dt.datetime(812, 1, 2, 3, 4, 5, tzinfo=zone)):
+        assert fast(at) == plain(at.astimezone(dt.UTC))
+    assert fast(None) is None
+    with pytest.raises(ValueError, match="naive"):
+        fast(START.replace(tzinfo=None))
 
 
 def test_outbox_dedupe_and_claim_lease(engine: Engine) -> None:

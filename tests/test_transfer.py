@@ -236,3 +236,50 @@ def test_bad_events_are_named_by_item_and_field(desk: Desk) -> None:
         "line 6: events: item 2: detail is not an object",
         "line 7: events: item 2 has no kind",
     ]
+
+
+@pytest.fixture
+def spread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big file's way: rows checked two at a time, all but the first two in checking
+    processes."""
+    monkeypatch.setattr(importing, "CHUNK", 2)
+    monkeypatch.setattr(importing, "LOCAL_CHUNKS", 1)
+
+
+def test_a_big_file_checked_in_other_processes_imports_the_same(
+    history: Desk, spread: None
+) -> None:
+    desk = history
+    first = export(desk, "jsonl")
+    empty(desk.engine)
+    outcome = load(desk, first + "{not json\n", "jsonl", skip_bad=True)
+    assert (outcome.added, outcome.unchanged, len(outcome.problems)) == (10, 0, 1)
+    assert outcome.problems[0].startswith("line 11: ")  # named by its line, read elsewhere
+    assert (load(desk, first).added, load(desk, first).unchanged) == (0, 10)
+    assert export(desk, "jsonl") == first
+    empty(desk.engine)
+    before = snapshot(desk.engine)
+    outcome = load(desk, BAD, "csv")
+    assert not outcome.written and snapshot(desk.engine) == before
+    assert [p.split(":", 2)[:2] for p in outcome.problems] == [
+        ["line 3", " summary"],
+        ["line 4", " priority"],
+        ["line 5", " created_at"],
+        ["line 6", " logged_by"],
+        ["line 7", " status"],
+        ["line 8", " number"],
+    ]
+    assert outcome.problems[5] == "line 8: number: T-1 is also on line 2"
+
+
+def test_unnumbered_rows_checked_in_other_processes_get_numbers_once(
+    desk: Desk, spread: None
+) -> None:
+    data = "summary,logged_by,priority,status,created_at\n" + "".join(
+        f"Row {n % 5},lee,p2,new,2026-11-23T09:0{n % 5}\n" for n in range(10)
+    )
+    outcome = load(desk, data, "csv")
+    assert (outcome.added, outcome.unchanged, outcome.problems) == (5, 5, [])
+    assert (load(desk, data, "csv").added, load(desk, data, "csv").unchanged) == (0, 10)
+    numbers = [json.loads(r)["number"] for r in export(desk, "jsonl").splitlines()]
+    assert numbers == [1, 2, 3, 4, 5]

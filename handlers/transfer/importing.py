@@ -15,12 +15,15 @@ nothing.
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
+from functools import cache
+from itertools import islice
 from operator import itemgetter
 from typing import Any, NamedTuple, TextIO
 
-from sqlmodel import Session
+from sqlalchemy import Dialect
 
 from handlers.chat.model import Actor, Ref
 from handlers.chat.texts import Md, phrase
@@ -29,7 +32,9 @@ from handlers.config.team import TeamConfig
 from handlers.desk import Desk
 from handlers.tickets import lifecycle
 from handlers.tickets.workflow import answered_while_logged, row_from
-from handlers.transfer.rows import EVENTS, TIMES, Format, read
+from handlers.transfer import parallel
+from handlers.transfer.rows import EVENTS, TIMES, Format, parse_line, unparsed
+from handlers.transfer.writing import Batch, Ready
 from storage import transfer
 from storage.db import session_scope
 
@@ -39,6 +44,10 @@ STATES = (*lifecycle.OPEN_STATES, lifecycle.RESOLVED, lifecycle.CLOSED)
 # Rows are written this many at a time: a few MB of plans, and few enough bound values per
 # look-up for either database.
 BATCH = 2000
+# Rows parsed and checked at a time; a file of up to LOCAL_CHUNKS chunks is checked in this
+# process, a bigger one's further chunks in checking processes (`parallel.in_order`).
+CHUNK = 1000
+LOCAL_CHUNKS = 4
 # What a new ticket has that no import column gives.
 _DEFAULTS: dict[str, Any] = {"close_reason": "", "duplicate_of": None, "watchers": ()}
 _FIELDS = (  # the intake fields, checked as logging checks them
@@ -245,97 +254,134 @@ def implied(t: dict[str, Any]) -> list[Event]:
     return sorted(found, key=lambda e: e.at)
 
 
+class Prepared(NamedTuple):
+    """A chunk of rows checked and bound: each a `Ready` as a plain tuple (a named tuple
+    unpickles through Python code, a third of the cost of handing a chunk over), or None
+    for a bad row (the caller works its reason out again, in the asker's language: bad
+    rows are few)."""
+
+    names: tuple[str, ...]  # the ticket columns; () when no row of the chunk is good
+    rows: list[tuple[Any, ...] | None]
+
+
+# (team, default scope, file format, the database's dialect class): what checking a chunk
+# needs, pickled with each chunk for a checking process.
+_Context = tuple[TeamConfig, str, Format, type[Dialect]]
+
+
+def _prepare(context: _Context, chunk: list[tuple[int, dict[str, Any] | str]]) -> Prepared:
+    """Parse, check and bind a chunk of rows (in a checking process for a big file)."""
+    with parallel.without_cycle_collection():
+        return _prepared(*context, chunk)
+
+
+def _prepared(
+    config: TeamConfig,
+    scope: str,
+    fmt: Format,
+    dialect_class: type[Dialect],
+    chunk: list[tuple[int, dict[str, Any] | str]],
+) -> Prepared:
+    dialect = _dialect(dialect_class)
+    plans: list[Plan | None] = []
+    for line, row in chunk:
+        if fmt == "jsonl" and isinstance(row, str):
+            row = parse_line(row)
+        try:
+            plans.append(None if isinstance(row, str) else check(config, line, row, scope))
+        except BadRow:
+            plans.append(None)
+    good = [p for p in plans if p is not None]
+    names, values = transfer.bind_tickets(dialect, [p.ticket for p in good])
+    found = iter(
+        zip(good, values, transfer.bind_events(dialect, [p.events for p in good]), strict=True)
+    )
+    rows: list[tuple[Any, ...] | None] = []
+    for plan in plans:
+        if plan is None:
+            rows.append(None)
+            continue
+        _, bound, trail = next(found)
+        t = plan.ticket
+        key = None if t["number"] else (t["created_at"], t["summary"])
+        rows.append((plan.line, t["scope"], t["number"], key, bound, trail))
+    return Prepared(names, rows)
+
+
+@cache
+def _dialect(dialect_class: type[Dialect]) -> Dialect:
+    """A dialect to bind values with: the bind processing of these columns' types needs no
+    connection (and no credentials in a checking process)."""
+    return dialect_class()
+
+
+def _reason(
+    config: TeamConfig, line: int, row: dict[str, Any] | str, fmt: Format, scope: str
+) -> Md:
+    """Why a row that `_prepare` refused is bad."""
+    if fmt == "jsonl" and isinstance(row, str):
+        row = parse_line(row)
+    if isinstance(row, str):
+        return Md(row)  # already a phrase
+    try:
+        check(config, line, row, scope)
+    except BadRow as exc:
+        return exc.args[0]  # type: ignore[no-any-return]  # a phrase (Md): kept unescaped
+    raise AssertionError(f"line {line} was refused, and passes when checked again")
+
+
+def _chunks(
+    rows: Iterator[tuple[int, dict[str, Any] | str]],
+) -> Iterator[list[tuple[int, dict[str, Any] | str]]]:
+    while chunk := list(islice(rows, CHUNK)):
+        yield chunk
+
+
 def import_tickets(desk: Desk, source: TextIO, fmt: Format, scope: str, skip_bad: bool) -> Outcome:
     """One pass: each row is checked, and written in batches inside one transaction while
     no row has been bad (or `skip_bad`); a bad row stops the writing, the rest is still
     checked so every problem is reported, and the transaction is rolled back. So a good
-    file is read once and nothing but two batches and the numbers seen is held in memory.
+    file is read once and nothing but a few chunks and the numbers seen is held in memory.
 
-    A batch is written on a thread of its own while the next one is read and checked: the
-    database drivers let go of the GIL while the database works, so on two cores the
-    database's share of the writing can overlap the checking."""
+    The rows are parsed, checked and bound in chunks; past the first few chunks, in other
+    processes (`parallel.in_order`), while this one writes: checking is most of the work,
+    and the GIL keeps threads from sharing it."""
     outcome = Outcome()
     numbers: dict[str, dict[int, int]] = {}  # scope -> number -> line, for duplicates
-    batch = _Batch(outcome)
-    plans: list[Plan] = []
-    with session_scope(desk.engine) as session, ThreadPoolExecutor(1) as writer:
-        pending: Future[None] | None = None
-        for line, row in read(source, fmt):
-            try:
-                if isinstance(row, str):
-                    raise BadRow(row)  # already a phrase
-                plan = check(desk.config, line, row, scope)
-                number, seen = plan.ticket["number"], numbers.setdefault(plan.ticket["scope"], {})
-                if number and number in seen:
-                    raise _bad("duplicate_number", number=number, other=seen[number])
-                if number:
-                    seen[number] = line
-            except BadRow as exc:
-                outcome.problems.append(phrase("import.line", line=line, reason=exc.args[0]))
-                continue
-            if skip_bad or not outcome.problems:
-                plans.append(plan)
-                if len(plans) >= BATCH:
-                    if pending is not None:
-                        pending.result()  # one batch in the writing at a time
-                    pending = writer.submit(batch.write, session, plans)
-                    plans = []
-        if pending is not None:
-            pending.result()
+    batch = Batch(outcome)
+    ready: list[Ready] = []
+    context: _Context = (desk.config, scope, fmt, type(desk.engine.dialect))
+    chunks = _chunks(unparsed(source, fmt))
+    checked = parallel.in_order(_prepare, context, chunks, LOCAL_CHUNKS)
+    with (
+        session_scope(desk.engine) as session,
+        closing(checked),
+        parallel.without_cycle_collection(),
+    ):
+        for chunk, prepared in checked:
+            batch.names = prepared.names or batch.names
+            for (line, raw), found in zip(chunk, prepared.rows, strict=True):
+                try:
+                    if found is None:
+                        raise BadRow(_reason(desk.config, line, raw, fmt, scope))
+                    row = Ready._make(found)
+                    seen = numbers.setdefault(row.scope, {})
+                    if row.number and row.number in seen:
+                        raise _bad("duplicate_number", number=row.number, other=seen[row.number])
+                    if row.number:
+                        seen[row.number] = line
+                except BadRow as exc:
+                    outcome.problems.append(phrase("import.line", line=line, reason=exc.args[0]))
+                    continue
+                if skip_bad or not outcome.problems:
+                    ready.append(row)
+                    if len(ready) >= BATCH:
+                        batch.write(session, ready)
+                        ready = []
         if outcome.problems and not skip_bad:
             session.rollback()
             outcome.added = outcome.unchanged = 0
             return outcome
-        batch.write(session, plans)
+        batch.write(session, ready)
     outcome.written = True
     return outcome
-
-
-class _Batch:
-    """Writes plans: one look-up of what is already there, one counter update per scope and
-    two multi-row INSERTs per batch."""
-
-    def __init__(self, outcome: Outcome) -> None:
-        self.outcome = outcome
-        self.written = 0  # batches
-
-    def write(self, session: Session, plans: list[Plan]) -> None:
-        self.written += 1
-        transfer.refresh_statistics(session, self.written)
-        added: list[Plan] = []
-        by_scope: dict[str, list[Plan]] = {}
-        for plan in plans:
-            by_scope.setdefault(plan.ticket["scope"], []).append(plan)
-        for scope, group in by_scope.items():
-            numbered = [p for p in group if p.ticket["number"]]
-            wanted = [p.ticket["number"] for p in numbered]
-            there = transfer.numbers_there(session, scope, wanted) if wanted else set()
-            fresh = [p for p in numbered if p.ticket["number"] not in there]
-            if numbered:  # numbers handed out later start after the highest imported one
-                highest = max(p.ticket["number"] for p in numbered)
-                transfer.raise_counter(session, scope, highest)
-            # unnumbered: the same time and summary means the same ticket (in this batch too)
-            same: set[tuple[dt.datetime, str]] = set()
-            unnumbered = []
-            for p in group:
-                key = (p.ticket["created_at"], p.ticket["summary"])
-                if p.ticket["number"] or key in same:
-                    continue
-                same.add(key)
-                if transfer.find_same(session, scope, *key) is None:
-                    unnumbered.append(p)
-            if unnumbered:
-                last = transfer.allot_numbers(session, scope, len(unnumbered))
-                for n, p in enumerate(unnumbered, last - len(unnumbered) + 1):
-                    p.ticket["number"] = n
-            fresh += unnumbered
-            if fresh:
-                transfer.add_many(
-                    session,
-                    scope,
-                    [p.ticket for p in fresh],
-                    [p.events for p in fresh],
-                )
-            self.outcome.added += len(fresh)
-            added += fresh
-        self.outcome.unchanged += len(plans) - len(added)

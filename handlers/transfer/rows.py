@@ -85,16 +85,26 @@ class Writer:
 def read(source: TextIO, fmt: Format) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line number, row) for each row of a file; a row that cannot be read at all comes as
     its reason instead (bad JSON, a CSV row with the wrong number of fields)."""
+    for number, row in unparsed(source, fmt):
+        yield number, parse_line(row) if fmt == "jsonl" and isinstance(row, str) else row
+
+
+def parse_line(text: str) -> dict[str, Any] | str:
+    """A JSON line's row, or the reason it is none."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return phrase("import.not_json", reason=exc.msg)
+    return value if isinstance(value, dict) else phrase("import.not_object")
+
+
+def unparsed(source: TextIO, fmt: Format) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """What `read` gives, but a JSON line comes as its text, for `parse_line` (a big import
+    parses its lines in other processes); a CSV row comes read, or as its reason."""
     if fmt == "jsonl":
         for number, line in enumerate(source, 1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, phrase("import.not_json", reason=exc.msg)
-                continue
-            yield number, value if isinstance(value, dict) else phrase("import.not_object")
+            if line.strip():
+                yield number, line
         return
     reader = csv.reader(source)
     header = next(reader, None)

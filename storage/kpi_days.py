@@ -93,12 +93,9 @@ TABLES = (KpiLoggedDay, KpiResolverDay, KpiEventDay, KpiBreachDay)
 
 
 class DayTotals(NamedTuple):
-    """One day's rows as the facts give them (`waiting_us` is the caller's: clock time)."""
+    """One day's rows as the facts give them."""
 
-    logged: list[
-        tuple[Any, ...]
-    ]  # priority, logged, answered, in_time, wait_us, dispatched, waiting
-    waiting: list[tuple[str, dt.datetime]]  # (priority, logged at) of the never answered
+    logged: list[tuple[Any, ...]]  # `KpiLoggedDay`'s columns from the priority on
     resolvers: list[tuple[Any, ...]]  # resolver, close_reason, total, clean
     events: list[tuple[Any, ...]]  # kind, close_reason, events, knowledge, stopped in time
     breaches: tuple[int, int]  # response, root cause
@@ -126,15 +123,10 @@ def _day_stmts() -> tuple[Any, ...]:
             func.coalesce(func.sum(_F.first_response_wait_us), 0),
             count_of(col(_F.first_dispatched_at).is_not(None)),
             count_of(answered_at.is_(None)),
+            func.coalesce(func.sum(case((answered_at.is_(None), _F.day_rest_us), else_=0)), 0),
         )
         .where(_F.scope == _SCOPE, col(_F.created_at) >= _START, col(_F.created_at) < _END)
         .group_by(col(_F.priority))
-    )
-    waiting = select(_F.priority, _F.created_at).where(
-        _F.scope == _SCOPE,
-        col(_F.created_at) >= _START,
-        col(_F.created_at) < _END,
-        answered_at.is_(None),
     )
     resolved_at, gap = col(_F.first_resolved_at), col(_F.reopen_gap_us)
     clean = and_(
@@ -175,7 +167,7 @@ def _day_stmts() -> tuple[Any, ...]:
         e_due < _END,
         or_(stopped.is_(None), stopped > e_due),
     )
-    return logged, waiting, resolvers, events, response, root_cause
+    return logged, resolvers, events, response, root_cause
 
 
 def day_totals(
@@ -184,10 +176,9 @@ def day_totals(
     """What the facts give for the day [start, end)."""
     conn = session.connection()
     values = {"scope": scope, "start": start, "end": end, "reopen_within_us": reopen_within_us}
-    logged, waiting, resolvers, events, response, root_cause = _day_stmts()
+    logged, resolvers, events, response, root_cause = _day_stmts()
     return DayTotals(
         [tuple(r) for r in conn.execute(logged, values)],
-        [(p, at) for p, at in conn.execute(waiting, values)],
         [tuple(r) for r in conn.execute(resolvers, values)],
         [tuple(r) for r in conn.execute(events, values)],
         (

@@ -103,6 +103,9 @@ class KpiTicketFact(SQLModel, table=True):
     # the first answer and dispatch again, when on a later local day than the logging
     late_answer_at: dt.datetime | None = _when()
     late_dispatch_at: dt.datetime | None = _when()
+    # never answered: the clock time from logging to the end of its local day (what the
+    # day sums add up of the waiting tickets' waits, `storage.kpi_days`)
+    day_rest_us: int | None = _micros()
 
 
 class KpiEventFact(SQLModel, table=True):

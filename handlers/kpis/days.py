@@ -33,6 +33,14 @@ _US = dt.timedelta(microseconds=1)
 DAY_US = 86_400_000_000
 
 
+def rest_of_day(config: TeamConfig, priority: str, logged_at: dt.datetime) -> int:
+    """The clock time from `logged_at` to the end of its local day, in microseconds (a
+    waiting ticket's wait on its logging day: the day sums add it up)."""
+    day = logged_at.astimezone(config.team.zone).date()
+    _, end = local_day_bounds(config.team, day)
+    return clocks.elapsed(config, priority, logged_at, end) // _US
+
+
 def later_day(
     config: TeamConfig, logged_at: dt.datetime, at: dt.datetime | None
 ) -> dt.datetime | None:
@@ -69,11 +77,8 @@ def recompute(config: TeamConfig, session: Session, days: dict[str, set[dt.date]
         for day in sorted(dates):
             start, end = local_day_bounds(config.team, day)
             totals = store.day_totals(session, scope, start, end, within)
-            waiting_us: dict[str, int] = defaultdict(int)
-            for priority, logged_at in totals.waiting:
-                waiting_us[priority] += clocks.elapsed(config, priority, logged_at, end) // _US
             rows[day] = {
-                "kpi_logged_day": [(*r, waiting_us[r[0]]) for r in totals.logged],
+                "kpi_logged_day": totals.logged,
                 "kpi_resolver_day": totals.resolvers,
                 "kpi_event_day": totals.events,
                 "kpi_breach_day": [totals.breaches] if any(totals.breaches) else [],

@@ -87,6 +87,11 @@ def ticket_facts(
         "late_dispatch_at": days.later_day(
             config, t.created_at, dispatches[0].at if dispatches else None
         ),
+        "day_rest_us": (
+            days.rest_of_day(config, t.priority, t.created_at)
+            if t.first_response_at is None
+            else None
+        ),
     }
     stops = [t.root_cause_at, *(e.at for e in resolves)]
     rows = []

@@ -1,7 +1,7 @@
 """the KPI facts summed per local day (kpi_logged_day, kpi_resolver_day, kpi_event_day,
 kpi_breach_day); a fact's answer and dispatch on a later day than its logging
-(kpi_ticket_fact.late_answer_at, late_dispatch_at) and the small indexes a window's end
-reads
+(kpi_ticket_fact.late_answer_at, late_dispatch_at), a waiting ticket's clock time to the end
+of its day (day_rest_us), and the small indexes a window's end reads
 
 Revision ID: 0017_kpi_days
 Revises: 0016_kpi_store
@@ -85,6 +85,7 @@ def upgrade() -> None:
     with op.batch_alter_table("kpi_ticket_fact") as batch:
         batch.add_column(_when("late_answer_at"))
         batch.add_column(_when("late_dispatch_at"))
+        batch.add_column(sa.Column("day_rest_us", sa.BigInteger(), nullable=True))
     _partial(
         "ix_kpi_fact_late_answer",
         "kpi_ticket_fact",
@@ -123,6 +124,7 @@ def downgrade() -> None:
     ):
         op.drop_index(name, table_name="kpi_ticket_fact")
     with op.batch_alter_table("kpi_ticket_fact") as batch:
+        batch.drop_column("day_rest_us")
         batch.drop_column("late_dispatch_at")
         batch.drop_column("late_answer_at")
     for table in ("kpi_breach_day", "kpi_event_day", "kpi_resolver_day", "kpi_logged_day"):

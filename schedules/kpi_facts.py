@@ -7,22 +7,13 @@ batch)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
-import weakref
 
-from sqlalchemy import Engine
-
-from handlers.config.team import TeamConfig
 from handlers.desk import Desk
 from handlers.kpis import facts
 from storage.db import session_scope
 
 BUDGET = 2.0  # seconds of a tick (every 15 s; the timers share the scheduler's one thread)
-
-# The configuration each database's facts were last checked against, in this process.
-_checked: weakref.WeakKeyDictionary[Engine, TeamConfig] = weakref.WeakKeyDictionary()
-_checking = threading.Lock()
 
 
 class KpiFacts:
@@ -32,11 +23,10 @@ class KpiFacts:
         return None  # nothing falls due at a moment: each tick does what is marked
 
     def fire_due(self, desk: Desk, now: dt.datetime) -> int:
-        with _checking:
-            if _checked.get(desk.engine) is not desk.config:
-                with session_scope(desk.engine) as session:
-                    facts.follow_rules(desk.config, session, now)
-                _checked[desk.engine] = desk.config
+        # checked every tick (one row read): a process-wide "already checked" went stale
+        # when the database under it was replaced (a restore, a test's fresh tables)
+        with session_scope(desk.engine) as session:
+            facts.follow_rules(desk.config, session, now)
         started = time.monotonic()
         while time.monotonic() - started < BUDGET:
             # a transaction a batch: writers in between wait for one batch at most

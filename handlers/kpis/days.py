@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from handlers.config.team import TeamConfig
 from handlers.config.workdays import local_day_bounds
-from handlers.kpis.windows import Window
+from handlers.kpis.windows import Window, local_date
 from handlers.tickets import clocks
 from storage import kpi_day_reads as reads
 from storage import kpi_days as store
@@ -36,8 +36,7 @@ DAY_US = 86_400_000_000
 def rest_of_day(config: TeamConfig, priority: str, logged_at: dt.datetime) -> int:
     """The clock time from `logged_at` to the end of its local day, in microseconds (a
     waiting ticket's wait on its logging day: the day sums add it up)."""
-    day = logged_at.astimezone(config.team.zone).date()
-    _, end = local_day_bounds(config.team, day)
+    _, end = local_day_bounds(config.team, local_date(config, logged_at))
     return clocks.elapsed(config, priority, logged_at, end) // _US
 
 
@@ -48,21 +47,24 @@ def later_day(
     dispatch), else None."""
     if at is None:
         return None
-    zone = config.team.zone
-    return at if at.astimezone(zone).date() > logged_at.astimezone(zone).date() else None
+    return at if local_date(config, at) > local_date(config, logged_at) else None
 
 
 # -- the touched days, worked out again -----------------------------------------------------
+
+
+def reopen_within_us(config: TeamConfig) -> int:
+    """How soon after a first resolution a reopen spoils it (`kpi_rules.fcr_reopen_days`)."""
+    return config.kpi_rules.fcr_reopen_days * DAY_US
 
 
 def touched(
     config: TeamConfig, times: Iterable[tuple[str, dt.datetime]]
 ) -> dict[str, set[dt.date]]:
     """The local days of (scope, time) pairs, per scope."""
-    zone = config.team.zone
     days: dict[str, set[dt.date]] = defaultdict(set)
     for scope, at in times:
-        days[scope].add(at.astimezone(zone).date())
+        days[scope].add(local_date(config, at))
     return days
 
 
@@ -71,7 +73,7 @@ def recompute(config: TeamConfig, session: Session, days: dict[str, set[dt.date]
     if not days:
         return
     store.lock(session)
-    within = config.kpi_rules.fcr_reopen_days * DAY_US
+    within = reopen_within_us(config)
     for scope, dates in days.items():
         rows: dict[dt.date, dict[str, list[tuple[object, ...]]]] = {}
         for day in sorted(dates):
@@ -91,14 +93,14 @@ def recompute(config: TeamConfig, session: Session, days: dict[str, set[dt.date]
 
 def split(config: TeamConfig, window: Window) -> tuple[list[Part], Days | None]:
     """The window's part days (summed from the facts) and its whole days, if any."""
-    zone, team = config.team.zone, config.team
+    team = config.team
     s, e = window.start, window.end
-    first = s.astimezone(zone).date()
+    first = local_date(config, s)
     first_start, _ = local_day_bounds(team, first)
     if first_start < s:
         first += dt.timedelta(days=1)
         first_start, _ = local_day_bounds(team, first)
-    last = e.astimezone(zone).date()
+    last = local_date(config, e)
     last_start, _ = local_day_bounds(team, last)
     if first >= last:
         return [Part(s, e, e, s)], None
@@ -221,20 +223,15 @@ def each_day(
     # seen at the first day's start: every late answer, every pending deadline of the days
     days = Days(first, last, start, end, start, start)
     left_out = tuple(config.kpi_rules.excluded_close_reasons)
-    zone = config.team.zone
-
-    def day_of(at: dt.datetime) -> dt.date:
-        return at.astimezone(zone).date()
-
     rows: dict[dt.date, list[reads.LoggedDay]] = defaultdict(list)
     for r in reads.logged_days(session, scope, days):
         rows[r.day].append(r)
     late: dict[dt.date, list[reads.LateAnswer]] = defaultdict(list)
     for x in reads.late_answers(session, scope, days):
-        late[day_of(x.created_at)].append(x)  # answered after its day's end: late
+        late[local_date(config, x.created_at)].append(x)  # answered after its day's end: late
     pending: dict[dt.date, list[tuple[str, dt.datetime, dt.datetime]]] = defaultdict(list)
     for p in reads.pending_unanswered(session, scope, days):
-        pending[day_of(p[1])].append(p)
+        pending[local_date(config, p[1])].append(p)
     resolved = reads.resolved_by_day(session, scope, days, left_out)
     breached = reads.breach_days(session, scope, days)
     found = {}

@@ -26,8 +26,6 @@ from storage.kpi_sums import Part
 from storage.kpis import TICKET_COLUMNS, read_tickets
 from storage.models import Ticket
 
-_DAY_US = days.DAY_US
-
 
 @dataclass(frozen=True)
 class Sums:
@@ -66,7 +64,7 @@ def part_totals(config: TeamConfig, session: Session, scope: str, part: Part) ->
     rules = config.kpi_rules
     left_out = tuple(rules.excluded_close_reasons)
     waiting = kpi_sums.overdue_waits(session, scope, part)
-    within = rules.fcr_reopen_days * _DAY_US
+    within = days.reopen_within_us(config)
     return days.Totals(
         kpi_sums.logged(session, scope, part),
         overdue_us(config, waiting, part.at),
@@ -80,7 +78,7 @@ def day_sums(config: TeamConfig, session: Session, scope: str, each: list[Window
     """What a chart draws of each of consecutive days, each seen at its own end: the tickets
     logged and their first responses, the resolutions and the breaches (the rest of each
     `Sums` left empty). Whole days from the day sums, a part day (today) from the facts."""
-    whole = [d for d in each if d.start == _day_start(config, d) and d.end == _day_end(config, d)]
+    whole = [d for d in each if (d.start, d.end) == local_day_bounds(config.team, d.first_day)]
     by_day = days.each_day(config, session, scope, [d.first_day for d in whole])
     drawn = []
     for day in each:
@@ -89,14 +87,6 @@ def day_sums(config: TeamConfig, session: Session, scope: str, each: list[Window
             totals = part_totals(config, session, scope, Part.whole(day.start, day.end))
         drawn.append(Sums(config, day, *totals))
     return drawn
-
-
-def _day_start(config: TeamConfig, day: Window) -> dt.datetime:
-    return local_day_bounds(config.team, day.first_day)[0]
-
-
-def _day_end(config: TeamConfig, day: Window) -> dt.datetime:
-    return local_day_bounds(config.team, day.first_day)[1]
 
 
 def breaches(

@@ -29,14 +29,15 @@ class Window:
     last_day: dt.date
 
 
-def _local(config: TeamConfig, when: dt.datetime) -> dt.date:
+def local_date(config: TeamConfig, when: dt.datetime) -> dt.date:
+    """The team-local date of a moment."""
     return when.astimezone(config.team.zone).date()
 
 
 def period_window(config: TeamConfig, period: Period, now: dt.datetime) -> Window:
     """Today, this week (from Monday) or this month, from local midnight to now (what
     happened at this very moment included: it has happened)."""
-    today = _local(config, now)
+    today = local_date(config, now)
     first = {
         "day": today,
         "week": today - dt.timedelta(days=today.weekday()),
@@ -49,14 +50,14 @@ def period_window(config: TeamConfig, period: Period, now: dt.datetime) -> Windo
 def since(config: TeamConfig, start: dt.datetime, now: dt.datetime) -> Window:
     """From a moment (the previous digest's end) to now: nothing between two digests is left
     out, whatever time of day it happened."""
-    kind = "day" if _local(config, start) == _local(config, now) else "since"
-    return Window(kind, start, now, _local(config, start), _local(config, now))
+    kind = "day" if local_date(config, start) == local_date(config, now) else "since"
+    return Window(kind, start, now, local_date(config, start), local_date(config, now))
 
 
 def previous_working_day(config: TeamConfig, now: dt.datetime) -> Window:
     """From the start of the previous working day to the start of today: on a Monday that
     is Friday and the weekend, so nothing logged in between is left out."""
-    today = _local(config, now)
+    today = local_date(config, now)
     first = calendar(config.team).previous_working_day(today) or today - dt.timedelta(days=1)
     start, _ = local_day_bounds(config.team, first)
     end, _ = local_day_bounds(config.team, today)
@@ -73,7 +74,7 @@ def month_of(config: TeamConfig, first: dt.date, kind: str = "last_month") -> Wi
 
 def previous_month(config: TeamConfig, now: dt.datetime) -> Window:
     """The calendar month before the one `now` is in (what monthly planning looks back on)."""
-    last_day = _local(config, now).replace(day=1) - dt.timedelta(days=1)
+    last_day = local_date(config, now).replace(day=1) - dt.timedelta(days=1)
     return month_of(config, last_day.replace(day=1))
 
 

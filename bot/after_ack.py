@@ -43,6 +43,9 @@ class AfterAck:
         self._acks_idle: asyncio.Event | None = None
         # (the inbox worker process) the acking process's count, in memory both share
         self.shared_acks: Any = None
+        # (the inbox worker process) set while its workers wait for a nudge; the acking
+        # process nudges only then (see `_work`), in memory both share
+        self.waiting_flag: Any = None
 
     @property
     def workers(self) -> list[asyncio.Task[None]]:
@@ -131,6 +134,12 @@ class AfterAck:
                 except Exception:
                     log.exception("%s: reading waiting work", self.source)
             elif not self._stopping:
+                if self.waiting_flag is not None and not self.waiting_flag.value:
+                    # From now on the acking process nudges. One more read of the table
+                    # first: a row it wrote before it saw the flag is found by this read.
+                    self.waiting_flag.value = 1
+                    self._overflow = True
+                    continue
                 self._wake.clear()
                 await self._wake.wait()
 

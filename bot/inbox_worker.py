@@ -14,8 +14,9 @@ and slowed the drain on a busy machine.)
 
 The child is forked at the start of `deskbot serve`, before any thread or connection exists
 (so it shares no socket with the parent), and dies with its parent. A byte on a pipe tells
-it that new work waits; it also reads the table every POLL_SECONDS, so a lost nudge costs a
-delay, never a request.
+it that new work waits, sent only while the child waits for one (a flag in shared memory:
+a busy child reads the table again by itself); it also reads the table every POLL_SECONDS,
+so a lost nudge costs a delay, never a request.
 """
 
 from __future__ import annotations
@@ -44,10 +45,13 @@ _PR_SET_PDEATHSIG = 1
 class WorkerProcess:
     """The parent's handle: nudge it, stop it."""
 
-    def __init__(self, process: multiprocessing.process.BaseProcess, pipe: int, acks: Any) -> None:
+    def __init__(
+        self, process: multiprocessing.process.BaseProcess, pipe: int, acks: Any, waiting: Any
+    ) -> None:
         self.process = process
         self._pipe = pipe
         self.acks = acks  # acks in flight in the parent, read by the child (shared memory)
+        self.waiting = waiting  # set by the child while it waits for a nudge (shared memory)
         self._nudged = False
         self.died = False
 
@@ -56,8 +60,11 @@ class WorkerProcess:
         return self.process.pid
 
     def nudge(self) -> None:
-        """Work waits in the table; one byte per turn of the event loop, however many."""
-        if not self._nudged:
+        """Work waits in the table: one byte, only when the child waits for one. A busy
+        child reads the table again by itself, and a write per request during a burst held
+        the acks back (each write gives up the GIL and waits to take it back)."""
+        if self.waiting.value and not self._nudged:
+            self.waiting.value = 0
             self._nudged = True
             asyncio.get_running_loop().call_soon(self._send)
 
@@ -107,23 +114,27 @@ def start(settings: Settings, desk: Desk) -> WorkerProcess:
     os.set_blocking(write_end, False)
     context = multiprocessing.get_context("fork")
     acks = context.Value("i", 0, lock=False)  # written by the parent's event loop only
+    # 1 while the child waits for a nudge: set by the child, cleared by the parent's nudge
+    waiting = context.Value("b", 1, lock=False)
     process = context.Process(
-        target=_main, args=(settings, read_end, write_end, acks), name="deskbot-inbox-worker"
+        target=_main,
+        args=(settings, read_end, write_end, acks, waiting),
+        name="deskbot-inbox-worker",
     )
     process.start()
     os.close(read_end)
     log.info("slack: work after the acks runs in process %s", process.pid)
-    return WorkerProcess(process, write_end, acks)
+    return WorkerProcess(process, write_end, acks, waiting)
 
 
-def _main(settings: Settings, read_end: int, write_end: int, acks: Any) -> None:
+def _main(settings: Settings, read_end: int, write_end: int, acks: Any, waiting: Any) -> None:
     os.close(write_end)
     with contextlib.suppress(OSError, AttributeError):  # Linux: die when the parent dies
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    asyncio.run(run(settings, read_end, acks))
+    asyncio.run(run(settings, read_end, acks, waiting))
 
 
-async def run(settings: Settings, nudges: int, acks: Any = None) -> None:
+async def run(settings: Settings, nudges: int, acks: Any = None, waiting: Any = None) -> None:
     """The child's life: Slack's inbox in role "work" until SIGTERM or the parent's end."""
     from bot import rooms
     from bot.app import build_desk
@@ -132,6 +143,7 @@ async def run(settings: Settings, nudges: int, acks: Any = None) -> None:
     desk = build_desk(settings)
     rooms.install(settings, desk)  # huddle links from the platform services
     runtime = SlackRuntime(settings, desk, role="work")
+    runtime.inbox.after_ack.waiting_flag = waiting
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

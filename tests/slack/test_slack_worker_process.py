@@ -8,13 +8,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot import after_ack
+from bot import after_ack, inbox_worker
 from bot.slack import SlackRuntime
 from handlers.desk import Desk, ManualClock
 from tests.serve_process import BOOT, Served
@@ -154,5 +155,59 @@ async def test_the_worker_gives_way_while_the_acking_process_acks() -> None:
         await asyncio.sleep(0.001)
     assert counted.most > 1
     following.cancel()
+    work.stop()
+    await asyncio.gather(*work.workers)
+
+
+async def test_the_acking_process_nudges_only_a_waiting_worker() -> None:
+    """One byte on the pipe when the worker waits for one, none while it is busy: a write
+    per request held the acks back during a burst."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    waiting = Shared()
+    handle = inbox_worker.WorkerProcess(None, write_end, Shared(), waiting)  # type: ignore[arg-type]
+    try:
+        handle.nudge()  # busy (the flag is down): nothing sent
+        await asyncio.sleep(0)
+        with pytest.raises(BlockingIOError):
+            os.read(read_end, 16)
+        waiting.value = 1
+        for _ in range(3):  # a burst of writes while it waits: one nudge, and the flag down
+            handle.nudge()
+            await asyncio.sleep(0)
+        assert os.read(read_end, 16) == b"\0"
+        assert waiting.value == 0
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+async def test_a_worker_going_to_wait_reads_the_table_once_more() -> None:
+    """A row written while the worker was busy (no nudge sent) and found by no read yet is
+    still run: the worker raises its flag, then reads once more before it waits."""
+    counted = Counted()
+    table: list[str] = []
+    flags: list[int] = []
+    waiting = Shared()
+
+    async def read(skip: set[str]) -> list[tuple[str, after_ack.Job]]:
+        flags.append(waiting.value)
+        found = [(key, counted.job) for key in table if key not in skip]
+        table.clear()
+        if len(flags) == 1:  # written just after this read, by a parent that saw no flag
+            table.append("late")
+        return found
+
+    work = after_ack.AfterAck("test", set(), read)
+    work.waiting_flag = waiting
+    work.poke()
+    deadline = time.monotonic() + 5
+    while counted.done < 1:
+        assert time.monotonic() < deadline, "the row written without a nudge was never run"
+        await asyncio.sleep(0.001)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert waiting.value == 1  # waits for a nudge now
+    assert flags[0] == 0 and flags[-1] == 1  # the last read came after the flag went up
     work.stop()
     await asyncio.gather(*work.workers)

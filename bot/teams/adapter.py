@@ -21,10 +21,10 @@ from botbuilder.schema import Activity
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.config import Settings
+from bot.teams import ROUTE
 from bot.teams.bot import DeskBot
 
 log = logging.getLogger(__name__)
-ROUTE = "/api/messages"
 
 
 def auth_configuration(settings: Settings, **overrides: str) -> SimpleNamespace:

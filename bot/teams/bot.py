@@ -27,7 +27,7 @@ from bot.delivery import Retry
 from bot.inbox import Inbox
 from bot.teams import identity, message_action, render
 from bot.teams.connector import activity_from, outcome_of, tune
-from bot.work_items import Command, FormSubmission, Press, WorkItem, digest
+from bot.work_items import Command, FormSubmission, Press, WorkItem
 from handlers.chat import language
 from handlers.chat.model import Actor, Message, Post, Reply, Target
 from handlers.chat.texts import phrase
@@ -36,16 +36,15 @@ from storage import conversations
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
-SOURCE = "teams"
 CARD = "application/vnd.microsoft.card.adaptive"
 MESSAGE = "application/vnd.microsoft.activity.message"  # shown to the presser only
 T = TypeVar("T")
 
 
 class DeskBot(TeamsActivityHandler):
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: Desk, inbox: Inbox) -> None:
         self.desk = desk
-        self.inbox = Inbox(desk, SOURCE, self.answer_later)
+        self.inbox = inbox  # source "teams", answering later through bot.teams.later
 
     async def db(self, work: Callable[[Session], T]) -> T:
         """Run `work` in one transaction, off the event loop."""
@@ -179,21 +178,6 @@ class DeskBot(TeamsActivityHandler):
             return None
         return await self.inbox.execute(key, item)
 
-    async def answer_later(self, item: WorkItem, reply: Reply, live: bool) -> None:
-        """A recovered answer: the turn is gone, so it is posted in the conversation."""
-        message = reply.message or (Message.text(reply.form.hint) if reply.form else None)
-        if message is None:
-            return
-        target = Target("conversation", item.place().channel.key)
-        post = Post(target, message, f"answer:{digest(item.to_json())}")
-
-        def work(session: Session) -> None:
-            self.desk.post(
-                session, identity.PLATFORM, f"{identity.PLATFORM}:{item.workspace}", post
-            )
-
-        await self.db(work)
-
     async def send_reply(self, turn_context: TurnContext, reply: Reply) -> None:
         config = self.desk.config
         if reply.message is not None:
@@ -224,7 +208,9 @@ class DeskBot(TeamsActivityHandler):
         post = Post(target, later, f"reply:{_event_id(activity)}")
         when = self.desk.now() + dt.timedelta(seconds=outcome.after or 0)
         await self.db(
-            lambda s: self.desk.post(s, SOURCE, place.channel.scope, post, not_before=when)
+            lambda s: self.desk.post(
+                s, identity.PLATFORM, place.channel.scope, post, not_before=when
+            )
         )
         log.warning("teams: reply not sent (%s); queued in the outbox", outcome.error)
 

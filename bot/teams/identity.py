@@ -15,11 +15,11 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 from sqlmodel import Session
 
+from bot.teams.later import PLATFORM
 from handlers.chat.model import Actor, Place, Ref, clean_input
 from handlers.config.team import Person, TeamConfig
 from storage import conversations
 
-PLATFORM = "teams"
 _THREAD = ";messageid="
 _TAG = re.compile(r"<[^>]+>")
 _AT = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.delivery import Delivery, Pacer, Retry, Sent, deliver_due
+from bot.delivery import TRANSIT, Delivery, Pacer, Retry, Sent, deliver_due
 from handlers.chat.model import Message, Post, Target, Text
 from handlers.desk import Desk, ManualClock
 from storage.db import session_scope
@@ -47,11 +47,11 @@ async def test_one_post_per_second_per_destination(desk: Desk, clock: ManualCloc
     waiting = sorted(
         r.next_attempt_at for r in _rows(desk.engine).values() if r.status == "pending"
     )
-    second = dt.timedelta(seconds=1)
-    assert waiting == [clock.now() + second, clock.now() + 2 * second]  # one turn each
+    turn = dt.timedelta(seconds=1) + TRANSIT  # a second, and a margin for the trip
+    assert waiting == [clock.now() + turn, clock.now() + 2 * turn]  # one turn each
     assert all(r.attempts == 0 for r in _rows(desk.engine).values() if r.status == "pending")
     for expected in (["queue", "raj", "queue"], ["queue", "raj", "queue", "queue"]):
-        clock.advance(second)
+        clock.advance(turn)
         await deliver_due(desk.engine, "test", sender, clock.now(), pacer)
         assert [d.target.name for d in sender.sent] == expected
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+from bot.delivery import TRANSIT
 from storage.models import OutboxMessage
 from tests.slack.conftest import QUEUE, SlackServer
 
@@ -28,7 +29,9 @@ async def test_a_429_waits_retry_after_then_posts_once(slack: SlackServer) -> No
     assert row.next_attempt_at == start + dt.timedelta(seconds=1)  # exactly Retry-After
     assert slack.fake.posts() == []
 
-    slack.clock.advance(dt.timedelta(seconds=1))
+    # the Retry-After, and the channel's turn (a second and the trip's margin after the
+    # post that met the 429)
+    slack.clock.advance(dt.timedelta(seconds=1) + TRANSIT)
     await slack.until(lambda: slack.fake.posts(QUEUE), "the post after the wait")
     await slack.settle()
     assert _calls(slack, "chat.postMessage") == [429, 200]

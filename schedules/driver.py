@@ -31,7 +31,7 @@ from schedules.jobs import Fire, Job, jobs_for
 from schedules.timers import TIMERS, Timer
 from schedules.triggers import fire_times, next_times
 from storage import fires
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ class Scheduler:
         # the grace only decides about late fires; on-time ones never depend on it
         grace = max(ON_TIME, dt.timedelta(minutes=self.desk.config.schedules.grace_minutes))
         due: list[tuple[dt.datetime, int, Job, Outlet]] = []
-        with session_scope(self.desk.engine) as session:
+        with read_scope(self.desk.engine) as session:
             latest = {o.scope: fires.latest_fires(session, o.scope, now) for o in self.outlets}
         for outlet in self.outlets:
             # Since a job's own last fire; a job that never fired here, since the scope's last

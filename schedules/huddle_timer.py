@@ -17,7 +17,7 @@ from handlers.desk import Desk
 from handlers.huddles import messages as say
 from handlers.huddles.start import huddle_key, thread_of
 from storage import huddles as store
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 from storage.huddles import Huddle, HuddleTimer
 from storage.models import Ticket
 
@@ -30,11 +30,11 @@ class HuddleTimers:
     name = "huddles"
 
     def next_due(self, desk: Desk, after: dt.datetime) -> dt.datetime | None:
-        with session_scope(desk.engine) as session:
+        with read_scope(desk.engine) as session:
             return store.next_due(session, after)
 
     def fire_due(self, desk: Desk, now: dt.datetime) -> int:
-        with session_scope(desk.engine) as session:
+        with read_scope(desk.engine) as session:
             due = [t.id for t in store.due(session, now) if t.id is not None]
         fired = 0
         for timer_id in due:  # one transaction each: a failure costs one post, not all

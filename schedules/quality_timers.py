@@ -22,7 +22,7 @@ from storage import fires
 from storage import knowledge as kb_store
 from storage import quality as store
 from storage import tickets as repo
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 from storage.knowledge import KnowledgeEntry
 from storage.models import Ticket
 
@@ -43,7 +43,7 @@ class SurveyReminders:
         if not desk.config.quality.survey.enabled:
             return []
         wait = dt.timedelta(minutes=desk.config.quality.survey.reminder_after)
-        with session_scope(desk.engine) as session:
+        with read_scope(desk.engine) as session:
             since = after - wait - LOOKBACK
             tickets = store.resolved_since(session, since)
             answered = store.scored_resolved_since(session, since)
@@ -100,7 +100,7 @@ class KnowledgeReview:
 
     def _pending(self, desk: Desk) -> list[tuple[dt.datetime, str, KnowledgeEntry]]:
         out = []
-        with session_scope(desk.engine) as session:
+        with read_scope(desk.engine) as session:
             for entry in kb_store.awaiting_review(session):
                 for stage, due in self._stages(desk, entry):
                     if not fires.is_claimed(session, entry.scope, _job(entry, stage), due):

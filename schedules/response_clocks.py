@@ -37,7 +37,7 @@ from handlers.tickets import clocks, notify
 from handlers.tickets.posts import card_key
 from schedules.common import local
 from storage import clock_due, fires
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 from storage.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class ResponseClocks:
             for batch in _due(desk, conn, after):
                 _store(conn, [(t, [s.due for s in stages]) for t, stages in batch])
                 soonest += [s.due for _, stages in batch for s in stages if s.due > after]
-            with session_scope(conn) as session:
+            with read_scope(conn) as session:
                 stored = clock_due.next_after(session, after)
         return min([*soonest, *([stored] if stored else [])], default=None)
 
@@ -77,7 +77,7 @@ def _due(desk: Desk, conn: Connection, until: dt.datetime) -> Iterator[list[Pend
     each with its unclaimed stages due by then and the next one: reads only what is due."""
     after: tuple[dt.datetime, int] | None = None
     while True:
-        with session_scope(conn) as session:
+        with read_scope(conn) as session:
             batch = clock_due.due_batch(session, until, after, _BATCH)
         tickets = batch.tickets
         if not tickets:

@@ -127,23 +127,44 @@ def refresh(
     done = 0
     while done < limit:
         size = min(BATCH, limit - done)
-        tickets, events = store.marked_batch(session, size, scope)
-        if not tickets:
+        batch = Batch(*store.marked_batch(session, size, scope))
+        if not batch.tickets:
             break
-        facts, rows = [], []
-        for t in tickets:
-            fact, trail = ticket_facts(config, t, events.get(t.id, []))
-            facts.append(fact)
-            rows += trail
-        # the days the old facts and the new ones count on, worked out again after
-        times = store.stored_times(session, [t.id for t in tickets])
-        times += _times(facts, rows)
-        store.store(session, tickets, facts, rows)
-        days.recompute(config, session, days.touched(config, times))
-        done += len(tickets)
-        if len(tickets) < size:
+        batch.write(config, session, *batch.worked_out(config))
+        done += len(batch.tickets)
+        if len(batch.tickets) < size:
             break
     return done
+
+
+class Batch:
+    """Marked tickets with their counted events: worked out, then written. The two halves
+    may run in different transactions (`schedules.kpi_facts` on SQLite: worked out from a
+    snapshot, written under the lock), since the write clears only marks still as read."""
+
+    def __init__(self, tickets: list[MarkedTicket], events: dict[int, list[CountedEvent]]):
+        self.tickets, self.events = tickets, events
+
+    def worked_out(self, config: TeamConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        facts, rows = [], []
+        for t in self.tickets:
+            fact, trail = ticket_facts(config, t, self.events.get(t.id, []))
+            facts.append(fact)
+            rows += trail
+        return facts, rows
+
+    def write(
+        self,
+        config: TeamConfig,
+        session: Session,
+        facts: list[dict[str, Any]],
+        rows: list[dict[str, Any]],
+    ) -> None:
+        # the days the old facts and the new ones count on, worked out again after
+        times = store.stored_times(session, [t.id for t in self.tickets])
+        times += _times(facts, rows)
+        store.store(session, self.tickets, facts, rows)
+        days.recompute(config, session, days.touched(config, times))
 
 
 def _times(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -11,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 if TYPE_CHECKING:
@@ -55,9 +52,7 @@ def dialect_insert(session: Session, table: Any) -> Any:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT}
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -83,42 +78,11 @@ def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
     # On the driver's connection: every transaction starts here, and SQLAlchemy's
     # statement machinery cost more than the BEGIN itself (~25 us of ~150 for a small
     # write transaction).
-    driver = conn.connection.driver_connection
-    if conn.info.pop(_READING, False):
-        driver.execute("BEGIN")
-    else:
-        _take_the_lock(driver)
+    reading = conn.info.pop(_READING, False)
+    conn.connection.driver_connection.execute("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 _READING = "deskbot_reading"  # in a connection's info: its next transaction only reads
-BUSY_TIMEOUT = 30.0  # seconds a write waits for the lock before it fails
-_FIRST_WAIT, _LONGEST_WAIT = 0.0002, 0.005  # seconds between two tries for the lock
-
-
-def _take_the_lock(driver: sqlite3.Connection) -> None:
-    """BEGIN IMMEDIATE, tried again in short steps while another process or thread holds
-    the lock. SQLite's own wait sleeps 1, 2, 5, 10 ... up to 100 ms between tries, so a
-    writer often slept on long after the lock was free (an ack behind the inbox worker's
-    transaction of a millisecond or two). The connection's timeout is 0 meanwhile (two
-    PRAGMAs, ~2 us); its statements keep SQLite's wait otherwise."""
-    deadline = time.monotonic() + BUSY_TIMEOUT
-    wait = 0.0
-    driver.execute("PRAGMA busy_timeout = 0")
-    try:
-        while True:
-            try:
-                driver.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                busy = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
-                if not busy or time.monotonic() > deadline:
-                    # as SQLAlchemy raises a statement's error (the inbox tells a passing
-                    # database error from a bad request by it)
-                    raise DBAPIError.instance("BEGIN IMMEDIATE", (), exc, sqlite3.Error) from exc
-            wait = min(max(wait * 2, _FIRST_WAIT), _LONGEST_WAIT)
-            time.sleep(wait)
-    finally:
-        driver.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -4,11 +4,9 @@ taken by every other transaction, `storage.db._sqlite_begin`), and sees its snap
 from __future__ import annotations
 
 import sqlite3
-import threading
 
 import pytest
 from sqlalchemy import Engine, func
-from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from storage import tickets as repo
@@ -81,30 +79,5 @@ def test_the_next_unit_on_the_connection_takes_the_lock_again(engine: Engine) ->
 
 def test_a_read_unit_reads_on_every_database(engine: Engine) -> None:
     _log(engine, "Printer jams")
-    with read_scope(engine) as session:
-        assert _count(session) == 1
-
-
-def test_a_write_waits_for_the_lock_then_fails_clearly(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A writer behind another's lock waits for it (in short steps, `storage.db`), and
-    past the timeout fails with SQLite's "database is locked", having written nothing."""
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL locks rows, not the database")
-    path = engine.url.database
-    assert path is not None
-    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN IMMEDIATE")
-    released = threading.Timer(0.05, lambda: other.execute("COMMIT"))
-    released.start()
-    _log(engine, "Printer jams")  # waits for the other writer, then writes
-    released.join()
-    other.execute("BEGIN IMMEDIATE")
-    monkeypatch.setattr("storage.db.BUSY_TIMEOUT", 0.05)
-    with pytest.raises(OperationalError, match="database is locked"):
-        _log(engine, "VPN down")
-    other.execute("COMMIT")
-    other.close()
     with read_scope(engine) as session:
         assert _count(session) == 1

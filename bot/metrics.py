@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import Any
 
 from aiohttp import web
@@ -50,13 +51,19 @@ DELIVERIES = Counter(
 )
 
 
+# A labelled child looked up once (a few, fixed labels): the look-up took a lock and
+# most of the metrics' cost on every ack.
+_requests = cache(REQUESTS.labels)
+_ack_seconds = cache(ACK_SECONDS.labels)
+
+
 def request(platform: str, kind: str) -> None:
-    REQUESTS.labels(platform, kind).inc()
+    _requests(platform, kind).inc()
 
 
 def acked(platform: str, started: float) -> None:
     """`started`: time.monotonic() when the request came in."""
-    ACK_SECONDS.labels(platform).observe(time.monotonic() - started)
+    _ack_seconds(platform).observe(time.monotonic() - started)
 
 
 def http_kind(platform: str, content_type: str, body: bytes) -> str:

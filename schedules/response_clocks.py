@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from handlers.chat.model import Context, Message, Post, Target, Text
@@ -54,7 +52,6 @@ class ResponseClocks:
     # liveness ping (a round trip), which per ticket was a fifth of a tick's.
 
     def next_due(self, desk: Desk, after: dt.datetime) -> dt.datetime | None:
-        _follow_rules(desk, after)
         soonest: list[dt.datetime] = []
         with desk.engine.connect() as conn:
             # tickets marked (or left due) by `after`: work out and store their next stage
@@ -66,7 +63,6 @@ class ResponseClocks:
         return min([*soonest, *([stored] if stored else [])], default=None)
 
     def fire_due(self, desk: Desk, now: dt.datetime) -> int:
-        _follow_rules(desk, now)
         with desk.engine.connect() as conn:
             rota = _Rota(desk.config, now)
             return sum(_fire_batch(desk, conn, rota, b, now) for b in _due(desk, conn, now))
@@ -76,9 +72,18 @@ def _due(desk: Desk, conn: Connection, until: dt.datetime) -> Iterator[list[Pend
     """The tickets due by `until` (a stage due, or marked by a change), a batch at a time,
     each with its unclaimed stages due by then and the next one: reads only what is due."""
     after: tuple[dt.datetime, int] | None = None
+    fingerprint: str | None = clocks.fingerprint(desk.config)  # checked in the first read
     while True:
         with read_scope(conn) as session:
-            batch = clock_due.due_batch(session, until, after, _BATCH)
+            if fingerprint is not None and clock_due.rules(session) != fingerprint:
+                batch = None
+            else:
+                batch = clock_due.due_batch(session, until, after, _BATCH)
+        if batch is None:  # due times stored under other rules: mark them, then read again
+            _follow_rules(conn, fingerprint, until)
+            fingerprint = None
+            continue
+        fingerprint = None
         tickets = batch.tickets
         if not tickets:
             return
@@ -155,25 +160,18 @@ def _store(conn: Connection, dues: list[tuple[Ticket, list[dt.datetime]]]) -> No
         clock_due.store(session, [(tid, seen, due) for tid, seen, due in changes if seen])
 
 
-# The rules each database's stored due times were last checked against, in this process.
-_checked: weakref.WeakKeyDictionary[Engine, TeamConfig] = weakref.WeakKeyDictionary()
-_checking = threading.Lock()
-
-
-def _follow_rules(desk: Desk, at: dt.datetime) -> None:
-    """Once per configuration and database: if the time rules, policies or working hours
-    differ from those the stored due times were computed with, mark every open ticket due
-    (one UPDATE); the tick recomputes them in batches."""
-    with _checking:
-        if _checked.get(desk.engine) is desk.config:
-            return
-        fingerprint = clocks.fingerprint(desk.config)
-        with session_scope(desk.engine) as session:
-            if clock_due.rules(session) != fingerprint:
-                marked = clock_due.recheck_open(session, at)
-                clock_due.set_rules(session, fingerprint, at)
-                log.info("clock rules changed: %d open tickets to re-evaluate", marked)
-        _checked[desk.engine] = desk.config
+def _follow_rules(conn: Connection, fingerprint: str, at: dt.datetime) -> None:
+    """The stored due times were computed under other time rules, policies or working
+    hours: mark every open ticket due (one UPDATE); the tick recomputes them in batches.
+    Checked every tick (one row read in the tick's first read): a process-wide "already
+    checked" went stale when the database under it was replaced (a restore, a test's fresh
+    tables), and missed another replica's rules: due times it stored under them stayed
+    until they came due."""
+    with session_scope(conn) as session:
+        if clock_due.rules(session) != fingerprint:  # (another replica may have just done it)
+            marked = clock_due.recheck_open(session, at)
+            clock_due.set_rules(session, fingerprint, at)
+            log.info("clock rules changed: %d open tickets to re-evaluate", marked)
 
 
 def _fire(

@@ -132,6 +132,26 @@ def test_other_time_rules_re_evaluate_the_open_tickets(
     assert "has waited 10 min of working time without a first response" in nudge.fallback
 
 
+def test_rules_another_process_stored_are_replaced_at_the_next_tick(
+    desk: Desk, clock: ManualClock, sample: TeamConfig
+) -> None:
+    """A replica still on other time rules (or a restored database) stored its due times:
+    this process re-evaluates them under its own rules at its next tick, not only when
+    they come due (a nudge 5 min late)."""
+    start = clock.now()
+    say(desk, "lee", "/ticket new Stale VPN #network p3")
+    assert RESPONSE_CLOCKS.next_due(desk, start) == start + 20 * MINUTE
+    data = sample.model_dump()
+    data["time_rules"]["first_response_nudge"] = 25
+    other = make_engine(desk.engine.url.render_as_string(hide_password=False))
+    try:
+        replica = Desk(TeamConfig.model_validate(data), other, clock)
+        assert RESPONSE_CLOCKS.next_due(replica, start) == start + 25 * MINUTE
+    finally:
+        other.dispose()
+    assert RESPONSE_CLOCKS.next_due(desk, start) == start + 20 * MINUTE
+
+
 def test_a_reopened_ticket_runs_its_clocks_again(desk: Desk, clock: ManualClock) -> None:
     start = clock.now()
     say(desk, "lee", "/ticket new Stale VPN #network p3")

@@ -44,17 +44,11 @@ class SurveyReminders:
             return []
         wait = dt.timedelta(minutes=desk.config.quality.survey.reminder_after)
         with read_scope(desk.engine) as session:
-            since = after - wait - LOOKBACK
-            tickets = store.resolved_since(session, since)
-            answered = store.scored_resolved_since(session, since)
-            claimed = fires.claimed_stages_resolved_since(session, since, "csat:")
+            tickets = store.awaiting_reminder(session, after - wait - LOOKBACK, "csat:")
         return [
             (t.resolved_at + wait, t)
             for t in tickets
-            if t.resolved_at is not None
-            and (t.id, t.resolved_at) not in answered
-            and (t.id, f"csat:{_stamp(t.resolved_at)}") not in claimed
-            and survey.respondent(desk.config, t)[0] is not None
+            if t.resolved_at is not None and survey.respondent(desk.config, t)[0] is not None
         ]
 
     def next_due(self, desk: Desk, after: dt.datetime) -> dt.datetime | None:

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from storage import driver
 from storage.db import dialect_insert
-from storage.models import ClockStage, ScheduleFire, Ticket
+from storage.models import ClockStage, ScheduleFire
 
 _CHUNK = 500  # rows per INSERT (SQLite allows 32766 bound values)
 
@@ -141,19 +141,6 @@ def fires(session: Session, scope: str | None = None, job: str | None = None) ->
     if job is not None:
         query = query.where(ScheduleFire.job == job)
     return list(session.exec(query.order_by(col(ScheduleFire.fire_at), col(ScheduleFire.id))))
-
-
-def claimed_stages_resolved_since(
-    session: Session, since: dt.datetime, prefix: str
-) -> set[tuple[int, str]]:
-    """Claimed stages named `prefix…` of the tickets resolved since `since`, by a join (no
-    bound parameter per ticket)."""
-    query = (
-        select(ClockStage.ticket_id, ClockStage.stage)
-        .join(Ticket, col(Ticket.id) == col(ClockStage.ticket_id))
-        .where(col(Ticket.resolved_at) >= since, col(ClockStage.stage).startswith(prefix))
-    )
-    return {(ticket_id, stage) for ticket_id, stage in session.exec(query)}
 
 
 def claim_stages(

@@ -15,7 +15,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.db import by_other_index, chunked
 from storage.db import dialect_insert as _insert
-from storage.models import Ticket, TicketEvent, _when
+from storage.models import ClockStage, Ticket, TicketEvent, _when
 from storage.tickets import next_number
 
 
@@ -104,17 +104,6 @@ def scores_between(
     return list(session.exec(query))
 
 
-def scored_resolved_since(session: Session, since: dt.datetime) -> set[tuple[int, dt.datetime]]:
-    """The (ticket id, resolution) pairs with a score among the tickets resolved since
-    `since`, by a join (no bound parameter per ticket)."""
-    query = (
-        select(SatisfactionScore.ticket_id, SatisfactionScore.resolved_at)
-        .join(Ticket, col(Ticket.id) == col(SatisfactionScore.ticket_id))
-        .where(col(Ticket.resolved_at) >= since)
-    )
-    return {(t, r) for t, r in session.exec(query)}
-
-
 # -- QA checks -------------------------------------------------------------------------
 
 
@@ -199,12 +188,35 @@ def suggestions(
     return list(session.exec(query.order_by(col(Suggestion.number))))
 
 
-def resolved_since(session: Session, since: dt.datetime) -> list[Ticket]:
-    """Tickets of every scope resolved (and not reopened) since a moment: the survey reminders."""
+def awaiting_reminder(session: Session, since: dt.datetime, prefix: str) -> list[Ticket]:
+    """Tickets of every scope resolved (and not reopened) since a moment, oldest first,
+    whose resolution has no score and no reminder claimed (a `prefix…` stage of the ticket
+    due at or after that resolution: an earlier resolution's fell due before the reopen).
+    Filtered in the database: a day of resolutions as objects, each tick, was ~30 MB of a
+    server's memory at a million tickets."""
+    scored = (
+        select(SatisfactionScore.ticket_id)
+        .where(
+            col(SatisfactionScore.ticket_id) == col(Ticket.id),
+            col(SatisfactionScore.resolved_at) == col(Ticket.resolved_at),
+        )
+        .exists()
+    )
+    reminded = (
+        select(ClockStage.ticket_id)
+        .where(
+            col(ClockStage.ticket_id) == col(Ticket.id),
+            col(ClockStage.stage).startswith(prefix),
+            col(ClockStage.due_at) >= col(Ticket.resolved_at),
+        )
+        .exists()
+    )
     query = select(Ticket).where(
         col(Ticket.resolved_at).is_not(None),
         col(Ticket.resolved_at) >= since,
         col(Ticket.status).in_(("resolved", "closed")),
+        ~scored,
+        ~reminded,
     )
     return list(session.exec(query.order_by(col(Ticket.resolved_at), col(Ticket.id))))
 

@@ -133,3 +133,21 @@ def test_an_answer_cancels_the_reminder(desk: Desk, clock: ManualClock) -> None:
     resolved(desk, clock)
     press(desk, "omar", "csat.score", "T-1:5")
     assert SURVEY_REMINDERS.next_due(desk, desk.now()) is None
+
+
+def test_a_resolution_after_a_reopen_gets_its_own_reminder(desk: Desk, clock: ManualClock) -> None:
+    """The first resolution's reminder went out; reopened and resolved again, the new
+    resolution is unanswered and unreminded: one more reminder, for it."""
+    wait = dt.timedelta(minutes=desk.config.quality.survey.reminder_after)
+    resolved(desk, clock)
+    clock.advance(wait)
+    assert SURVEY_REMINDERS.fire_due(desk, desk.now()) == 1
+    clock.advance(dt.timedelta(minutes=10))
+    say(desk, "omar", "/ticket reopen T-1 bounces again")
+    clock.advance(dt.timedelta(minutes=10))
+    say(desk, "lee", "/ticket resolve T-1 fixed the relay for good")
+    again = desk.now() + wait
+    assert SURVEY_REMINDERS.next_due(desk, desk.now()) == again
+    clock.set(again)
+    assert SURVEY_REMINDERS.fire_due(desk, again) == 1
+    assert SURVEY_REMINDERS.next_due(desk, again) is None

@@ -106,7 +106,7 @@ def _unclaimed(
     due next). Not the rest: an urgent clock repeats up to 60 times, and a batch of 500 new
     tickets holding every stage was 15 MB at the top of a server's memory after a burst."""
     found: list[clocks.Stage] = []
-    for stage in clocks.stages(desk.config, t, progress):  # in due order
+    for stage in clocks.stages_in_order(desk.config, t, progress):
         if (t.id, stage.key) not in claimed:
             found.append(stage)
             if stage.due > until:

@@ -31,12 +31,14 @@ ROUTE = "/api/messages"
 
 
 class _Sdk:
-    """The Bot Framework SDK's parts, built at the first Teams request or post: botbuilder
-    is ~20 MB of each serving process's memory, which an install without Teams traffic (the
-    route stays mounted for the emulator) never needs. The Teams inbox is SDK-free, so work
-    a crash left is still recovered at the start."""
+    """The Bot Framework SDK's parts. Without an app id (local mode: a Slack-only install
+    keeps the route for the emulator) they are built at the first Teams request or post:
+    botbuilder is ~20 MB of each serving process's memory, and its import takes a second.
+    The Teams inbox is SDK-free, so work a crash left is still recovered at the start."""
 
-    def __init__(self, settings: Settings, desk: Desk, inbox: Inbox, overrides: dict[str, str]):
+    def __init__(
+        self, settings: Settings, desk: Desk, inbox: Inbox, overrides: dict[str, str]
+    ) -> None:
         self.settings, self.desk, self.inbox, self.overrides = settings, desk, inbox, overrides
 
     @cached_property
@@ -85,6 +87,8 @@ def platform(settings: Settings, desk: Desk, **sdk_overrides: str) -> Platform:
         )
     inbox = Inbox(desk, PLATFORM, partial(answer_later, desk))
     sdk = _Sdk(settings, desk, inbox, sdk_overrides)
+    if settings.microsoft_app_id:  # Teams is expected: no stall at its first request
+        sdk.handler, sdk.sender  # noqa: B018
 
     async def lifetime(_app: web.Application) -> AsyncIterator[None]:
         async for _ in inbox.lifetime([]):  # replays work a crash left unfinished

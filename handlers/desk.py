@@ -17,7 +17,7 @@ from handlers.chat.model import Post
 from handlers.config.team import Person, TeamConfig
 from storage import outbox
 from storage.db import connection_scope, session_scope
-from storage.driver import Tx
+from storage.driver import JsonText, Tx
 from storage.inbound import Unit
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ class Desk:
                 platform=platform,
                 scope=scope,
                 target=post.target.to_dict(),
-                message=post.message.to_dict(),
+                message=JsonText(post.message.to_json()),
                 now=now,
                 dedupe_key=post.dedupe_key,
                 not_before=not_before,

@@ -11,9 +11,11 @@ from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, bindpar
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from handlers.chat.model import Header, Message
 from storage import driver, outbox
 from storage import tickets as repo
 from storage.db import session_scope
+from storage.driver import JsonText
 from storage.models import OncallOverride, OutboxMessage, Ticket, TicketEvent
 from storage.oncall import active
 from tests.conftest import START
@@ -88,12 +90,26 @@ def test_posts_queued_together_are_each_kept_once_in_order(engine: Engine) -> No
     }
 
 
-def _post(text: str, key: str | None) -> dict[str, Any]:
+def test_a_message_given_as_json_text_reads_back_as_the_same_dict(engine: Engine) -> None:
+    # a ticket card is queued encoded already (`driver.JsonText`): not encoded twice
+    card = Message((Header("T-1 · *VPN* 网络"),), "T-1: VPN")
+    with session_scope(engine) as s:
+        outbox.enqueue(
+            s, [_post("", "t", JsonText(card.to_json())), _post("", "d", card.to_dict())]
+        )
+    with Session(engine) as s:
+        rows = s.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
+    assert [Message.from_dict(r.message) for r in rows] == [card, card]
+
+
+def _post(
+    text: str, key: str | None, message: dict[str, Any] | JsonText | None = None
+) -> dict[str, Any]:
     return outbox.row(
         platform="console",
         scope="a",
         target={"kind": "channel", "name": "queue"},
-        message={"fallback": text},
+        message={"fallback": text} if message is None else message,
         now=START,
         dedupe_key=key,
     )

@@ -88,25 +88,32 @@ class Desk:
             with session_scope(self.engine) as session:
                 yield session
             return
-        try:
+        with self._in_work():
             session = self.work.session()
             yield session
             session.flush()  # constraint errors show here, where the use case expects them
-        except BaseException:
-            self.work.discard()
-            raise
 
     @contextmanager
     def writing_rows(self) -> Iterator[Tx]:
         """`writing` for a use case that runs only prebuilt statements (`storage.driver`),
-        such as logging a ticket: outside an inbound request, a Core connection's
-        transaction, without an ORM session (`storage.db.connection_scope`)."""
-        if self.work is not None:
-            with self.writing() as session:
-                yield session
+        such as logging a ticket: a Core connection's transaction, without an ORM session
+        (`storage.db.connection_scope`, or the inbound request's unit)."""
+        if self.work is None:
+            with connection_scope(self.engine) as conn:
+                yield conn
             return
-        with connection_scope(self.engine) as conn:
-            yield conn
+        with self._in_work():
+            yield self.work.connection()
+
+    @contextmanager
+    def _in_work(self) -> Iterator[None]:
+        """A write inside the inbound request's unit: an error rolls all of it back."""
+        assert self.work is not None
+        try:
+            yield
+        except BaseException:
+            self.work.discard()
+            raise
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

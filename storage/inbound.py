@@ -22,7 +22,9 @@ from sqlalchemy import Connection, Engine, bindparam, delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage import driver
 from storage.db import dialect_insert
+from storage.driver import Tx
 from storage.models import InboundEvent
 
 # A claim older than this with no `done_at` belongs to a process that died mid-work.
@@ -127,38 +129,42 @@ def release(session: Session, source: str, event_id: str) -> None:
 
 
 def mark_done(
-    session: Session,
+    session: Tx,
     source: str,
     event_id: str,
     now: dt.datetime,
-    answer: dict[str, Any] | None = None,
+    answer: dict[str, Any] | driver.JsonText | None = None,
 ) -> bool:
     """Compare-and-set the done mark, with the answer still to send (None: nothing to send);
-    False when another runner finished it already."""
+    False when another runner finished it already. Prebuilt: every request runs it."""
     params = {
-        "b_source": source,
-        "b_event_id": event_id,
-        "b_now": now,
-        "b_answer": answer,
-        "b_answered": None if answer is not None else now,
+        "source": source,
+        "event_id": event_id,
+        "now": now,
+        "answer": answer,
+        "answered": None if answer is not None else now,
     }
-    result = session.connection().execute(_MARK_DONE, params)  # Core: cheap on every request
-    return bool(result.rowcount)
+    stmt = driver.prepared(session, "inbound.mark_done", _mark_done)
+    return driver.run(session, stmt, params) is not None
 
 
-_MARK_DONE = (
-    update(InboundEvent)
-    .where(
-        col(InboundEvent.source) == bindparam("b_source"),
-        col(InboundEvent.event_id) == bindparam("b_event_id"),
-        col(InboundEvent.done_at).is_(None),
+def _mark_done(_dialect: str) -> tuple[Any, tuple[str, ...]]:
+    table = InboundEvent.__table__  # type: ignore[attr-defined]
+    stmt = (
+        update(table)
+        .where(
+            table.c.source == bindparam("source"),
+            table.c.event_id == bindparam("event_id"),
+            table.c.done_at.is_(None),
+        )
+        .values(
+            done_at=bindparam("now", type_=table.c.done_at.type),
+            answer=bindparam("answer", type_=table.c.answer.type),
+            answered_at=bindparam("answered", type_=table.c.answered_at.type),
+        )
+        .returning(table.c.id)  # the row it marked: none when another runner had
     )
-    .values(
-        done_at=bindparam("b_now"),
-        answer=bindparam("b_answer", type_=InboundEvent.__table__.c.answer.type),
-        answered_at=bindparam("b_answered"),
-    )
-)
+    return stmt, ()
 
 
 def answered(session: Session, source: str, event_ids: list[str], now: dt.datetime) -> bool:
@@ -265,10 +271,13 @@ def retake(session: Session, row: InboundEvent, now: dt.datetime) -> bool:
 class Unit:
     """The one transaction of an inbound request's work.
 
-    The use case writes through `session()` (see `handlers.desk.Desk.writing`); `commit`
-    adds the done mark and the answer and commits all of it, or nothing when another runner
-    finished first. Nothing here is implicit: the use case's path opens the session, the
-    inbox commits it.
+    The use case writes through `connection()` (prebuilt statements, `storage.driver`) or
+    `session()` (an ORM session joined to that connection's transaction; see
+    `handlers.desk.Desk.writing`); `commit` adds the done mark and the answer and commits
+    all of it, or nothing when another runner finished first. Nothing here is implicit: the
+    use case's path begins the transaction, the inbox commits it. A Core connection, not a
+    session, carries it: a session's begin, flush and commit cost about as much as logging
+    a ticket's SQL, and a request that runs only prebuilt statements needs none.
     """
 
     def __init__(self, engine: Engine, source: str, event_id: str, now: dt.datetime) -> None:
@@ -276,37 +285,56 @@ class Unit:
         self.source = source
         self.event_id = event_id
         self.now = now
+        self._connection: Connection | None = None
         self._session: Session | None = None
 
     @property
     def wrote(self) -> bool:
-        return self._session is not None
+        return self._connection is not None
+
+    def connection(self) -> Connection:
+        """The unit's transaction, begun at the first write."""
+        if self._connection is None:
+            connection = self.engine.connect()
+            try:
+                connection.begin()
+            except BaseException:
+                connection.close()
+                raise
+            self._connection = connection
+        return self._connection
 
     def session(self) -> Session:
+        """An ORM session in the unit's transaction. It never commits it (`commit` does);
+        its rollback, on a failed flush, rolls the whole unit back."""
         if self._session is None:
-            self._session = Session(self.engine, expire_on_commit=False)
+            self._session = Session(
+                self.connection(), join_transaction_mode="rollback_only", expire_on_commit=False
+            )
         return self._session
 
     def discard(self) -> None:
         """Roll back what the work wrote (it failed, or was refused)."""
-        if self._session is not None:
-            self._session.rollback()
-            self._session.close()
-            self._session = None
+        session, connection = self._session, self._connection
+        self._session = self._connection = None
+        if session is not None:
+            session.close()
+        if connection is not None:
+            connection.close()  # rolls back a transaction still open
 
-    def commit(self, answer: dict[str, Any] | None) -> bool:
+    def commit(self, answer: dict[str, Any] | driver.JsonText | None) -> bool:
         """The work, its done mark and its answer in one commit; False (nothing committed)
         when another runner had finished it."""
-        session = self.session()
+        connection = self.connection()
         try:
-            session.flush()
-            if not mark_done(session, self.source, self.event_id, self.now, answer):
+            if self._session is not None:
+                self._session.flush()
+            if not mark_done(connection, self.source, self.event_id, self.now, answer):
                 self.discard()
                 return False
-            session.commit()
+            connection.commit()
         except BaseException:
             self.discard()
             raise
-        session.close()
-        self._session = None
+        self.discard()  # committed: closes the session and returns the connection
         return True

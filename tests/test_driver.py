@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from handlers.chat.model import Header, Message
 from storage import driver, outbox
 from storage import tickets as repo
-from storage.db import session_scope
+from storage.db import connection_scope, session_scope
 from storage.driver import JsonText
 from storage.models import OncallOverride, OutboxMessage, Ticket, TicketEvent
 from storage.oncall import active
@@ -23,7 +23,7 @@ from tests.conftest import START
 EIGHT = dt.timezone(dt.timedelta(hours=8))
 
 
-def _ticket(s: Session, number: int) -> Ticket:
+def _ticket(s: driver.Tx, number: int) -> Ticket:
     return repo.insert_new(
         s,
         {
@@ -61,6 +61,24 @@ def test_a_rule_the_database_enforces_raises_sqlalchemys_error(engine: Engine) -
         _ticket(s, 1)  # the same number in the same scope
     with Session(engine) as s:  # the failed transaction left nothing behind
         assert len(s.exec(select(Ticket.id)).all()) == 1
+
+
+def test_a_driver_transaction_commits_its_rows_and_orm_reads_together_or_not_at_all(
+    engine: Engine,
+) -> None:
+    # logging a ticket: prebuilt rows on the driver, an ORM read (knowledge search) joined
+    with pytest.raises(IntegrityError), connection_scope(engine) as tx:
+        _ticket(tx, 1)
+        with driver.orm(tx) as s:  # sees the transaction's own row
+            assert s.exec(select(Ticket.number)).all() == [1]
+        _ticket(tx, 1)  # refused: the whole transaction is rolled back
+    with connection_scope(engine) as tx:
+        _ticket(tx, 2)
+        with driver.orm(tx) as s:
+            assert s.exec(select(Ticket.number)).all() == [2]
+        _ticket(tx, 3)
+    with Session(engine) as s:
+        assert s.exec(select(Ticket.number).order_by(col(Ticket.number))).all() == [2, 3]
 
 
 def test_the_outbox_ignores_a_second_post_with_the_same_key(engine: Engine) -> None:

@@ -96,14 +96,14 @@ class Desk:
     @contextmanager
     def writing_rows(self) -> Iterator[Tx]:
         """`writing` for a use case that runs only prebuilt statements (`storage.driver`),
-        such as logging a ticket: a Core connection's transaction, without an ORM session
+        such as logging a ticket: a transaction on the driver, without an ORM session
         (`storage.db.connection_scope`, or the inbound request's unit)."""
         if self.work is None:
             with connection_scope(self.engine) as conn:
                 yield conn
             return
         with self._in_work():
-            yield self.work.connection()
+            yield self.work.tx()
 
     @contextmanager
     def _in_work(self) -> Iterator[None]:

@@ -15,15 +15,17 @@ readers one wins); a lease older than STALE belongs to a runner that died.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from storage import driver
-from storage.db import dialect_insert
+from storage.db import DriverTx, dialect_insert
 from storage.driver import Tx
 from storage.models import InboundEvent
 
@@ -271,13 +273,14 @@ def retake(session: Session, row: InboundEvent, now: dt.datetime) -> bool:
 class Unit:
     """The one transaction of an inbound request's work.
 
-    The use case writes through `connection()` (prebuilt statements, `storage.driver`) or
-    `session()` (an ORM session joined to that connection's transaction; see
+    The use case writes through `tx()` (prebuilt statements, `storage.driver`) or
+    `session()` (an ORM session joined to that transaction; see
     `handlers.desk.Desk.writing`); `commit` adds the done mark and the answer and commits
     all of it, or nothing when another runner finished first. Nothing here is implicit: the
-    use case's path begins the transaction, the inbox commits it. A Core connection, not a
-    session, carries it: a session's begin, flush and commit cost about as much as logging
-    a ticket's SQL, and a request that runs only prebuilt statements needs none.
+    use case's path begins the transaction, the inbox commits it. A transaction on the
+    driver carries it (`storage.db.DriverTx`), not a session: a session's begin, flush and
+    commit cost about as much as logging a ticket's SQL, and a request that runs only
+    prebuilt statements needs none.
     """
 
     def __init__(self, engine: Engine, source: str, event_id: str, now: dt.datetime) -> None:
@@ -285,56 +288,64 @@ class Unit:
         self.source = source
         self.event_id = event_id
         self.now = now
-        self._connection: Connection | None = None
+        self._tx: DriverTx | None = None
         self._session: Session | None = None
 
     @property
     def wrote(self) -> bool:
-        return self._connection is not None
+        return self._tx is not None
 
-    def connection(self) -> Connection:
+    def tx(self) -> DriverTx:
         """The unit's transaction, begun at the first write."""
-        if self._connection is None:
-            connection = self.engine.connect()
+        if self._tx is None:
+            tx = DriverTx(self.engine)
             try:
-                connection.begin()
+                tx.begin()
             except BaseException:
-                connection.close()
+                tx.close()
                 raise
-            self._connection = connection
-        return self._connection
+            self._tx = tx
+        return self._tx
 
     def session(self) -> Session:
         """An ORM session in the unit's transaction. It never commits it (`commit` does);
         its rollback, on a failed flush, rolls the whole unit back."""
         if self._session is None:
             self._session = Session(
-                self.connection(), join_transaction_mode="rollback_only", expire_on_commit=False
+                self.tx().core(), join_transaction_mode="rollback_only", expire_on_commit=False
             )
         return self._session
 
     def discard(self) -> None:
         """Roll back what the work wrote (it failed, or was refused)."""
-        session, connection = self._session, self._connection
-        self._session = self._connection = None
+        self._end(rollback=True)
+
+    def _end(self, rollback: bool) -> None:
+        session, tx = self._session, self._tx
+        self._session = self._tx = None
         if session is not None:
-            session.close()
-        if connection is not None:
-            connection.close()  # rolls back a transaction still open
+            session.close()  # joined: leaves the transaction to `tx`
+        if tx is not None:
+            try:
+                if rollback:
+                    with suppress(DBAPIError):  # lost with its connection: nothing is kept
+                        tx.rollback()
+            finally:
+                tx.close()
 
     def commit(self, answer: dict[str, Any] | driver.JsonText | None) -> bool:
         """The work, its done mark and its answer in one commit; False (nothing committed)
         when another runner had finished it."""
-        connection = self.connection()
+        tx = self.tx()
         try:
             if self._session is not None:
                 self._session.flush()
-            if not mark_done(connection, self.source, self.event_id, self.now, answer):
+            if not mark_done(tx, self.source, self.event_id, self.now, answer):
                 self.discard()
                 return False
-            connection.commit()
+            tx.commit()
         except BaseException:
             self.discard()
             raise
-        self.discard()  # committed: closes the session and returns the connection
+        self._end(rollback=False)
         return True

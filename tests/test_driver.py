@@ -54,6 +54,20 @@ def test_a_ticket_inserted_on_the_driver_reads_back_as_the_orm_wrote_it(engine: 
     assert event.detail == {"summary": "Printer jams", "tags": ["x"]}
 
 
+def test_a_ticket_inserted_on_the_driver_is_updated_when_changed_in_a_session(
+    engine: Engine,
+) -> None:
+    # the use case hands the new ticket on (a form, the console): a later change is an
+    # UPDATE of its row, not a second ticket
+    with connection_scope(engine) as tx:
+        made = _ticket(tx, 1)
+    with session_scope(engine) as s:
+        made.assignee = "kim"
+        s.add(made)
+    with Session(engine) as s:
+        assert [(t.id, t.assignee) for t in s.exec(select(Ticket))] == [(made.id, "kim")]
+
+
 def test_a_rule_the_database_enforces_raises_sqlalchemys_error(engine: Engine) -> None:
     with session_scope(engine) as s:
         _ticket(s, 1)

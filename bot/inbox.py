@@ -43,6 +43,7 @@ from handlers.config.team import TeamConfig
 from handlers.desk import Desk
 from storage import inbound
 from storage.db import session_scope
+from storage.driver import JsonText
 from storage.models import InboundEvent
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,11 @@ PERMANENT = (DataError, IntegrityError)  # the request itself is wrong: retrying
 Answer = Callable[[WorkItem, Reply, bool], Awaitable[None]]
 Role = Literal["all", "ack", "work"]
 _REPLY: TypeAdapter[Reply] = TypeAdapter(Reply)
+
+
+def _stored(reply: Reply) -> JsonText:
+    """The answer as its row keeps it, encoded in one step (no dict first)."""
+    return JsonText(_REPLY.dump_json(reply).decode())
 
 
 def notice(key: str, config: TeamConfig, item: WorkItem) -> Reply:
@@ -203,7 +209,7 @@ class Inbox:
                 with session_scope(self.desk.engine) as session:
                     inbound.release(session, self.source, key)
                 return reply
-            return reply if unit.commit(_REPLY.dump_python(reply, mode="json")) else None
+            return reply if unit.commit(_stored(reply)) else None
         except PERMANENT:
             log.exception("%s %s: refused by the database; the asker is told", self.source, key)
             reply = notice("inbox.rejected", self.desk.config, item)
@@ -215,7 +221,7 @@ class Inbox:
             reply = notice("slack.internal_error", self.desk.config, item)
         unit.discard()
         failed = inbound.Unit(self.desk.engine, self.source, key, self.desk.now())
-        return reply if failed.commit(_REPLY.dump_python(reply, mode="json")) else None
+        return reply if failed.commit(_stored(reply)) else None
 
     async def finish(self, key: str, item: WorkItem) -> Reply | None:
         """Run and answer: the part after the platform got its ack."""

@@ -17,7 +17,7 @@ from handlers.chat.model import Post
 from handlers.config.team import Person, TeamConfig
 from storage import outbox
 from storage.db import connection_scope, session_scope
-from storage.driver import Tx
+from storage.driver import JsonText, Tx
 from storage.inbound import Unit
 
 if TYPE_CHECKING:
@@ -88,25 +88,32 @@ class Desk:
             with session_scope(self.engine) as session:
                 yield session
             return
-        try:
+        with self._in_work():
             session = self.work.session()
             yield session
             session.flush()  # constraint errors show here, where the use case expects them
-        except BaseException:
-            self.work.discard()
-            raise
 
     @contextmanager
     def writing_rows(self) -> Iterator[Tx]:
         """`writing` for a use case that runs only prebuilt statements (`storage.driver`),
-        such as logging a ticket: outside an inbound request, a Core connection's
-        transaction, without an ORM session (`storage.db.connection_scope`)."""
-        if self.work is not None:
-            with self.writing() as session:
-                yield session
+        such as logging a ticket: a transaction on the driver, without an ORM session
+        (`storage.db.connection_scope`, or the inbound request's unit)."""
+        if self.work is None:
+            with connection_scope(self.engine) as conn:
+                yield conn
             return
-        with connection_scope(self.engine) as conn:
-            yield conn
+        with self._in_work():
+            yield self.work.tx()
+
+    @contextmanager
+    def _in_work(self) -> Iterator[None]:
+        """A write inside the inbound request's unit: an error rolls all of it back."""
+        assert self.work is not None
+        try:
+            yield
+        except BaseException:
+            self.work.discard()
+            raise
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -144,7 +151,7 @@ class Desk:
                 platform=platform,
                 scope=scope,
                 target=post.target.to_dict(),
-                message=post.message.to_dict(),
+                message=JsonText(post.message.to_json()),
                 now=now,
                 dedupe_key=post.dedupe_key,
                 not_before=not_before,

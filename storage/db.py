@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Dialect, Engine, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 if TYPE_CHECKING:
@@ -77,12 +78,23 @@ def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
     PostgreSQL's row lock makes them. A `read_scope` begins without it."""
     # On the driver's connection: every transaction starts here, and SQLAlchemy's
     # statement machinery cost more than the BEGIN itself (~25 us of ~150 for a small
-    # write transaction).
+    # write transaction). Begun already: a `DriverTx` began it, and a Core connection
+    # for an ORM read joins it (`DriverTx.core`).
+    driver = conn.connection.driver_connection
     reading = conn.info.pop(_READING, False)
-    conn.connection.driver_connection.execute("BEGIN" if reading else "BEGIN IMMEDIATE")
+    if driver.in_transaction:
+        return
+    if reading:
+        driver.execute("BEGIN")
+    else:
+        _begin_immediate(driver)
 
 
 _READING = "deskbot_reading"  # in a connection's info: its next transaction only reads
+
+
+def _begin_immediate(driver: Any) -> None:
+    driver.execute("BEGIN IMMEDIATE")
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -114,13 +126,98 @@ def ensure_schema(engine: Engine) -> None:
         upgrade(engine)
 
 
+class DriverTx:
+    """A transaction begun, committed and rolled back on a pooled connection's driver, for
+    a use case that runs prebuilt statements (`storage.driver`): a Core connection's own
+    begin, commit and close cost about a tenth of logging a ticket. An ORM read inside it
+    gets a Core connection over the same driver connection, joined to this transaction
+    (`core`). It has what a prebuilt statement uses of a `Connection`: `dialect`,
+    `connection` (the pool's proxy of the driver's) and `invalidate`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect
+        try:
+            self.connection = engine.raw_connection()
+        except self.dialect.loaded_dbapi.Error as exc:
+            raise translated_error(None, self.dialect, "(connect)", None, exc) from exc
+        self._core: Connection | None = None
+
+    def begin(self) -> None:
+        # SQLite: the write lock at once, as for every transaction (`_sqlite_begin`);
+        # psycopg begins by itself at the first statement
+        if self.dialect.name == "sqlite":
+            self._on_driver("BEGIN IMMEDIATE", _begin_immediate)
+
+    def core(self) -> Connection:
+        """A Core connection in this transaction (for an ORM session), made at first use."""
+        if self._core is None:
+            self._core = Connection(self.engine, connection=self.connection)
+            self._core.begin()  # joins: the driver's transaction is under way
+        return self._core
+
+    def invalidate(self, exc: BaseException) -> None:
+        self.connection.invalidate(exc)
+
+    def commit(self) -> None:
+        if self._core is not None:
+            self._core.commit()
+        else:
+            self._on_driver("COMMIT", lambda driver: driver.commit())
+
+    def rollback(self) -> None:
+        if self._core is not None:
+            self._core.rollback()
+        else:
+            self._on_driver("ROLLBACK", lambda driver: driver.rollback())
+
+    def close(self) -> None:
+        """Back to the pool (the Core connection made over it returns it)."""
+        (self._core or self.connection).close()
+
+    def _on_driver(self, sql: str, call: Callable[[Any], None]) -> None:
+        try:
+            call(self.connection.driver_connection)
+        except self.dialect.loaded_dbapi.Error as exc:
+            raise translated_error(self, self.dialect, sql, None, exc) from exc
+
+
 @contextmanager
-def connection_scope(engine: Engine) -> Iterator[Connection]:
-    """`session_scope` without the ORM session: a Core connection's transaction, for a use
-    case that runs only prebuilt statements (`storage.driver`). The session's own begin,
+def connection_scope(engine: Engine) -> Iterator[DriverTx]:
+    """`session_scope` without the ORM session nor a Core connection: a `DriverTx`, for a
+    use case that runs only prebuilt statements (`storage.driver`). A session's own begin,
     commit and close cost about as much as logging a ticket's SQL."""
-    with engine.begin() as conn:
-        yield conn
+    tx = DriverTx(engine)
+    try:
+        tx.begin()
+        yield tx
+        tx.commit()
+    except BaseException:
+        with suppress(DBAPIError):  # lost with its connection: the error raised says why
+            tx.rollback()
+        raise
+    finally:
+        tx.close()
+
+
+def translated_error(
+    connection: Any, dialect: Dialect, sql: str, params: Any, exc: Exception, cursor: Any = None
+) -> DBAPIError:
+    """The driver's error as SQLAlchemy raises it; a lost connection is invalidated, so the
+    pool does not hand it out again. `connection`: a `Connection` or a `DriverTx` (None
+    before there is one)."""
+    dbapi = connection.connection.dbapi_connection if connection is not None else None
+    lost = dialect.is_disconnect(exc, dbapi, cursor)
+    if lost and connection is not None:
+        connection.invalidate(exc)
+    return DBAPIError.instance(  # type: ignore[no-any-return]
+        sql,
+        params,
+        exc,
+        dialect.loaded_dbapi.Error,
+        connection_invalidated=lost,
+        dialect=dialect,
+    )
 
 
 @contextmanager

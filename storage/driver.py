@@ -12,9 +12,10 @@ Errors still come out as SQLAlchemy's exceptions (`bot.inbox` tells a request th
 never succeed from a passing failure by them), and a lost connection is invalidated as
 SQLAlchemy would. Unlike `Connection.execute`, these statements fire no engine events.
 
-They run on a `Tx`: an ORM session's transaction, or a Core connection's for a use case
-that needs no session (`storage.db.connection_scope`: logging a ticket, whose session's own
-begin and commit cost about as much as its SQL).
+They run on a `Tx`: an ORM session's transaction, a Core connection's, or, for a use case
+that needs no session, a transaction on the driver itself (`storage.db.connection_scope`:
+logging a ticket, whose session's own begin and commit cost about as much as its SQL, and
+a Core connection's about a tenth of it).
 """
 
 from __future__ import annotations
@@ -22,26 +23,41 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Table, bindparam
+from sqlalchemy import JSON, Connection, Dialect, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.expression import ReturnsRows
 from sqlmodel import Session
 
+from storage.db import DriverTx, translated_error
+
 Processor = Callable[[Any], Any] | None
-Tx = Session | Connection  # where a prebuilt statement runs (see the module's docstring)
 
 
-def connection_of(tx: Tx) -> Connection:
-    """The Core connection of `tx` (a session's begins its transaction if need be)."""
-    return tx if isinstance(tx, Connection) else tx.connection()
+class JsonText(str):
+    """A JSON column's value serialized already (pydantic's `dump_json`), which a prebuilt
+    statement stores as is where SQLAlchemy would `json.dumps` a dict (a ticket card as a
+    dict, then encoded, cost 40 % more). Only for `run`, `rows` and `insert_all`:
+    SQLAlchemy's own statements would encode it once more."""
+
+    __slots__ = ()
+
+
+# Where a prebuilt statement runs (see the module's docstring).
+Tx = Session | Connection | DriverTx
+
+
+def connection_of(tx: Tx) -> Connection | DriverTx:
+    """The connection of `tx` (a session's begins its transaction if need be)."""
+    return tx.connection() if isinstance(tx, Session) else tx
 
 
 def dialect_of(tx: Tx) -> Dialect:
-    return tx.dialect if isinstance(tx, Connection) else tx.get_bind().dialect
+    return tx.get_bind().dialect if isinstance(tx, Session) else tx.dialect
 
 
 @contextmanager
@@ -52,25 +68,25 @@ def orm(tx: Tx) -> Iterator[Session]:
     if isinstance(tx, Session):
         yield tx
         return
-    with Session(bind=tx, join_transaction_mode="rollback_only") as session:
+    bind = tx.core() if isinstance(tx, DriverTx) else tx
+    with Session(bind=bind, join_transaction_mode="rollback_only") as session:
         yield session
 
 
 @dataclass(frozen=True)
 class Prepared:
     sql: str
-    # (name, processor, fixed): `fixed` is a value compiled into the statement (`last + 1`)
-    params: tuple[tuple[str, Processor, Any], ...]
+    names: tuple[str, ...]  # the parameters, in the statement's order
+    # A run's values in that order, from its dict (one `itemgetter` call, not a loop over
+    # the names: a ticket has 28), with the values compiled into the statement (`last + 1`)
+    pick: Callable[[dict[str, Any]], list[Any]]
+    processing: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, bind processor)
     named: bool  # the driver takes a dict (psycopg's %(name)s), else a list in order
-    names: tuple[str, ...]
     results: tuple[Processor, ...]  # per selected column; () for a statement without rows
     # PostgreSQL's own $1 placeholders, run on psycopg's RawCursor: psycopg parses a
     # %(name)s statement on every run when it is long or has many parameters (a multi-row
     # INSERT: about 1.3 ms each, most of a clock tick's CPU)
     raw: bool = False
-
-
-_GIVEN = object()  # a parameter the caller passes
 
 
 def prepare(dialect: Dialect, stmt: ClauseElement, keys: Sequence[str] = ()) -> Prepared:
@@ -83,20 +99,54 @@ def prepare(dialect: Dialect, stmt: ClauseElement, keys: Sequence[str] = ()) -> 
     )
     if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
         raise ValueError(f"a column default would be left out: {compiled.string}")
-    order = compiled.positiontup if compiled.positiontup is not None else list(compiled.binds)
-    params = []
-    for name in order:
+    names = tuple(compiled.positiontup or compiled.binds)
+    fixed: dict[int, Any] = {}
+    processing = []
+    for at, name in enumerate(names):
         bind = compiled.binds[name]
         if bind.expanding:
             raise ValueError(f"an expanding parameter cannot be prebuilt: {name}")
-        fixed = _GIVEN if name in keys or bind.required else bind.effective_value
+        if name not in keys and not bind.required:
+            fixed[at] = bind.effective_value
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        params.append((name, process, fixed))
+        if process is not None and isinstance(bind.type, JSON):
+            process = _passing_json_text(process)
+        if process is not None:
+            processing.append((at, process))
     columns = stmt.exported_columns if isinstance(stmt, ReturnsRows) else ()  # RETURNING too
     results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
     named = compiled.positiontup is None
-    names = tuple(name for name, _, _ in params)
-    return Prepared(compiled.string, tuple(params), named, names, results, raw)
+    pick = _picker(names, fixed)
+    return Prepared(compiled.string, names, pick, tuple(processing), named, results, raw)
+
+
+def _picker(names: tuple[str, ...], fixed: dict[int, Any]) -> Callable[[dict[str, Any]], list[Any]]:
+    given = [name for at, name in enumerate(names) if at not in fixed]
+    if len(given) == 1:
+        one = given[0]
+
+        def get(values: dict[str, Any]) -> tuple[Any, ...]:
+            return (values[one],)
+    else:
+        get = itemgetter(*given) if given else (lambda _values: ())
+    if not fixed:
+        return lambda values: list(get(values))
+
+    def pick(values: dict[str, Any]) -> list[Any]:
+        found = iter(get(values))
+        return [fixed[at] if at in fixed else next(found) for at in range(len(names))]
+
+    return pick
+
+
+def _passing_json_text(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A JSON column's bind processing that leaves a `JsonText` as it is (a text value:
+    SQLite stores it, PostgreSQL casts it to the column's json)."""
+
+    def bind(value: Any) -> Any:
+        return str(value) if type(value) is JsonText else process(value)
+
+    return bind
 
 
 _NUMBERED: dict[type[Dialect], Dialect] = {}
@@ -154,20 +204,39 @@ def insert_all(
     keys = tuple(rows[0]) if rows else ()
     for start in range(0, len(rows), MANY_ROWS):
         chunk = rows[start : start + MANY_ROWS]
+        names = _row_names(keys, len(chunk))
         shape = (table.name, keys, tuple(unique), tuple(returning), len(chunk))
 
-        def build(dialect: str, count: int = len(chunk)) -> tuple[ClauseElement, Sequence[str]]:
+        def build(
+            dialect: str, names: tuple[tuple[str, ...], ...] = names
+        ) -> tuple[ClauseElement, Sequence[str]]:
             values = [
-                {k: bindparam(f"{k}_{n}", type_=table.c[k].type) for k in keys}
-                for n in range(count)
+                {k: bindparam(n, type_=table.c[k].type) for k, n in zip(keys, row, strict=True)}
+                for row in names
             ]
             insert = (postgresql if dialect == "postgresql" else sqlite).insert
             stmt = insert(table).values(values).on_conflict_do_nothing(index_elements=unique)
             return (stmt.returning(*(table.c[c] for c in returning)) if returning else stmt), ()
 
-        values = {f"{k}_{n}": row[k] for n, row in enumerate(chunk) for k in keys}
+        if len(chunk) == 1:
+            values = chunk[0]  # one row's parameters are named as its keys
+        else:
+            values = {
+                name: row[k]
+                for row, row_names in zip(chunk, names, strict=True)
+                for k, name in zip(keys, row_names, strict=True)
+            }
         found += _execute(session, prepared(session, ("insert_all", shape), build), values, False)
     return found
+
+
+@cache
+def _row_names(keys: tuple[str, ...], count: int) -> tuple[tuple[str, ...], ...]:
+    """The parameter names of each row of a multi-row INSERT: `key_n` (a single row's are
+    its keys, so its dict is the statement's parameters as it is)."""
+    if count == 1:
+        return (keys,)
+    return tuple(tuple(f"{k}_{n}" for k in keys) for n in range(count))
 
 
 MANY_ROWS = 50  # rows per multi-row INSERT: a few hundred bound values, a few shapes cached
@@ -178,18 +247,18 @@ def _execute(
 ) -> list[tuple[Any, ...]]:
     connection = connection_of(session)
     dialect = connection.dialect
-    processed = []
+    processed = prepared.pick(values)
     # A value given for several parameters (a new ticket's time: logged, updated, due,
     # marked; the NULLs of the columns not yet set) is processed once per processor: the
     # processors are pure, and the values are alive (in `values`) while their ids are keys.
     done: dict[tuple[int, int], Any] = {}
-    for name, process, fixed in prepared.params:
-        value = values[name] if fixed is _GIVEN else fixed
-        if process is not None:
-            key = (id(process), id(value))
-            found = done.get(key, _GIVEN)
-            value = done.setdefault(key, process(value)) if found is _GIVEN else found
-        processed.append(value)
+    for at, process in prepared.processing:
+        value = processed[at]
+        key = (id(process), id(value))
+        found = done.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            found = done[key] = process(value)
+        processed[at] = found
     params: Any = dict(zip(prepared.names, processed, strict=True)) if prepared.named else processed
     driver = connection.connection.driver_connection
     assert driver is not None
@@ -205,32 +274,17 @@ def _execute(
             return []
         raw = [cursor.fetchone()] if one else cursor.fetchall()
     except dialect.loaded_dbapi.Error as exc:
-        raise _translated(connection, dialect, prepared.sql, params, exc, cursor) from exc
+        raise translated_error(connection, dialect, prepared.sql, params, exc, cursor) from exc
     finally:
         cursor.close()
     return [_processed(prepared.results, row) for row in raw if row is not None]
 
 
+_UNSEEN = object()
+
+
 def _processed(results: tuple[Processor, ...], row: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(v if p is None else p(v) for p, v in zip(results, row, strict=True))
-
-
-def _translated(
-    connection: Any, dialect: Dialect, sql: str, params: Any, exc: Exception, cursor: Any
-) -> DBAPIError:
-    """The driver's error as SQLAlchemy raises it; a lost connection is invalidated, so the
-    pool does not hand it out again."""
-    lost = dialect.is_disconnect(exc, connection.connection.dbapi_connection, cursor)
-    if lost:
-        connection.invalidate(exc)
-    return DBAPIError.instance(  # type: ignore[no-any-return]
-        sql,
-        params,
-        exc,
-        dialect.loaded_dbapi.Error,
-        connection_invalidated=lost,
-        dialect=dialect,
-    )
 
 
 def insert_rows(

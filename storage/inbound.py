@@ -15,13 +15,16 @@ readers one wins); a lease older than STALE belongs to a runner that died.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, or_, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from storage import driver
-from storage.db import dialect_insert
+from storage.db import DriverTx, dialect_insert
+from storage.driver import Tx
 from storage.models import InboundEvent
 
 # A claim older than this with no `done_at` belongs to a process that died mid-work.
@@ -75,8 +78,8 @@ def claim_many(
     items: list[tuple[str, dict[str, Any], bool]],
     now: dt.datetime,
 ) -> list[bool]:
-    """`claim` for a batch of (key, payload, taken), in one prepared statement on a Core
-    connection (group commit on the ack path: no ORM session, one executemany). A repeat
+    """`claim` for a batch of (key, payload, taken), in prebuilt multi-row INSERTs on a Core
+    connection (group commit on the ack path: no ORM session). A repeat
     inside the batch loses to its first; an id already stored gets `claim`'s answer (a stale
     unfinished row is retaken)."""
     params = [
@@ -89,8 +92,7 @@ def claim_many(
         }
         for key, payload, taken in items
     ]
-    # prebuilt multi-row INSERTs: SQLAlchemy's insertmanyvalues cost twice the database's
-    # own work per row on the ack path (bench/slack_ack.py)
+    # (SQLAlchemy's insertmanyvalues cost twice the database's own work per row)
     table = InboundEvent.__table__  # type: ignore[attr-defined]
     landed = driver.insert_all(conn, table, params, ["source", "event_id"], ["event_id"])
     inserted = {key for (key,) in landed}
@@ -120,38 +122,42 @@ def release(session: Session, source: str, event_id: str) -> None:
 
 
 def mark_done(
-    session: Session,
+    session: Tx,
     source: str,
     event_id: str,
     now: dt.datetime,
-    answer: dict[str, Any] | None = None,
+    answer: dict[str, Any] | driver.JsonText | None = None,
 ) -> bool:
     """Compare-and-set the done mark, with the answer still to send (None: nothing to send);
-    False when another runner finished it already."""
+    False when another runner finished it already. Prebuilt: every request runs it."""
     params = {
-        "b_source": source,
-        "b_event_id": event_id,
-        "b_now": now,
-        "b_answer": answer,
-        "b_answered": None if answer is not None else now,
+        "source": source,
+        "event_id": event_id,
+        "now": now,
+        "answer": answer,
+        "answered": None if answer is not None else now,
     }
-    result = session.connection().execute(_MARK_DONE, params)  # Core: cheap on every request
-    return bool(result.rowcount)
+    stmt = driver.prepared(session, "inbound.mark_done", _mark_done)
+    return driver.run(session, stmt, params) is not None
 
 
-_MARK_DONE = (
-    update(InboundEvent)
-    .where(
-        col(InboundEvent.source) == bindparam("b_source"),
-        col(InboundEvent.event_id) == bindparam("b_event_id"),
-        col(InboundEvent.done_at).is_(None),
+def _mark_done(_dialect: str) -> tuple[Any, tuple[str, ...]]:
+    table = InboundEvent.__table__  # type: ignore[attr-defined]
+    stmt = (
+        update(table)
+        .where(
+            table.c.source == bindparam("source"),
+            table.c.event_id == bindparam("event_id"),
+            table.c.done_at.is_(None),
+        )
+        .values(
+            done_at=bindparam("now", type_=table.c.done_at.type),
+            answer=bindparam("answer", type_=table.c.answer.type),
+            answered_at=bindparam("answered", type_=table.c.answered_at.type),
+        )
+        .returning(table.c.id)  # the row it marked: none when another runner had
     )
-    .values(
-        done_at=bindparam("b_now"),
-        answer=bindparam("b_answer", type_=InboundEvent.__table__.c.answer.type),
-        answered_at=bindparam("b_answered"),
-    )
-)
+    return stmt, ()
 
 
 def answered(session: Session, source: str, event_ids: list[str], now: dt.datetime) -> bool:
@@ -258,10 +264,14 @@ def retake(session: Session, row: InboundEvent, now: dt.datetime) -> bool:
 class Unit:
     """The one transaction of an inbound request's work.
 
-    The use case writes through `session()` (see `handlers.desk.Desk.writing`); `commit`
-    adds the done mark and the answer and commits all of it, or nothing when another runner
-    finished first. Nothing here is implicit: the use case's path opens the session, the
-    inbox commits it.
+    The use case writes through `tx()` (prebuilt statements, `storage.driver`) or
+    `session()` (an ORM session joined to that transaction; see
+    `handlers.desk.Desk.writing`); `commit` adds the done mark and the answer and commits
+    all of it, or nothing when another runner finished first. Nothing here is implicit: the
+    use case's path begins the transaction, the inbox commits it. A transaction on the
+    driver carries it (`storage.db.DriverTx`), not a session: a session's begin, flush and
+    commit cost about as much as logging a ticket's SQL, and a request that runs only
+    prebuilt statements needs none.
     """
 
     def __init__(self, engine: Engine, source: str, event_id: str, now: dt.datetime) -> None:
@@ -269,37 +279,64 @@ class Unit:
         self.source = source
         self.event_id = event_id
         self.now = now
+        self._tx: DriverTx | None = None
         self._session: Session | None = None
 
     @property
     def wrote(self) -> bool:
-        return self._session is not None
+        return self._tx is not None
+
+    def tx(self) -> DriverTx:
+        """The unit's transaction, begun at the first write."""
+        if self._tx is None:
+            tx = DriverTx(self.engine)
+            try:
+                tx.begin()
+            except BaseException:
+                tx.close()
+                raise
+            self._tx = tx
+        return self._tx
 
     def session(self) -> Session:
+        """An ORM session in the unit's transaction. It never commits it (`commit` does);
+        its rollback, on a failed flush, rolls the whole unit back."""
         if self._session is None:
-            self._session = Session(self.engine, expire_on_commit=False)
+            self._session = Session(
+                self.tx().core(), join_transaction_mode="rollback_only", expire_on_commit=False
+            )
         return self._session
 
     def discard(self) -> None:
         """Roll back what the work wrote (it failed, or was refused)."""
-        if self._session is not None:
-            self._session.rollback()
-            self._session.close()
-            self._session = None
+        self._end(rollback=True)
 
-    def commit(self, answer: dict[str, Any] | None) -> bool:
+    def _end(self, rollback: bool) -> None:
+        session, tx = self._session, self._tx
+        self._session = self._tx = None
+        if session is not None:
+            session.close()  # joined: leaves the transaction to `tx`
+        if tx is not None:
+            try:
+                if rollback:
+                    with suppress(DBAPIError):  # lost with its connection: nothing is kept
+                        tx.rollback()
+            finally:
+                tx.close()
+
+    def commit(self, answer: dict[str, Any] | driver.JsonText | None) -> bool:
         """The work, its done mark and its answer in one commit; False (nothing committed)
         when another runner had finished it."""
-        session = self.session()
+        tx = self.tx()
         try:
-            session.flush()
-            if not mark_done(session, self.source, self.event_id, self.now, answer):
+            if self._session is not None:
+                self._session.flush()
+            if not mark_done(tx, self.source, self.event_id, self.now, answer):
                 self.discard()
                 return False
-            session.commit()
+            tx.commit()
         except BaseException:
             self.discard()
             raise
-        session.close()
-        self._session = None
+        self._end(rollback=False)
         return True

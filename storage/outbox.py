@@ -25,7 +25,7 @@ def row(
     platform: str,
     scope: str,
     target: dict[str, Any],
-    message: dict[str, Any],
+    message: dict[str, Any] | driver.JsonText,
     now: dt.datetime,
     dedupe_key: str | None = None,
     not_before: dt.datetime | None = None,

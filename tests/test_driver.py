@@ -11,9 +11,11 @@ from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, bindpar
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from handlers.chat.model import Header, Message
 from storage import driver, outbox
 from storage import tickets as repo
-from storage.db import session_scope
+from storage.db import connection_scope, session_scope
+from storage.driver import JsonText
 from storage.models import OncallOverride, OutboxMessage, Ticket, TicketEvent
 from storage.oncall import active
 from tests.conftest import START
@@ -21,7 +23,7 @@ from tests.conftest import START
 EIGHT = dt.timezone(dt.timedelta(hours=8))
 
 
-def _ticket(s: Session, number: int) -> Ticket:
+def _ticket(s: driver.Tx, number: int) -> Ticket:
     return repo.insert_new(
         s,
         {
@@ -52,6 +54,20 @@ def test_a_ticket_inserted_on_the_driver_reads_back_as_the_orm_wrote_it(engine: 
     assert event.detail == {"summary": "Printer jams", "tags": ["x"]}
 
 
+def test_a_ticket_inserted_on_the_driver_is_updated_when_changed_in_a_session(
+    engine: Engine,
+) -> None:
+    # the use case hands the new ticket on (a form, the console): a later change is an
+    # UPDATE of its row, not a second ticket
+    with connection_scope(engine) as tx:
+        made = _ticket(tx, 1)
+    with session_scope(engine) as s:
+        made.assignee = "kim"
+        s.add(made)
+    with Session(engine) as s:
+        assert [(t.id, t.assignee) for t in s.exec(select(Ticket))] == [(made.id, "kim")]
+
+
 def test_a_rule_the_database_enforces_raises_sqlalchemys_error(engine: Engine) -> None:
     with session_scope(engine) as s:
         _ticket(s, 1)
@@ -59,6 +75,24 @@ def test_a_rule_the_database_enforces_raises_sqlalchemys_error(engine: Engine) -
         _ticket(s, 1)  # the same number in the same scope
     with Session(engine) as s:  # the failed transaction left nothing behind
         assert len(s.exec(select(Ticket.id)).all()) == 1
+
+
+def test_a_driver_transaction_commits_its_rows_and_orm_reads_together_or_not_at_all(
+    engine: Engine,
+) -> None:
+    # logging a ticket: prebuilt rows on the driver, an ORM read (knowledge search) joined
+    with pytest.raises(IntegrityError), connection_scope(engine) as tx:
+        _ticket(tx, 1)
+        with driver.orm(tx) as s:  # sees the transaction's own row
+            assert s.exec(select(Ticket.number)).all() == [1]
+        _ticket(tx, 1)  # refused: the whole transaction is rolled back
+    with connection_scope(engine) as tx:
+        _ticket(tx, 2)
+        with driver.orm(tx) as s:
+            assert s.exec(select(Ticket.number)).all() == [2]
+        _ticket(tx, 3)
+    with Session(engine) as s:
+        assert s.exec(select(Ticket.number).order_by(col(Ticket.number))).all() == [2, 3]
 
 
 def test_the_outbox_ignores_a_second_post_with_the_same_key(engine: Engine) -> None:
@@ -88,12 +122,26 @@ def test_posts_queued_together_are_each_kept_once_in_order(engine: Engine) -> No
     }
 
 
-def _post(text: str, key: str | None) -> dict[str, Any]:
+def test_a_message_given_as_json_text_reads_back_as_the_same_dict(engine: Engine) -> None:
+    # a ticket card is queued encoded already (`driver.JsonText`): not encoded twice
+    card = Message((Header("T-1 · *VPN* 网络"),), "T-1: VPN")
+    with session_scope(engine) as s:
+        outbox.enqueue(
+            s, [_post("", "t", JsonText(card.to_json())), _post("", "d", card.to_dict())]
+        )
+    with Session(engine) as s:
+        rows = s.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
+    assert [Message.from_dict(r.message) for r in rows] == [card, card]
+
+
+def _post(
+    text: str, key: str | None, message: dict[str, Any] | JsonText | None = None
+) -> dict[str, Any]:
     return outbox.row(
         platform="console",
         scope="a",
         target={"kind": "channel", "name": "queue"},
-        message={"fallback": text},
+        message={"fallback": text} if message is None else message,
         now=START,
         dedupe_key=key,
     )

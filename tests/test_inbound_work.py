@@ -43,6 +43,20 @@ def test_the_work_and_its_done_mark_commit_together(desk: Desk) -> None:
     assert row.payload is None and row.answer is None
 
 
+def test_prebuilt_rows_and_orm_changes_of_one_request_commit_together(desk: Desk) -> None:
+    # logging writes prebuilt rows on the unit's connection, taking it the ORM session
+    # joined to the same transaction: the take sees the new ticket, and both commit at once
+    _take(desk, "k6")
+    lee = actor_of(desk.config, "lee")
+    unit = inbound.Unit(desk.engine, "test", "k6", desk.now())
+    worked = desk.running(unit)
+    assert router.handle_text(worked, lee, PLACE, "ticket new VPN down").ok
+    assert router.handle_text(worked, lee, PLACE, "ticket take T-1").ok
+    assert unit.commit(None)
+    assert [(t.number, t.assignee) for t in _tickets(desk)] == [(1, "lee")]
+    assert _row(desk, "k6").done_at == desk.now()
+
+
 def test_a_second_runner_of_finished_work_changes_nothing(desk: Desk) -> None:
     _take(desk, "k2")
     with session_scope(desk.engine) as session:  # someone else finished it meanwhile

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -145,8 +145,18 @@ class Desk:
         not_before: dt.datetime | None = None,
     ) -> None:
         """`post` for several posts to one scope: one INSERT."""
+        outbox.enqueue(session, self.outbox_rows(platform, scope, posts, not_before))
+
+    def outbox_rows(
+        self,
+        platform: str,
+        scope: str,
+        posts: list[Post],
+        not_before: dt.datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """The outbox rows of `post_all`, for a caller that writes many scopes' at once."""
         now = self.now()
-        rows = [
+        return [
             outbox.row(
                 platform=platform,
                 scope=scope,
@@ -158,4 +168,3 @@ class Desk:
             )
             for post in posts
         ]
-        outbox.enqueue(session, rows)

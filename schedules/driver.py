@@ -23,6 +23,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from handlers.chat.model import Post
 from handlers.desk import Desk
@@ -30,7 +31,7 @@ from schedules.fire import FIRST_POST
 from schedules.jobs import Fire, Job, jobs_for
 from schedules.timers import TIMERS, Timer
 from schedules.triggers import fire_times, next_times
-from storage import fires
+from storage import fires, outbox
 from storage.db import read_scope, session_scope
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ class Scheduler:
         with session_scope(desk.engine) as session:
             counts = {outlet.scope: len(posts) for outlet, posts in built}
             mine = fires.claim_fires(session, job.id, at, status, desk.now(), counts)
+            rows: list[dict[str, Any]] = []  # every scope's posts in one INSERT (a few)
             for outlet, posts in built:
                 scope = outlet.scope
                 if scope not in mine:
@@ -126,8 +128,10 @@ class Scheduler:
                     target = post.target
                     if target.thread == FIRST_POST:
                         target = replace(target, thread=f"fire:{scope}:{job.id}:{stamp}:0")
-                    desk.post(session, outlet.platform, scope, Post(target, post.message, key))
+                    post = Post(target, post.message, key)
+                    rows += desk.outbox_rows(outlet.platform, scope, [post])
                 out.append(Outcome(job.id, scope, at, status, len(posts)))
+            outbox.enqueue(session, rows)
         return out
 
     def skip(self, job: Job, at: dt.datetime, outlets: Sequence[Outlet] | None = None) -> None:

@@ -34,7 +34,11 @@ def queue_reminder(desk: Desk, session: Session, scope: str, fire: Fire) -> list
         line = phrase("queue_reminder.empty", at=when)
         blocks: list = [Text(line)]
     else:
-        on_duty = on_duty_l1(staffed(config, session, at))  # the rota at the fire time
+        # the rota at the fire time, read once for all the fire's scopes
+        rota = fire.cache.get("staffed")
+        if rota is None:
+            rota = fire.cache["staffed"] = staffed(config, session, at)
+        on_duty = on_duty_l1(rota)
         intro = render("queue_reminder.md", at=when, people=on_duty)
         blocks = [Text(intro), *queue.listing(desk, scope, tickets=pool).blocks]
     if late:

@@ -19,8 +19,6 @@ from storage import driver
 from storage.db import dialect_insert
 from storage.models import ClockStage, ScheduleFire
 
-_CHUNK = 500  # rows per INSERT (SQLite allows 32766 bound values)
-
 
 def is_claimed(session: Session, scope: str, job: str, fire_at: dt.datetime) -> bool:
     query = select(ScheduleFire.id).where(
@@ -67,14 +65,11 @@ def claim_fires(
         }
         for scope, n in posts.items()
     ]
-    for start in range(0, len(rows), _CHUNK):
-        stmt = (
-            dialect_insert(session, ScheduleFire)
-            .values(rows[start : start + _CHUNK])
-            .on_conflict_do_nothing(index_elements=["scope", "job", "fire_at"])
-            .returning(ScheduleFire.scope)
-        )
-        owned.update(session.execute(stmt).scalars())
+    # prebuilt multi-row INSERTs: a 500-row statement built, compiled and parsed anew for
+    # each fire was a fifth of the 09:00 claim for 1,000 workspaces on PostgreSQL
+    table = ScheduleFire.__table__  # type: ignore[attr-defined]
+    landed = driver.insert_all(session, table, rows, ["scope", "job", "fire_at"], ["scope"])
+    owned.update(scope for (scope,) in landed)
     return owned
 
 

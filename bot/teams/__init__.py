@@ -41,6 +41,10 @@ class _Sdk:
     ) -> None:
         self.settings, self.desk, self.inbox, self.overrides = settings, desk, inbox, overrides
 
+    def build(self) -> None:
+        """Every part now, not at first use."""
+        self.handler, self.sender  # noqa: B018 (cached properties: reading builds them)
+
     @cached_property
     def adapter(self) -> CloudAdapter:
         from bot.teams.adapter import make_adapter
@@ -88,7 +92,7 @@ def platform(settings: Settings, desk: Desk, **sdk_overrides: str) -> Platform:
     inbox = Inbox(desk, PLATFORM, partial(answer_later, desk))
     sdk = _Sdk(settings, desk, inbox, sdk_overrides)
     if settings.microsoft_app_id:  # Teams is expected: no stall at its first request
-        sdk.handler, sdk.sender  # noqa: B018
+        sdk.build()
 
     async def lifetime(_app: web.Application) -> AsyncIterator[None]:
         async for _ in inbox.lifetime([]):  # replays work a crash left unfinished

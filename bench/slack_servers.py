@@ -153,7 +153,7 @@ def serve_deskbot(
     from bot.server import build_app, platforms_from, tune_runtime
 
     settings = Settings()
-    desk = build_desk(settings)
+    desk = build_desk(settings, serving=True)
     worker = inbox_worker.start(settings, desk) if work in ("serve", "process") else None
     _snapshots_on_signal(os.environ.get("DESKBOT_BENCH_TRACEMALLOC"))  # the server only
     slack = [p for p in platforms_from(settings, desk, worker) if p.name == "slack"]

@@ -191,7 +191,7 @@ def serve(settings: Settings, host: str, port: int) -> int:
     from bot.app import build_desk
     from bot.server import build_app, platforms_from, tune_runtime
 
-    desk = build_desk(settings)
+    desk = build_desk(settings, serving=True)
     # Slack's work after the acks in a process of its own (forked before any thread starts)
     worker = inbox_worker.start(settings, desk) if settings.slack_bot_token else None
     rooms.install(settings, desk)  # Graph meetings / Slack calls for huddle links

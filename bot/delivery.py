@@ -79,6 +79,9 @@ class Sender(Protocol):
 # posts handed exactly 1 s apart arrived as little as 0.997 s apart; 50 ms cost a tenth of
 # the posts per second, 10 ms nothing measurable).
 TRANSIT = dt.timedelta(milliseconds=10)
+# Rows held to a turn at most (a few MB): a backlog beyond waits untouched in the outbox.
+# (bench/slack_ack.py: 36 k cards to one channel held ~10 MB in the serving process.)
+HELD_MAX = 10_000
 
 
 class Pacer:
@@ -87,8 +90,10 @@ class Pacer:
     Slack allows about one message per second per channel. A post that comes too soon gets
     the destination's next free turn (its row waits in the outbox until then, without
     spending an attempt) while other destinations go on; a backlog to one channel is thus
-    spread out once, instead of being claimed and put back over and over. Keyed by scope
-    and target, so a thread reply and a card edit share their channel's pace.
+    spread out once, instead of being claimed and put back over and over (up to `held_max`
+    rows held in memory; beyond, a row waits for the end of the turns given, then takes its
+    own). Keyed by scope and target, so a thread reply and a card edit share their
+    channel's pace.
 
     Turns count from the moment a post is handed to the platform, not from the batch's
     start (a batch takes time to send), and are TRANSIT further apart than the interval: two
@@ -97,8 +102,9 @@ class Pacer:
     already-given turns move behind it and only one post sees the 429.
     """
 
-    def __init__(self, interval: float = 1.0) -> None:
+    def __init__(self, interval: float = 1.0, held_max: int = HELD_MAX) -> None:
         self.interval = dt.timedelta(seconds=interval) + TRANSIT
+        self.held_max = held_max
         self._next: dict[str, dt.datetime] = {}  # destination -> its next free turn
         self._held: dict[int, dt.datetime] = {}  # outbox row -> the turn it was given
         self._last: dict[str, dt.datetime] = {}  # destination -> its last post + interval
@@ -125,6 +131,10 @@ class Pacer:
             self._last[key] = now + self.interval
             self._next[key] = max(self._next.get(key, now), now + self.interval)
             return None
+        if held is None and len(self._held) >= self.held_max:
+            # No turn is given: the row comes back once the turns given so far are over
+            # and takes one then, so the held rows stay bounded however long the backlog.
+            return earliest
         self._held[delivery.row_id] = earliest
         self._next[key] = max(self._next.get(key, earliest), earliest + self.interval)
         return earliest

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
@@ -120,10 +123,30 @@ def current_revision(engine: Engine) -> str | None:
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Upgrade only when behind, so a start on an up-to-date database stays fast."""
-    if current_revision(engine) != HEAD:
+def ensure_schema(engine: Engine, apart: bool = False) -> None:
+    """Upgrade only when behind, so a start on an up-to-date database stays fast.
+
+    `apart`: a long-running server upgrades in a child process, so it never holds Alembic
+    and what it imports (Mako, Pygments: about 12 MB it would carry for its whole life)."""
+    if current_revision(engine) == HEAD:
+        return
+    if apart:
+        upgrade_apart(engine)
+    else:
         upgrade(engine)
+
+
+# The child's program: the URL comes on stdin, never in the process list.
+_UPGRADE = "from storage.db import make_engine, upgrade; upgrade(make_engine(input()))"
+
+
+def upgrade_apart(engine: Engine) -> None:
+    """`upgrade` in a child process with this one's import path; its errors go to stderr."""
+    url = engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    done = subprocess.run([sys.executable, "-c", _UPGRADE], input=url + "\n", text=True, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"the schema upgrade failed (exit status {done.returncode})")
 
 
 class DriverTx:

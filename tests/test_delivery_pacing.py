@@ -126,6 +126,37 @@ async def test_a_429_moves_the_channel_behind_retry_after_once(
     assert min(gaps) >= 1.0, gaps
 
 
+async def test_a_backlog_beyond_the_held_rows_still_goes_one_per_second_in_order(
+    desk: Desk, clock: ManualClock
+) -> None:
+    """Memory stays bounded: with room for 3 held rows, a backlog of 10 to one channel (and
+    posts to someone else meanwhile) all go, in the order they were queued, never closer
+    than a second, and the pacer never holds more than 3."""
+    for _ in range(10):
+        _post(desk, Target("channel", "queue"))
+    _post(desk, Target("person", "raj"))
+    sender = SlowChannel(clock, latency=0.05)
+    pacer = Pacer(1.0, held_max=3)
+    most = 0
+    for _ in range(400):
+        sender.spent = 0.0
+        await deliver_due(desk.engine, "test", sender, clock.now(), pacer, sender.now)
+        most = max(most, len(pacer._held))
+        if all(r.status == "sent" for r in _rows(desk.engine).values()):
+            break
+        clock.advance(dt.timedelta(seconds=0.25))
+    queue = [at for name, at in sender.sent if name == "queue"]
+    assert len(queue) == 10 and [name for name, _ in sender.sent].count("raj") == 1
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(queue)]
+    assert min(gaps) >= 1.0, gaps
+    assert max(gaps) < 2.5, gaps  # the rows waiting untouched lose no more than a tick
+    assert most == 3
+    rows = _rows(desk.engine)
+    sent_order = sorted((r.sent_at, r.id) for r in rows.values() if r.target["name"] == "queue")
+    assert [i for _, i in sent_order] == sorted(i for _, i in sent_order)
+    assert all(r.attempts == 1 for r in rows.values())  # waiting spent no attempt
+
+
 async def test_without_a_pacer_everything_goes_at_once(desk: Desk, clock: ManualClock) -> None:
     for _ in range(5):
         _post(desk, Target("channel", "queue"))

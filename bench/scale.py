@@ -38,7 +38,7 @@ from handlers.kpis import facts
 from handlers.transfer import importing
 from schedules.fire import Fire
 from schedules.jobs import jobs_for
-from storage.db import make_engine, session_scope, upgrade
+from storage.db import SERVING_CACHE_KIB, make_engine, session_scope, upgrade
 
 RUNS = 3
 WORKSPACE = dataset.SCOPE.split(":", 1)[1]
@@ -182,10 +182,15 @@ def main() -> None:
     parser.add_argument("--no-import", action="store_true")
     parser.add_argument("--import-only", action="store_true")
     parser.add_argument("--only", help="a regular expression: time only the reads it finds")
+    parser.add_argument(
+        "--serving",
+        action="store_true",
+        help="SQLite's page cache as `deskbot serve` sets it (storage.db.SERVING_CACHE_KIB)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'scale.db'}"
-        engine = make_engine(url)
+        engine = make_engine(url, SERVING_CACHE_KIB if args.serving else None)
         upgrade(engine)
         desk = Desk(config=load_team(None), engine=engine, clock=SystemClock())
         if not args.no_import:

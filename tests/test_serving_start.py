@@ -1,5 +1,6 @@
-"""A server upgrades its schema in a child process: the database comes up to date, and the
-serving process never imports Alembic (nor Mako and Pygments, which it pulls in)."""
+"""How a long-running server starts on its database: it upgrades the schema in a child
+process (the database comes up to date, and the server never imports Alembic, nor Mako and
+Pygments, which it pulls in), and its SQLite connections keep a small page cache."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from storage.db import HEAD, current_revision, make_engine
+from storage.db import HEAD, SERVING_CACHE_KIB, current_revision, make_engine
 
 SERVER_START = """
 import sys
@@ -50,3 +51,16 @@ def test_a_failed_upgrade_stops_the_start(tmp_path: Path) -> None:
     assert started.returncode != 0
     assert "9999_from_the_future" in started.stderr  # the child's own error, passed on
     assert "RuntimeError: the schema upgrade failed (exit status 1)" in started.stderr
+
+
+def test_a_server_keeps_a_small_sqlite_page_cache_and_the_console_the_default(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    for cache_kib, expected in ((SERVING_CACHE_KIB, -SERVING_CACHE_KIB), (None, -2000)):
+        engine = make_engine(url, cache_kib)
+        try:
+            with engine.connect() as conn:
+                assert conn.execute(text("PRAGMA cache_size")).scalar() == expected
+        finally:
+            engine.dispose()

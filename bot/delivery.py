@@ -80,7 +80,8 @@ class Sender(Protocol):
 # the posts per second, 10 ms nothing measurable).
 TRANSIT = dt.timedelta(milliseconds=10)
 # Rows held to a turn at most (a few MB): a backlog beyond waits untouched in the outbox.
-# (bench/slack_ack.py: 36 k cards to one channel held ~10 MB in the serving process.)
+# (bench/slack_ack.py: 36 k cards a burst to one channel, all held, cost the serving process
+# 5-13 MB of peak memory by the third burst.)
 HELD_MAX = 10_000
 
 

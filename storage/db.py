@@ -56,8 +56,9 @@ def dialect_insert(session: Session, table: Any) -> Any:
 
 
 # SQLite's page cache per connection in a serving process (KiB; SQLite's default is 2,000).
-# Its reads are small (acks, due clocks, scheduled builds) and the OS caches the file anyway;
-# with the default, bench/slack_ack.py's server grew ~14 MB more over three bursts.
+# The OS caches the file anyway: bench/scale.py --serving at 1 M tickets keeps every read
+# under its target (Teams' commands run there too; Slack's, in the worker process, keep the
+# default), while with the default bench/slack_ack.py's server grew ~14 MB more in 3 bursts.
 SERVING_CACHE_KIB = 256
 
 
@@ -141,7 +142,7 @@ def ensure_schema(engine: Engine, apart: bool = False) -> None:
     """Upgrade only when behind, so a start on an up-to-date database stays fast.
 
     `apart`: a long-running server upgrades in a child process, so it never holds Alembic
-    and what it imports (Mako, Pygments: about 12 MB it would carry for its whole life)."""
+    and what it imports (Mako, Pygments: about 10 MB it would carry for its whole life)."""
     if current_revision(engine) == HEAD:
         return
     if apart:

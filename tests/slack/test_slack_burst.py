@@ -63,3 +63,43 @@ async def test_a_stop_finishes_the_queued_work_and_reads_no_more() -> None:
     work.add("late", lambda: asyncio.sleep(0, done.append("late")))  # left in the table
     await asyncio.wait_for(asyncio.gather(*work.workers), 5)
     assert sorted(done) == [f"k{n}" for n in range(5)] and read == 0
+
+
+class _Looked:
+    """The acking process's count of acks in flight, as the worker process reads it."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.looks = 0
+
+    @property
+    def value(self) -> int:
+        self.looks += 1
+        return self.count
+
+
+async def test_an_idle_worker_stops_looking_at_the_acks_until_work_comes() -> None:
+    counted = Counted()
+    work = after_ack.AfterAck("test", set(), counted.nothing_waiting)
+    acks = _Looked()
+    follow = asyncio.create_task(work.follow(acks, 0))  # 0: look at every loop turn
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert acks.looks == 0  # nothing to give way for: it waits, and costs nothing
+
+    release = asyncio.Event()
+    acks.count = 1  # the acking process is busy ...
+    work.add("k0", lambda: release.wait())  # ... when work comes
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert acks.looks > 0 and work._acking == 1  # looking, and giving way
+    release.set()
+    while not work.idle:
+        await asyncio.sleep(0)
+    looked = acks.looks
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert acks.looks <= looked + 1 and work._acking == 0  # idle again: stopped looking
+    follow.cancel()
+    work.stop()
+    await asyncio.gather(*work.workers)

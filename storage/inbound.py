@@ -73,13 +73,13 @@ def claim(
 
 
 def claim_many(
-    conn: Connection,
+    conn: Connection | DriverTx,
     source: str,
     items: list[tuple[str, dict[str, Any], bool]],
     now: dt.datetime,
 ) -> list[bool]:
     """`claim` for a batch of (key, payload, taken), in prebuilt multi-row INSERTs on a Core
-    connection (group commit on the ack path: no ORM session). A repeat
+    connection or a driver's transaction (group commit on the ack path: no ORM session). A repeat
     inside the batch loses to its first; an id already stored gets `claim`'s answer (a stale
     unfinished row is retaken)."""
     params = [
@@ -104,7 +104,7 @@ def claim_many(
         elif key in inserted:
             out.append(True)
         else:  # stored before: a repeat, or a stale leftover (rare, so the ORM is fine)
-            with Session(bind=conn) as session:
+            with driver.orm(conn) as session:
                 out.append(claim(session, source, key, now, payload, taken))
         seen.add(key)
     return out

@@ -168,7 +168,10 @@ class Inbox:
         try:
             while self._to_write:
                 batch, self._to_write = self._to_write[:BATCH_MAX], self._to_write[BATCH_MAX:]
-                items = [(key, item.to_json(), taken) for key, item, taken, _ in batch]
+                # encoded in one step (pydantic), stored as is: no dict, no json.dumps
+                items = [
+                    (key, JsonText(item.model_dump_json()), taken) for key, item, taken, _ in batch
+                ]
                 try:
                     claimed = await self._db.run(ACK, self._persist, items)
                 except Exception as exc:
@@ -182,7 +185,7 @@ class Inbox:
         finally:
             self._writing = False
 
-    def _persist(self, items: list[tuple[str, dict[str, Any], bool]]) -> list[bool]:
+    def _persist(self, items: list[tuple[str, JsonText, bool]]) -> list[bool]:
         # on the driver's transaction: a Core connection's begin and commit cost a tenth of
         # the serving process's time in a burst of acks (bench/slack_ack.py, py-spy)
         with connection_scope(self.desk.engine) as tx:

@@ -15,6 +15,7 @@ readers one wins); a lease older than STALE belongs to a runner that died.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from contextlib import suppress
 from typing import Any
 
@@ -75,7 +76,7 @@ def claim(
 def claim_many(
     conn: Connection | DriverTx,
     source: str,
-    items: list[tuple[str, dict[str, Any], bool]],
+    items: list[tuple[str, dict[str, Any] | driver.JsonText, bool]],
     now: dt.datetime,
 ) -> list[bool]:
     """`claim` for a batch of (key, payload, taken), in prebuilt multi-row INSERTs on a Core
@@ -104,6 +105,8 @@ def claim_many(
         elif key in inserted:
             out.append(True)
         else:  # stored before: a repeat, or a stale leftover (rare, so the ORM is fine)
+            if isinstance(payload, driver.JsonText):  # the ORM's statement encodes it itself
+                payload = json.loads(payload)
             with driver.orm(conn) as session:
                 out.append(claim(session, source, key, now, payload, taken))
         seen.add(key)

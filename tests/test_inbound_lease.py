@@ -7,7 +7,8 @@ import datetime as dt
 
 from handlers.desk import Desk, ManualClock
 from storage import inbound
-from storage.db import session_scope
+from storage.db import connection_scope, session_scope
+from storage.driver import JsonText
 
 SECOND = dt.timedelta(seconds=1)
 
@@ -65,3 +66,18 @@ def test_a_page_is_taken_in_one_statement_by_one_reader(desk: Desk) -> None:
         assert taken == {r.id for r in first}
         assert inbound.take(session, second, desk.now(), before) == set()
     assert _waiting(desk) == []
+
+
+def test_a_payload_encoded_already_is_stored_as_an_object(desk: Desk, clock: ManualClock) -> None:
+    """The ack path hands the request over as JSON text (pydantic's, in one step): the row
+    holds the object, whether the claim inserts it or retakes a stale leftover."""
+    text = JsonText('{"text": "ticket new Printer jams", "via": {"n": 1}}')
+    with desk.engine.begin() as conn:
+        assert inbound.claim_many(conn, "test", [("fresh", text, True)], desk.now()) == [True]
+    clock.advance(inbound.STALE + SECOND)  # its runner died: a redelivery retakes it
+    again = JsonText('{"text": "ticket new Printer jams", "via": {"n": 2}}')
+    with connection_scope(desk.engine) as tx:
+        assert inbound.claim_many(tx, "test", [("fresh", again, True)], desk.now()) == [True]
+    with session_scope(desk.engine) as session:
+        (row,) = inbound.unfinished(session, "test")
+        assert row.payload == {"text": "ticket new Printer jams", "via": {"n": 1}}

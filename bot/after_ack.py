@@ -173,8 +173,10 @@ class AfterAck:
             log.exception("%s %s: work after the ack failed", self.source, key)
         finally:
             self.running.discard(key)
-        if self._acking and not self._stopping:
-            await asyncio.sleep((time.monotonic() - started) * REST_WHILE_ACKING)
+        # Resting, or at least one turn of the loop: a job whose database work runs on the
+        # loop's thread (bot.db_threads, `inline`) and that sends nothing awaits nothing.
+        acking = self._acking and not self._stopping
+        await asyncio.sleep((time.monotonic() - started) * REST_WHILE_ACKING if acking else 0)
 
     def stop(self) -> None:
         """Take no new jobs and read no more from the table; the workers finish the queue

@@ -89,8 +89,9 @@ class Inbox:
         self.role = role
         # role "ack": tells the worker process that work waits (set by bot.inbox_worker)
         self.nudge: Callable[[], None] = lambda: None
-        # Writes an ack waits for go before any work after an ack (see bot.db_threads).
-        self._db = DbThreads(desk.engine.dialect.name, source, threads)
+        # Writes an ack waits for go before any work after an ack (see bot.db_threads); the
+        # worker process acks nothing, so its jobs run on its event loop's thread.
+        self._db = DbThreads(desk.engine.dialect.name, source, threads, inline=role == "work")
         self._tasks: set[asyncio.Task[Any]] = set()
         self._running: set[str] = set()  # keys in progress here (recovery skips them)
         self._to_write: list[tuple[str, WorkItem, bool, asyncio.Future[bool]]] = []

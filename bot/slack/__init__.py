@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PACE_SECONDS = 1.0  # Slack: about one message per second per channel
-WORKER_THREADS = 8  # database threads of the inbox worker process (bot.inbox_worker)
 
 
 class SlackRuntime:
@@ -50,10 +49,8 @@ class SlackRuntime:
         self._http: aiohttp.ClientSession | None = None
         self._web: AsyncWebClient | None = None
         self.responder = Responder(desk, self.web, self.http)
-        # The worker process's only job is the work: on PostgreSQL, bound by round trips,
-        # more threads run more requests at once (SQLite has one writer anyway).
-        threads = WORKER_THREADS if role == "work" else 2
-        self.inbox = Inbox(desk, "slack", self.responder, threads, role)
+        # (role "work", the worker process: its database work runs on its loop's thread)
+        self.inbox = Inbox(desk, "slack", self.responder, 2, role)
         # Socket Mode needs no signing secret: without one, no HTTP endpoint is mounted.
         self.signing_secret = settings.slack_signing_secret or ""
         # (bolt wants one anyway: an unguessable one, for a route that is not there)

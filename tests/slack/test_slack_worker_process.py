@@ -211,3 +211,27 @@ async def test_a_worker_going_to_wait_reads_the_table_once_more() -> None:
     assert flags[0] == 0 and flags[-1] == 1  # the last read came after the flag went up
     work.stop()
     await asyncio.gather(*work.workers)
+
+
+async def test_jobs_that_await_nothing_still_let_the_loop_run() -> None:
+    """In the worker process a job's database work runs on the loop's thread: a backlog of
+    jobs that send nothing must not hold the loop (a stop signal, a nudge) until it drains."""
+    done: list[int] = []
+    seen_at: list[int] = []
+
+    async def quiet() -> None:  # awaits nothing, like a run whose reply sends nothing
+        done.append(1)
+
+    work = after_ack.AfterAck("test", set(), Counted.nothing_waiting)
+    for n in range(200):
+        work.add(f"k{n}", quiet)
+
+    async def other() -> None:
+        while len(done) < 200:
+            seen_at.append(len(done))
+            await asyncio.sleep(0)
+
+    await asyncio.wait_for(other(), 5)
+    assert len(seen_at) > 10 and seen_at[1] < 200  # it ran while the backlog drained
+    work.stop()
+    await asyncio.gather(*work.workers)

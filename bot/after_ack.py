@@ -49,6 +49,7 @@ class AfterAck:
         # process nudges only then (see `_work`), in memory both share
         self.waiting_flag: Any = None
         self._arrived: asyncio.Event | None = None  # work came: `follow` looks again
+        self.rest = REST_WHILE_ACKING  # (several worker processes: each rests longer)
 
     @property
     def workers(self) -> list[asyncio.Task[None]]:
@@ -176,7 +177,7 @@ class AfterAck:
         # Resting, or at least one turn of the loop: a job whose database work runs on the
         # loop's thread (bot.db_threads, `inline`) and that sends nothing awaits nothing.
         acking = self._acking and not self._stopping
-        await asyncio.sleep((time.monotonic() - started) * REST_WHILE_ACKING if acking else 0)
+        await asyncio.sleep((time.monotonic() - started) * self.rest if acking else 0)
 
     def stop(self) -> None:
         """Take no new jobs and read no more from the table; the workers finish the queue

@@ -12,11 +12,12 @@ waits in the table, bounded in memory by the queue of bot.after_ack, not by the 
 (A lower CPU priority, tried first, did not keep the work's database load from the acks
 and slowed the drain on a busy machine.)
 
-The child is forked at the start of `deskbot serve`, before any thread or connection exists
-(so it shares no socket with the parent), and dies with its parent. A byte on a pipe tells
-it that new work waits, sent only while the child waits for one (a flag in shared memory:
-a busy child reads the table again by itself); it also reads the table every POLL_SECONDS,
-so a lost nudge costs a delay, never a request.
+The children (one on SQLite, two on PostgreSQL: `processes`) are forked at the start of
+`deskbot serve`, before any thread or connection exists (so they share no socket with the
+parent), and die with their parent. A byte on a pipe tells a child that new work waits, sent
+only while it waits for one (a flag in shared memory: a busy child reads the table again by
+itself); each also reads the table every POLL_SECONDS, so a lost nudge costs a delay, never
+a request. Several children take different rows: the lease decides.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -38,22 +40,25 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 WATCH_SECONDS = 1.0
 FOLLOW = 0.005  # seconds between two looks at the parent's acks in flight
+# Worker processes on PostgreSQL (at most one a core): one runs its requests one after the
+# other (bot.db_threads, `inline`), so a second overlaps their round trips (bench/slack_ack.py
+# end to end, one run each: 329 -> 409 tickets/s). On SQLite, one: its single writer made a
+# second one no faster (611-636 -> 623) for ~60 MB more.
+POSTGRES_PROCESSES = 2
 STOP_SECONDS = 15.0  # the child drains for bot.inbox.DRAIN_SECONDS, then is killed
 _PR_SET_PDEATHSIG = 1
 
 
 class WorkerProcess:
-    """The parent's handle: nudge it, stop it."""
+    """One worker process, from the parent: nudge it, stop it."""
 
     def __init__(
-        self, process: multiprocessing.process.BaseProcess, pipe: int, acks: Any, waiting: Any
+        self, process: multiprocessing.process.BaseProcess, pipe: int, waiting: Any
     ) -> None:
         self.process = process
         self._pipe = pipe
-        self.acks = acks  # acks in flight in the parent, read by the child (shared memory)
         self.waiting = waiting  # set by the child while it waits for a nudge (shared memory)
         self._nudged = False
-        self.died = False
 
     @property
     def pid(self) -> int | None:
@@ -77,16 +82,38 @@ class WorkerProcess:
         except OSError:
             log.exception("slack inbox worker: could not nudge (it reads the table anyway)")
 
+    def terminate(self) -> None:
+        """SIGTERM: the child finishes its work in progress (bounded), the rest waits in the
+        table for the next start."""
+        with contextlib.suppress(OSError):
+            os.close(self._pipe)
+        if self.process.is_alive():
+            self.process.terminate()
+
+
+class WorkerProcesses:
+    """The parent's handle on its worker processes: nudge them, watch them, stop them."""
+
+    def __init__(self, children: list[WorkerProcess], acks: Any) -> None:
+        self.children = children
+        self.acks = acks  # acks in flight in the parent, read by every child (shared memory)
+        self.died = False
+
+    def nudge(self) -> None:
+        for child in self.children:  # those waiting: each reads the next rows nobody took
+            child.nudge()
+
     async def watching(self) -> AsyncIterator[None]:
         """For the server's cleanup context: a worker that dies leaves the acked work
-        undone, so the server stops too (SIGTERM to itself) and its supervisor restarts both;
+        undone, so the server stops too (SIGTERM to itself) and its supervisor restarts all;
         the work waits in the table meanwhile."""
 
         async def watch() -> None:
-            while self.process.is_alive():
+            while all(child.process.is_alive() for child in self.children):
                 await asyncio.sleep(WATCH_SECONDS)
             self.died = True
-            log.critical("slack inbox worker exited (%s); stopping", self.process.exitcode)
+            codes = [child.process.exitcode for child in self.children]
+            log.critical("slack inbox worker exited (%s); stopping", codes)
             os.kill(os.getpid(), signal.SIGTERM)
 
         task = asyncio.create_task(watch())
@@ -94,48 +121,63 @@ class WorkerProcess:
         task.cancel()
 
     def stop(self, timeout: float = STOP_SECONDS) -> None:
-        """SIGTERM: the child finishes its work in progress (bounded), the rest waits in the
-        table for the next start."""
-        with contextlib.suppress(OSError):
-            os.close(self._pipe)
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join(timeout)
-        if self.process.is_alive():
-            log.warning("slack inbox worker did not stop in %.0f s; killed", timeout)
-            self.process.kill()
-            self.process.join()
+        """Every child drains at once; all of them within `timeout`, then killed."""
+        for child in self.children:
+            child.terminate()
+        deadline = time.monotonic() + timeout
+        for child in self.children:
+            child.process.join(max(0.0, deadline - time.monotonic()))
+            if child.process.is_alive():
+                log.warning("slack inbox worker did not stop in %.0f s; killed", timeout)
+                child.process.kill()
+                child.process.join()
 
 
-def start(settings: Settings, desk: Desk) -> WorkerProcess:
-    """Fork the worker (after the parent built the schema, before any thread starts)."""
+def processes(desk: Desk) -> int:
+    if desk.engine.dialect.name != "postgresql":
+        return 1
+    return max(1, min(POSTGRES_PROCESSES, os.cpu_count() or 1))
+
+
+def start(settings: Settings, desk: Desk, count: int | None = None) -> WorkerProcesses:
+    """Fork the workers (after the parent built the schema, before any thread starts)."""
+    count = count or processes(desk)
     desk.engine.dispose()  # no pooled connection crosses the fork
-    read_end, write_end = os.pipe()
-    os.set_blocking(write_end, False)
     context = multiprocessing.get_context("fork")
     acks = context.Value("i", 0, lock=False)  # written by the parent's event loop only
-    # 1 while the child waits for a nudge: set by the child, cleared by the parent's nudge
-    waiting = context.Value("b", 1, lock=False)
-    process = context.Process(
-        target=_main,
-        args=(settings, read_end, write_end, acks, waiting),
-        name="deskbot-inbox-worker",
-    )
-    process.start()
-    os.close(read_end)
-    log.info("slack: work after the acks runs in process %s", process.pid)
-    return WorkerProcess(process, write_end, acks, waiting)
+    children = []
+    for _ in range(count):
+        read_end, write_end = os.pipe()
+        os.set_blocking(write_end, False)
+        # 1 while the child waits for a nudge: set by the child, cleared by the parent's nudge
+        waiting = context.Value("b", 1, lock=False)
+        process = context.Process(
+            target=_main,
+            args=(settings, read_end, write_end, acks, waiting, count),
+            name="deskbot-inbox-worker",
+        )
+        process.start()
+        os.close(read_end)
+        children.append(WorkerProcess(process, write_end, waiting))
+    pids = ", ".join(str(child.pid) for child in children)
+    log.info("slack: work after the acks runs in process %s", pids)
+    return WorkerProcesses(children, acks)
 
 
-def _main(settings: Settings, read_end: int, write_end: int, acks: Any, waiting: Any) -> None:
+def _main(
+    settings: Settings, read_end: int, write_end: int, acks: Any, waiting: Any, count: int
+) -> None:
     os.close(write_end)
     with contextlib.suppress(OSError, AttributeError):  # Linux: die when the parent dies
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    asyncio.run(run(settings, read_end, acks, waiting))
+    asyncio.run(run(settings, read_end, acks, waiting, count))
 
 
-async def run(settings: Settings, nudges: int, acks: Any = None, waiting: Any = None) -> None:
-    """The child's life: Slack's inbox in role "work" until SIGTERM or the parent's end."""
+async def run(
+    settings: Settings, nudges: int, acks: Any = None, waiting: Any = None, count: int = 1
+) -> None:
+    """The child's life: Slack's inbox in role "work" until SIGTERM or the parent's end;
+    one of `count` worker processes."""
     from bot import rooms
     from bot.app import build_desk
     from bot.slack import SlackRuntime
@@ -144,6 +186,7 @@ async def run(settings: Settings, nudges: int, acks: Any = None, waiting: Any = 
     rooms.install(settings, desk)  # huddle links from the platform services
     runtime = SlackRuntime(settings, desk, role="work")
     runtime.inbox.after_ack.waiting_flag = waiting
+    runtime.inbox.after_ack.rest *= count  # together, as much work beside the acks as one
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

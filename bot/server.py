@@ -22,7 +22,7 @@ from bot.platform import Platform
 from handlers.desk import Desk
 
 if TYPE_CHECKING:
-    from bot.inbox_worker import WorkerProcess
+    from bot.inbox_worker import WorkerProcesses
 
 log = logging.getLogger(__name__)
 DESK: web.AppKey[Desk] = web.AppKey("desk", Desk)
@@ -144,7 +144,7 @@ def tune_runtime() -> None:
 
 
 def platforms_from(
-    settings: Settings, desk: Desk, slack_worker: WorkerProcess | None = None
+    settings: Settings, desk: Desk, slack_worker: WorkerProcesses | None = None
 ) -> list[Platform]:
     """The platforms this environment turns on; adapters register here. `slack_worker`:
     Slack's work after the acks runs in that process (bot.inbox_worker)."""

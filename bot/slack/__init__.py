@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
     from bot.inbox import Role
-    from bot.inbox_worker import WorkerProcess
+    from bot.inbox_worker import WorkerProcesses
     from bot.platform import Platform
     from bot.slack.socket_mode import SocketMode
 
@@ -114,7 +114,7 @@ class SlackRuntime:
             await self._http.close()
 
 
-def platform(settings: Settings, desk: Desk, worker: WorkerProcess | None = None) -> Platform:
+def platform(settings: Settings, desk: Desk, worker: WorkerProcesses | None = None) -> Platform:
     """Slack for `deskbot serve`; a token without a signing secret stops the start. With
     `worker`, the work after the acks is that process's (see bot.inbox_worker)."""
     from bot.platform import Platform

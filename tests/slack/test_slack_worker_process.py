@@ -124,8 +124,9 @@ async def test_serve_stops_when_its_worker_process_dies(served: Served) -> None:
     await served.start()
     assert served.process is not None
     workers = _children(served.process.pid)
-    assert len(workers) == 1
-    os.kill(workers[0], signal.SIGKILL)
+    postgres = served.env["DESKBOT_DATABASE_URL"].startswith("postgresql")
+    assert len(workers) == (2 if postgres and (os.cpu_count() or 1) > 1 else 1)
+    os.kill(workers[-1], signal.SIGKILL)  # one of them: the server stops all
     deadline = time.monotonic() + BOOT
     while served.process.poll() is None:
         assert time.monotonic() < deadline, "deskbot serve went on without its worker"
@@ -165,7 +166,7 @@ async def test_the_acking_process_nudges_only_a_waiting_worker() -> None:
     read_end, write_end = os.pipe()
     os.set_blocking(read_end, False)
     waiting = Shared()
-    handle = inbox_worker.WorkerProcess(None, write_end, Shared(), waiting)  # type: ignore[arg-type]
+    handle = inbox_worker.WorkerProcess(None, write_end, waiting)  # type: ignore[arg-type]
     try:
         handle.nudge()  # busy (the flag is down): nothing sent
         await asyncio.sleep(0)
@@ -235,3 +236,37 @@ async def test_jobs_that_await_nothing_still_let_the_loop_run() -> None:
     assert len(seen_at) > 10 and seen_at[1] < 200  # it ran while the backlog drained
     work.stop()
     await asyncio.gather(*work.workers)
+
+
+def test_postgresql_gets_two_worker_processes_sqlite_one(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL runs the work of two processes at once; SQLite's one writer would not."""
+    postgres = desk.engine.dialect.name == "postgresql"
+    assert inbox_worker.processes(desk) == (2 if postgres else 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)  # never more processes than cores
+    assert inbox_worker.processes(desk) == 1
+
+
+async def test_each_waiting_worker_is_nudged_once() -> None:
+    pipes = [os.pipe(), os.pipe()]
+    flags = [Shared(), Shared()]
+    flags[0].value = 1  # the first waits for a nudge, the second is busy
+    children = [
+        inbox_worker.WorkerProcess(None, write_end, flag)  # type: ignore[arg-type]
+        for (_, write_end), flag in zip(pipes, flags, strict=True)
+    ]
+    handle = inbox_worker.WorkerProcesses(children, Shared())
+    try:
+        for read_end, _ in pipes:
+            os.set_blocking(read_end, False)
+        handle.nudge()
+        handle.nudge()
+        await asyncio.sleep(0)
+        assert os.read(pipes[0][0], 16) == b"\0"
+        with pytest.raises(BlockingIOError):
+            os.read(pipes[1][0], 16)
+    finally:
+        for read_end, write_end in pipes:
+            os.close(read_end)
+            os.close(write_end)

@@ -86,6 +86,40 @@ def claim(
     return sorted(rows, key=lambda row: row.id or 0)
 
 
+def due(
+    session: Session, platform: str, now: dt.datetime, limit: int
+) -> list[tuple[int, str, dict[str, Any]]]:
+    """Due rows' (id, scope, target), oldest first, not leased: what the delivery loop sorts
+    before it leases some (`lease`, same transaction). On PostgreSQL they stay locked until
+    it ends, and rows another replica holds are skipped."""
+    found = session.execute(
+        select(OutboxMessage.id, OutboxMessage.scope, OutboxMessage.target)
+        .where(
+            OutboxMessage.platform == platform,
+            col(OutboxMessage.status).in_(("pending", "sending")),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [(row_id, scope, target) for row_id, scope, target in found]
+
+
+def lease(session: Session, ids: list[int], now: dt.datetime) -> list[OutboxMessage]:
+    """`claim` for rows `due` picked: leased to the caller, oldest first."""
+    if not ids:
+        return []
+    stmt = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids))  # a pass's rows: a bounded list
+        .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(session.scalars(stmt), key=lambda row: row.id or 0)
+
+
 def mark_sent(session: Session, row_id: int, now: dt.datetime, ref: dict[str, Any] | None) -> None:
     row = session.get(OutboxMessage, row_id)
     if row is not None:
@@ -100,18 +134,24 @@ def mark_retry(session: Session, row_id: int, when: dt.datetime, error: str) -> 
         session.add(row)
 
 
-def defer(session: Session, until: dict[int, dt.datetime]) -> None:
+def defer(session: Session, until: dict[int, dt.datetime], claimed: bool = True) -> None:
     """Not their turn yet (pacing, or a parent post is not out): rows wait without spending
-    an attempt, since the claim that picked them counted one. One statement for a batch."""
+    an attempt (`claimed`: the claim that picked them counted one). One statement."""
     if not until:
         return
+    # The statement is compiled, and cached, per number of rows: a count rounded up to a
+    # power of two (the last row repeated) keeps that cache to a few entries (a claim puts
+    # back up to 200 rows; one cached statement per count grew a server by ~30 MB).
+    pairs = list(until.items())
+    pairs += [pairs[-1]] * ((1 << (len(pairs) - 1).bit_length()) - len(pairs))
+    attempts = OutboxMessage.attempts - 1 if claimed else OutboxMessage.attempts
     session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(list(until)))
+        .where(col(OutboxMessage.id).in_([row_id for row_id, _ in pairs]))
         .values(
             status="pending",
-            next_attempt_at=case(until, value=OutboxMessage.id),
-            attempts=OutboxMessage.attempts - 1,
+            next_attempt_at=case(*pairs, value=OutboxMessage.id),
+            attempts=attempts,
         )
         .execution_options(synchronize_session=False)
     )

@@ -255,3 +255,24 @@ def test_a_claim_in_progress_is_skipped_not_waited_for(desk: Desk, clock: Manual
         assert not thread.is_alive(), "the second claim waited for the first"
         first.commit()
     assert len(held) == 4 and len(result["rows"]) == 4 and not held & result["rows"]
+
+
+async def test_a_backlog_to_one_channel_waits_at_the_claim_and_others_go_past_it(
+    desk: Desk, clock: ManualClock
+) -> None:
+    """100 cards to one channel, then a post to someone else: once the channel's turns are
+    taken, the claim gives the rest of its rows their turns without leasing them, so the
+    other post goes in the next pass (not after the backlog has been leased 20 at a time)."""
+    for _ in range(100):
+        _post(desk, Target("channel", "queue"))
+    _post(desk, Target("person", "raj"))
+    sender, pacer = Recorder(), Pacer(1.0)
+    assert await deliver_due(desk.engine, "test", sender, clock.now(), pacer) == 20
+    assert [d.target.name for d in sender.sent] == ["queue"]  # the other 19 got turns
+    assert await deliver_due(desk.engine, "test", sender, clock.now(), pacer) == 81
+    assert [d.target.name for d in sender.sent] == ["queue", "raj"]
+    waiting = [r for r in _rows(desk.engine).values() if r.status == "pending"]
+    assert len(waiting) == 99 and all(r.attempts == 0 for r in waiting)
+    turns = sorted(r.next_attempt_at for r in waiting)
+    assert len(set(turns)) == 99 and turns[0] > clock.now()  # one turn each, none now
+    assert await deliver_due(desk.engine, "test", sender, clock.now(), pacer) == 0

@@ -60,30 +60,8 @@ def claim(
     One UPDATE ... RETURNING, so the pick and the lease are atomic on SQLite too (which has
     no row locks); on PostgreSQL the inner SELECT skips rows another replica holds.
     """
-    due = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.platform == platform,
-            col(OutboxMessage.status).in_(("pending", "sending")),
-            OutboxMessage.next_attempt_at <= now,
-        )
-        .order_by(col(OutboxMessage.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    stmt = (
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(due.scalar_subquery()))
-        .values(
-            status="sending",
-            attempts=OutboxMessage.attempts + 1,
-            next_attempt_at=now + LEASE,
-        )
-        .returning(OutboxMessage)
-        .execution_options(synchronize_session=False)
-    )
-    rows = list(session.scalars(stmt))
-    return sorted(rows, key=lambda row: row.id or 0)
+    picked = _due(select(OutboxMessage.id), platform, now, limit)
+    return _lease(session, col(OutboxMessage.id).in_(picked.scalar_subquery()), now)
 
 
 def due(
@@ -92,9 +70,19 @@ def due(
     """Due rows' (id, scope, target), oldest first, not leased: what the delivery loop sorts
     before it leases some (`lease`, same transaction). On PostgreSQL they stay locked until
     it ends, and rows another replica holds are skipped."""
-    found = session.execute(
-        select(OutboxMessage.id, OutboxMessage.scope, OutboxMessage.target)
-        .where(
+    query = select(OutboxMessage.id, OutboxMessage.scope, OutboxMessage.target)
+    found = session.execute(_due(query, platform, now, limit))
+    return [(row_id, scope, target) for row_id, scope, target in found]
+
+
+def lease(session: Session, ids: list[int], now: dt.datetime) -> list[OutboxMessage]:
+    """`claim` for rows `due` picked (a pass's rows: a bounded list)."""
+    return _lease(session, col(OutboxMessage.id).in_(ids), now) if ids else []
+
+
+def _due(query: Any, platform: str, now: dt.datetime, limit: int) -> Any:
+    return (
+        query.where(
             OutboxMessage.platform == platform,
             col(OutboxMessage.status).in_(("pending", "sending")),
             OutboxMessage.next_attempt_at <= now,
@@ -103,16 +91,12 @@ def due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return [(row_id, scope, target) for row_id, scope, target in found]
 
 
-def lease(session: Session, ids: list[int], now: dt.datetime) -> list[OutboxMessage]:
-    """`claim` for rows `due` picked: leased to the caller, oldest first."""
-    if not ids:
-        return []
+def _lease(session: Session, which: Any, now: dt.datetime) -> list[OutboxMessage]:
     stmt = (
         update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(ids))  # a pass's rows: a bounded list
+        .where(which)
         .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False)

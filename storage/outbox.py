@@ -75,13 +75,19 @@ def due(
     return [(row_id, scope, target) for row_id, scope, target in found]
 
 
+def any_due(session: Session, platform: str, now: dt.datetime) -> bool:
+    """Whether a row is due (a read: it locks nothing)."""
+    query = _due(select(OutboxMessage.id), platform, now, 1, lock=False)
+    return session.execute(query).first() is not None
+
+
 def lease(session: Session, ids: list[int], now: dt.datetime) -> list[OutboxMessage]:
     """`claim` for rows `due` picked (a pass's rows: a bounded list)."""
     return _lease(session, col(OutboxMessage.id).in_(ids), now) if ids else []
 
 
-def _due(query: Any, platform: str, now: dt.datetime, limit: int) -> Any:
-    return (
+def _due(query: Any, platform: str, now: dt.datetime, limit: int, lock: bool = True) -> Any:
+    query = (
         query.where(
             OutboxMessage.platform == platform,
             col(OutboxMessage.status).in_(("pending", "sending")),
@@ -89,8 +95,8 @@ def _due(query: Any, platform: str, now: dt.datetime, limit: int) -> Any:
         )
         .order_by(col(OutboxMessage.id))
         .limit(limit)
-        .with_for_update(skip_locked=True)
     )
+    return query.with_for_update(skip_locked=True) if lock else query
 
 
 def _lease(session: Session, which: Any, now: dt.datetime) -> list[OutboxMessage]:

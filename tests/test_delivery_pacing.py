@@ -276,3 +276,17 @@ async def test_a_backlog_to_one_channel_waits_at_the_claim_and_others_go_past_it
     turns = sorted(r.next_attempt_at for r in waiting)
     assert len(set(turns)) == 99 and turns[0] > clock.now()  # one turn each, none now
     assert await deliver_due(desk.engine, "test", sender, clock.now(), pacer) == 0
+
+
+async def test_a_pass_with_nothing_due_takes_no_write_lock(desk: Desk, clock: ManualClock) -> None:
+    """An idle server's delivery pass (twice a second) only reads: on SQLite it does not
+    wait for, nor take, the one write lock the inbox worker's requests need."""
+    _post(desk, Target("channel", "queue"))
+    clock.advance(dt.timedelta(seconds=-5))  # the post is not due yet
+    with desk.engine.connect() as other:
+        other.exec_driver_sql("SELECT 1")  # another writer holds the lock (SQLite: at BEGIN)
+        handled = await asyncio.wait_for(
+            deliver_due(desk.engine, "test", Recorder(), clock.now(), Pacer(1.0)), 5
+        )
+        assert handled == 0
+        other.rollback()

@@ -50,7 +50,7 @@ class SlackRuntime:
         self._web: AsyncWebClient | None = None
         self.responder = Responder(desk, self.web, self.http)
         # (role "work", the worker process: its database work runs on its loop's thread)
-        self.inbox = Inbox(desk, "slack", self.responder, 2, role)
+        self.inbox = Inbox(desk, "slack", self.responder, role=role)
         # Socket Mode needs no signing secret: without one, no HTTP endpoint is mounted.
         self.signing_secret = settings.slack_signing_secret or ""
         # (bolt wants one anyway: an unguessable one, for a route that is not there)
